@@ -1,0 +1,131 @@
+"""Load the Article 8 contract (ODCS YAML) and expose what the other stages derive from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CONTRACT_PATH = Path(__file__).with_name("article8.odcs.yaml")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: int
+    severity: str  # error | warning | information
+    dimension: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    logical_type: str
+    required: bool
+    description: str
+    physical_type: str | None = None
+    code_list: str | None = None
+    role: str | None = None
+    minimum: int | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class LegalBasis:
+    code: str
+    valid_from: dt.date
+    valid_to: dt.date
+
+    def covers_year(self, year: int) -> bool:
+        return self.valid_from <= dt.date(year, 12, 31) and self.valid_to >= dt.date(year, 1, 1)
+
+
+class Contract:
+    """Read-only view of the contract document."""
+
+    def __init__(self, doc: dict):
+        self.doc = doc
+        self.version: str = doc["version"]
+        self.id: str = doc["id"]
+        custom = {p["property"]: p["value"] for p in doc.get("customProperties", [])}
+        self.code_lists: dict[str, dict[str, str]] = custom["codeLists"]
+        self.legal_bases = [
+            LegalBasis(b["code"], b["valid_from"], b["valid_to"]) for b in custom["legalBases"]
+        ]
+        self.series: list[dict] = _expand_series(custom["series"])
+        self.additivity: list[dict] = custom["additivity"]
+        self.ordering: list[dict] = custom["ordering"]
+        self.rules = {q["name"]: _rule(q) for q in doc["quality"]}
+        self.tables = {s["name"]: [_field(p) for p in s["properties"]] for s in doc["schema"]}
+
+    @property
+    def observation_fields(self) -> list[Field]:
+        return self.tables["observation"]
+
+    @property
+    def metadata_fields(self) -> list[Field]:
+        return self.tables["submission"]
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.observation_fields]
+
+    @property
+    def dimensions(self) -> list[str]:
+        return [f.name for f in self.observation_fields if f.role == "dimension"]
+
+    @property
+    def series_dimensions(self) -> list[str]:
+        """Dimensions that tell the series of a submission apart (geo and year are fixed)."""
+        return [d for d in self.dimensions if d not in ("geo", "time_period")]
+
+    def series_keys(self) -> list[tuple[str, ...]]:
+        return [tuple(s[d] for d in self.series_dimensions) for s in self.series]
+
+    def point_of(self, indicator: str) -> str:
+        return next(s["point"] for s in self.series if s["indicator"] == indicator)
+
+    def legal_basis(self, code: str) -> LegalBasis | None:
+        return next((b for b in self.legal_bases if b.code == code), None)
+
+
+def _rule(q: dict) -> Rule:
+    custom = {p["property"]: p["value"] for p in q.get("customProperties", [])}
+    return Rule(q["name"], int(custom["level"]), q["severity"], q["dimension"], q["description"])
+
+
+def _field(p: dict) -> Field:
+    custom = {c["property"]: c["value"] for c in p.get("customProperties", [])}
+    options = p.get("logicalTypeOptions", {})
+    return Field(
+        name=p["name"],
+        logical_type=p["logicalType"],
+        required=bool(p.get("required", False)),
+        description=p.get("description", ""),
+        physical_type=p.get("physicalType"),
+        code_list=custom.get("codeList"),
+        role=custom.get("role"),
+        minimum=options.get("minimum"),
+        max_length=options.get("maxLength"),
+    )
+
+
+def _expand_series(templates: list[dict]) -> list[dict]:
+    series = []
+    for t in templates:
+        keys = [k for k in t if k != "point"]
+        values = [v if isinstance(v, list) else [v] for v in (t[k] for k in keys)]
+        for combo in itertools.product(*values):
+            series.append({**dict(zip(keys, combo, strict=True)), "point": t["point"]})
+    return series
+
+
+@cache
+def load_contract(path: Path = CONTRACT_PATH) -> Contract:
+    with open(path, encoding="utf-8") as f:
+        return Contract(yaml.safe_load(f))

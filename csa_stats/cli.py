@@ -1,0 +1,262 @@
+"""The `csa-stats` command line: every stage, without Airflow."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from csa_stats.settings import get_settings
+
+# Exit codes (documented in README).
+OK, WARNINGS, ERRORS, UNREADABLE, UNAVAILABLE, INTERNAL = 0, 1, 2, 3, 4, 5
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _table(title: str, columns: list[str], rows: list) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for c in columns:
+        table.add_column(str(c))
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    _console().print(table)
+
+
+def cmd_demo_data(args) -> int:
+    from csa_stats.demo import DEMO_FACTS, generate_demo
+
+    settings = get_settings()
+    out = Path(args.out) if args.out else settings.landing
+    files = generate_demo(out, seed=args.seed)
+    print(f"wrote {len(files)} files to {out}")
+    if args.national:
+        national = settings.national_dir / args.national / "sources"
+        written = generate_demo(national, seed=args.seed, geos=[args.national])
+        print(f"wrote {len(written)} national source files to {national}")
+    print("demo facts: " + json.dumps(DEMO_FACTS, default=str))
+    return OK
+
+
+def cmd_template(args) -> int:
+    from contracts.template import build_template
+
+    print(f"template written to {build_template(Path(args.out))}")
+    return OK
+
+
+def cmd_validate(args) -> int:
+    from transforms.readers import read_submission
+    from transforms.validation import validate, write_report
+
+    settings = get_settings()
+    reports, code = [], OK
+    for name in args.files:
+        report = validate(read_submission(Path(name)), yoy_band=settings.yoy_band)
+        reports.append(report)
+        if args.report_dir:
+            write_report(report, Path(args.report_dir), Path(name).stem)
+        if not report.readable:
+            code = max(code, UNREADABLE)
+        elif not report.valid:
+            code = max(code, ERRORS)
+        elif args.strict and report.count("warning"):
+            code = max(code, WARNINGS)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], indent=2, default=str, ensure_ascii=False))
+    else:
+        for r in reports:
+            _print_report(r)
+    return code
+
+
+def _print_report(report) -> None:
+    verdict = "VALID" if report.valid else ("UNREADABLE" if not report.readable else "REJECTED")
+    print(
+        f"{report.file}: {verdict} ({report.count('error')} errors, "
+        f"{report.count('warning')} warnings, {report.count('information')} notes; "
+        f"contract {report.contract_version})"
+    )
+    for i in report.issues:
+        value = "" if i.value is None else f" [value: {i.value}]"
+        print(f"  {i.severity:<11} {i.rule:<24} {i.location}: {i.message}{value}")
+
+
+def cmd_ingest(args) -> int:
+    from csa_stats import jobs
+
+    paths: list[Path] = []
+    for name in args.paths:
+        p = Path(name)
+        paths += jobs.landed_files(p) if p.is_dir() else [p]
+    code = OK
+    rows = []
+    for p in paths:
+        if not p.is_file():
+            print(f"{p}: no such file", file=sys.stderr)
+            code = max(code, UNREADABLE)
+            continue
+        result = jobs.ingest(str(p), actor=args.actor)
+        rows.append(
+            [result["file"], result["submission_id"], result["status"], result["errors"], result["warnings"]]
+        )
+        if result["status"] == "rejected":
+            code = max(code, ERRORS)
+    _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
+    return code
+
+
+def cmd_release(args) -> int:
+    from csa_stats import jobs
+
+    years = jobs.release_years() if args.year is None else [args.year]
+    for year in years:
+        r = jobs.release(year, geo=args.geo, dry_run=args.dry_run)
+        if args.dry_run:
+            print(f"{year}: would change {r['changes']} figures (dry run, nothing written)")
+        elif r["created"]:
+            print(f"{year}: published v{r['version']} at {r['path']} ({r['changes']} changes)")
+        else:
+            print(
+                f"{year}: nothing new; latest stays v{r['version']}"
+                if r["version"]
+                else f"{year}: {r.get('note', 'nothing to publish')}"
+            )
+    return OK
+
+
+def cmd_query(args) -> int:
+    from warehouse.queries import run_query
+
+    columns, rows = run_query(get_settings().warehouse, args.sql)
+    if args.format == "json":
+        print(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=2))
+    elif args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        _table("", columns, rows)
+    return OK
+
+
+def cmd_status(args) -> int:
+    from warehouse import db, queries
+
+    with db.reader(get_settings().warehouse) as con:
+        rows = queries.tracker(con, args.year)
+    columns = [
+        "geo",
+        "time_period",
+        "deadline",
+        "status",
+        "first_received_at",
+        "current_revision",
+        "submissions",
+    ]
+    _table(f"Submission tracker {args.year or ''}".strip(), columns, [[r[c] for c in columns] for r in rows])
+    return OK
+
+
+def cmd_summary(args) -> int:
+    from warehouse import db, queries
+
+    settings = get_settings()
+    with db.reader(settings.warehouse) as con:
+        rows = queries.summary(con)
+    columns = list(rows[0]) if rows else []
+    _table(
+        "Article 8 figures per state and year (current revision)", columns, [list(r.values()) for r in rows]
+    )
+    print(f"warehouse:          {settings.warehouse}")
+    print(f"validation reports: {settings.reports}")
+    print(f"releases:           {settings.public / 'releases'}")
+    return OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csa-stats",
+        description="Article 8 statistics (Regulation (EU) 2021/1232): validate, collect, keep, publish.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo-data", help="write the seeded demo submissions of all 27 states")
+    p.add_argument("--out", help="folder (default: the landing folder)")
+    p.add_argument("--seed", type=int, default=2021)
+    p.add_argument("--national", metavar="GEO", help="also write this state's national sources")
+    p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("template", help="write the XLSX submission template")
+    p.add_argument("--out", required=True, help="FILE.xlsx")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("validate", help="check submission files against the contract")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print the machine-readable reports")
+    p.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    p.add_argument("--report-dir", help="also write JSON and HTML reports here")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("ingest", help="archive, validate and load files or folders into the warehouse")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--actor", default=os.environ.get("USER", "cli"))
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("release", help="publish an immutable release of current figures")
+    p.add_argument("--year", type=int, help="reporting year (default: every year with data)")
+    p.add_argument("--geo", help="a national release of one state")
+    p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("query", help="run a read-only SQL query on the warehouse")
+    p.add_argument("sql")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("status", help="the submission tracker: on time, late, missing")
+    p.add_argument("--year", type=int)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("summary", help="key figures and status per state and year")
+    p.set_defaults(func=cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from warehouse.db import WarehouseBusy, WarehouseError
+    from warehouse.queries import QueryRefused
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except WarehouseBusy as exc:
+        print(f"busy, retry: {exc}", file=sys.stderr)
+        return UNAVAILABLE
+    except (WarehouseError, QueryRefused, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return UNAVAILABLE
+    except Exception as exc:  # a bug, not bad input: say so in one line unless debugging
+        if os.environ.get("CSA_DEBUG"):
+            raise
+        print(
+            f"internal error ({type(exc).__name__}): {exc}; rerun with CSA_DEBUG=1 for details",
+            file=sys.stderr,
+        )
+        return INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

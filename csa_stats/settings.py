@@ -1,0 +1,73 @@
+"""Settings from environment variables, with defaults for the embedded set-up.
+
+Read at call time (not import time) so a DAG run, a test or the CLI sees its own environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# name -> (default, meaning); README's configuration table is written from this.
+VARIABLES = {
+    "CSA_DATA_DIR": ("./data", "root of the local folders below"),
+    "CSA_LANDING": ("$CSA_DATA_DIR/landing", "where submissions land (folder or file:// URL)"),
+    "CSA_ARCHIVE": ("$CSA_DATA_DIR/archive", "raw archive, files stored by SHA-256"),
+    "CSA_REPORTS": ("$CSA_DATA_DIR/reports", "validation reports and feedback per state"),
+    "CSA_WAREHOUSE": ("$CSA_DATA_DIR/warehouse.duckdb", "the DuckDB warehouse file"),
+    "CSA_PUBLIC": ("$CSA_DATA_DIR/public", "published releases, catalogue and site"),
+    "CSA_NATIONAL_DIR": ("$CSA_DATA_DIR/national", "national pipeline: sources, warehouse, outbox"),
+    "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
+    "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
+    "CSA_YOY_BAND": ("0.5", "year-on-year relative change above which L2 warns"),
+    "CSA_LOG_LEVEL": ("INFO", "logging level"),
+}
+
+
+def _get(name: str) -> str:
+    value = os.environ.get(name) or VARIABLES[name][0]
+    if value.startswith("$CSA_DATA_DIR"):
+        value = _get("CSA_DATA_DIR") + value[len("$CSA_DATA_DIR") :]
+    return value
+
+
+def _path(name: str) -> Path:
+    value = _get(name)
+    return Path(value.removeprefix("file://")).expanduser().absolute()
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    landing: Path
+    archive: Path
+    reports: Path
+    warehouse: Path
+    public: Path
+    national_dir: Path
+    deadline: str
+    suppression_threshold: int
+    yoy_band: float
+    log_level: str
+
+    def deadline_for(self, year: int) -> dt.date:
+        month, day = (int(x) for x in self.deadline.split("-"))
+        return dt.date(year + 1, month, day)
+
+
+def get_settings() -> Settings:
+    return Settings(
+        data_dir=_path("CSA_DATA_DIR"),
+        landing=_path("CSA_LANDING"),
+        archive=_path("CSA_ARCHIVE"),
+        reports=_path("CSA_REPORTS"),
+        warehouse=_path("CSA_WAREHOUSE"),
+        public=_path("CSA_PUBLIC"),
+        national_dir=_path("CSA_NATIONAL_DIR"),
+        deadline=_get("CSA_DEADLINE"),
+        suppression_threshold=int(_get("CSA_SUPPRESSION_THRESHOLD")),
+        yoy_band=float(_get("CSA_YOY_BAND")),
+        log_level=_get("CSA_LOG_LEVEL"),
+    )

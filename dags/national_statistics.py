@@ -1,0 +1,81 @@
+"""A national statistics office: its yearly Article 8 figures, from sources to the national
+release and the file it sends to the Commission."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import Param, dag, task
+
+DOC = """
+### National statistics
+For one Member State (`geo`) and reporting year (`year`): collect the national source
+(`CSA_NATIONAL_DIR/<GEO>/sources/`), validate it against the Article 8 contract, load it into
+the national warehouse, publish the national release and write the Commission-bound
+submission file to `CSA_NATIONAL_DIR/<GEO>/outbox/`. An invalid source fails the run
+without retries; its problems are in the task log.
+"""
+
+
+@dag(
+    dag_id="national_statistics",
+    # Yearly, well before the legal deadline (3 August): the cron is configurable.
+    schedule=os.environ.get("CSA_NATIONAL_CRON", "0 6 1 6 *"),
+    start_date=datetime(2022, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["article8", "national"],
+    doc_md=DOC,
+    params={
+        "geo": Param(os.environ.get("CSA_NATIONAL_GEO", "AT"), type="string", pattern="^[A-Z]{2}$"),
+        "year": Param(datetime.now().year - 1, type="integer", minimum=2021),
+    },
+    default_args={
+        "owner": "national-statistics-office",
+        "retries": 2,
+        "retry_delay": timedelta(seconds=20),
+        "retry_exponential_backoff": True,
+    },
+)
+def national_statistics():
+    @task
+    def collect(params=None) -> str:
+        from csa_stats import jobs
+
+        return jobs.national_source(params["geo"], int(params["year"]))
+
+    @task(retries=0)  # a contract violation is not transient
+    def validate(path: str) -> str:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from csa_stats import jobs
+
+        try:
+            jobs.national_validate(path)
+        except ValueError as exc:
+            raise AirflowFailException(str(exc)) from exc
+        return path
+
+    @task
+    def load(path: str, params=None) -> dict:
+        from csa_stats import jobs
+
+        return jobs.national_load(params["geo"], path)
+
+    @task
+    def publish(loaded: dict, params=None) -> dict:
+        from csa_stats import jobs
+
+        return jobs.national_publish(params["geo"], int(params["year"]))
+
+    @task
+    def write_submission(published: dict, params=None) -> str:
+        from csa_stats import jobs
+
+        return jobs.national_submission_file(params["geo"], int(params["year"]))
+
+    write_submission(publish(load(validate(collect()))))
+
+
+national_statistics()

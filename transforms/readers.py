@@ -1,0 +1,222 @@
+"""Readers: one per accepted format, each returning the canonical `Submission`.
+
+A reader never raises on bad content: what it cannot read becomes a finding with its
+place, so the validation report lists every problem at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+from transforms import values
+from transforms.canonical import Finding, Observation, Submission
+
+_NAME = re.compile(r"ART8_(?P<geo>[A-Za-z]{2})_(?P<year>\d{4})(?:_R(?P<revision>\d+))?", re.I)
+SDMX_PREFIX = ("STRUCTURE", "STRUCTURE_ID", "ACTION")
+FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
+
+
+def detect_format(path: Path) -> str | None:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt == "csv" and _first_line(path).upper().lstrip("\ufeff").startswith("STRUCTURE"):
+        return "sdmx-csv"
+    return fmt
+
+
+def read_submission(path: Path) -> Submission:
+    path = Path(path)
+    fmt = detect_format(path)
+    readers = {"csv": read_csv, "sdmx-csv": read_sdmx_csv, "json": read_json, "xlsx": _read_xlsx}
+    if fmt is None:
+        return unreadable(path, "unknown", "the file type is not one of .xlsx, .csv, .json")
+    try:
+        return readers[fmt](path)
+    except (OSError, ValueError, RecursionError, UnicodeError, csv.Error) as exc:
+        return unreadable(path, fmt, str(exc) or type(exc).__name__)
+
+
+def unreadable(path: Path, fmt: str, detail: str) -> Submission:
+    finding = Finding("L0_READABLE", "file", None, None, {"format": fmt, "detail": detail})
+    return Submission(path, fmt, name_metadata(path), [], [finding])
+
+
+def name_metadata(path: Path) -> dict:
+    """Geo, year and revision from a file named ART8_<GEO>_<YEAR>_R<REV>: a fallback only."""
+    m = _NAME.search(path.name)
+    if not m:
+        return {}
+    found = {"geo": m["geo"].upper(), "time_period": int(m["year"])}
+    if m["revision"]:
+        found["revision"] = int(m["revision"])
+    return found
+
+
+def _read_xlsx(path: Path) -> Submission:
+    from transforms.xlsx import read_xlsx
+
+    return read_xlsx(path)
+
+
+# --- CSV (canonical long layout) and SDMX-CSV ---------------------------------------------
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.readline(4096).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def decode(data: bytes, location: str, findings: list[Finding]) -> str:
+    if b"\x00" in data:
+        raise ValueError("it contains binary data (NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        findings.append(Finding("L0_ENCODING", location, None, "Windows-1252"))
+        return data.decode("cp1252", errors="replace")
+
+
+def _csv_rows(path: Path, findings: list[Finding]) -> list[list[str]]:
+    content = decode(path.read_bytes(), "file", findings)
+    if not content.strip():
+        raise ValueError("the file is empty")
+    header = content.splitlines()[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    return list(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True))
+
+
+def _table(rows: list[list[str]], names: list[str], findings: list[Finding]) -> list[tuple]:
+    """Map rows to dicts by header; report missing and unknown columns."""
+    header = [h.strip() for h in rows[0]]
+    for name in names:
+        if name not in header:
+            findings.append(Finding("L0_REQUIRED_FIELD", "row 1 (header)", name))
+    known = set(names) | set(_OPTIONAL)
+    for h in header:
+        if h and h not in known:
+            findings.append(Finding("L0_UNKNOWN_COLUMN", "row 1 (header)", h, h))
+    table = []
+    for i, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        table.append((f"row {i}", dict(zip(header, row, strict=False))))
+    return table
+
+
+_OPTIONAL = ("conf_status", "comment", "CONF_STATUS", "COMMENT")
+
+
+def _observation_columns(upper: bool = False) -> list[str]:
+    from contracts.contract import load_contract
+
+    names = [f.name for f in load_contract().observation_fields if f.name not in ("conf_status", "comment")]
+    return [n.upper() for n in names] if upper else names
+
+
+def read_csv(path: Path) -> Submission:
+    findings: list[Finding] = []
+    table = _table(_csv_rows(path, findings), _observation_columns(), findings)
+    observations = [Observation(values.typed_observation(raw, loc, findings), loc) for loc, raw in table]
+    return _with_sidecar(path, "csv", observations, findings)
+
+
+def read_sdmx_csv(path: Path) -> Submission:
+    from contracts.contract import load_contract
+
+    findings: list[Finding] = []
+    expected_id = f"CSA:DF_ART8({load_contract().version})"
+    columns = list(SDMX_PREFIX) + _observation_columns(upper=True)
+    observations = []
+    for loc, raw in _table(_csv_rows(path, findings), columns, findings):
+        checks = (
+            ("STRUCTURE", "dataflow", raw.get("STRUCTURE")),
+            ("STRUCTURE_ID", expected_id, raw.get("STRUCTURE_ID")),
+            ("ACTION", "I, A or R", raw.get("ACTION")),
+        )
+        for field, expected, value in checks:
+            ok = (
+                (value or "").strip() in ("I", "A", "R")
+                if field == "ACTION"
+                else _same_structure(value, expected)
+            )
+            if not ok:
+                findings.append(Finding("L0_SDMX_STRUCTURE", loc, field, value, {"expected": expected}))
+        lowered = {k.lower(): v for k, v in raw.items() if k not in SDMX_PREFIX}
+        observations.append(Observation(values.typed_observation(lowered, loc, findings), loc))
+    return _with_sidecar(path, "sdmx-csv", observations, findings)
+
+
+def _same_structure(value: str | None, expected: str) -> bool:
+    """Same structure and major contract version (minor versions stay compatible)."""
+    if value is None:
+        return False
+    value, expected = value.strip(), expected.strip()
+    if expected == "dataflow":
+        return value == expected
+    m = re.fullmatch(r"CSA:DF_ART8\((\d+)\.\d+\.\d+\)", value)
+    return bool(m) and expected.startswith(f"CSA:DF_ART8({m[1]}.")
+
+
+def _with_sidecar(
+    path: Path, fmt: str, observations: list[Observation], findings: list[Finding]
+) -> Submission:
+    sidecar = path.with_suffix(".meta.json")
+    raw = name_metadata(path)
+    if sidecar.exists():
+        try:
+            loaded = json.loads(sidecar.read_text(encoding="utf-8-sig"))
+            if not isinstance(loaded, dict):
+                raise ValueError("it is not a JSON object")
+            raw.update(loaded)
+        except (ValueError, UnicodeError, RecursionError) as exc:
+            findings.append(
+                Finding(
+                    "L0_READABLE", sidecar.name, None, None, {"format": "metadata JSON", "detail": str(exc)}
+                )
+            )
+    _fill_from_rows(raw, observations)
+    where = f"{sidecar.name} field '{{field}}'"
+    metadata = values.typed_metadata(raw, lambda f: where.format(field=f), findings)
+    return Submission(path, fmt, metadata, observations, findings, where)
+
+
+def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
+    """Geo and year of a metadata-less file default to those of its first row."""
+    for name in ("geo", "time_period"):
+        if raw.get(name) is None and observations:
+            raw[name] = observations[0].values.get(name)
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+
+def read_json(path: Path) -> Submission:
+    findings: list[Finding] = []
+    doc = json.loads(decode(path.read_bytes(), "file", findings))
+    if not isinstance(doc, dict):
+        raise ValueError("the top level is not a JSON object with 'metadata' and 'observations'")
+    raw_meta = doc.get("metadata")
+    if not isinstance(raw_meta, dict):
+        findings.append(Finding("L0_REQUIRED_FIELD", "$.metadata", "metadata"))
+        raw_meta = {}
+    raw_obs = doc.get("observations")
+    if not isinstance(raw_obs, list):
+        findings.append(Finding("L0_REQUIRED_FIELD", "$.observations", "observations"))
+        raw_obs = []
+    meta = {**name_metadata(path), **raw_meta}
+    metadata = values.typed_metadata(meta, lambda f: f"$.metadata.{f}", findings)
+    observations = []
+    for i, item in enumerate(raw_obs):
+        loc = f"$.observations[{i}]"
+        if not isinstance(item, dict):
+            findings.append(Finding("L0_TYPE", loc, "observation", item, {"type": "JSON object"}))
+            continue
+        row = {"geo": metadata.get("geo"), "time_period": metadata.get("time_period"), **item}
+        observations.append(Observation(values.typed_observation(row, loc, findings), loc))
+    return Submission(path, "json", metadata, observations, findings, "$.metadata.{field}")

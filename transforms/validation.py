@@ -1,0 +1,363 @@
+"""Validation of a submission against the contract, in ESS levels 0 (format), 1 (within the
+submission) and 2 (against the state's own history). Every problem is reported, not just
+the first; errors reject, warnings and information do not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from dataclasses import field as _field
+from pathlib import Path
+
+from contracts.contract import Contract, load_contract
+from transforms.canonical import Submission
+
+KEY_SEP = "/"
+
+
+@dataclass
+class Issue:
+    rule: str
+    level: int
+    severity: str
+    message: str
+    file: str
+    location: str
+    field: str | None = None
+    value: object = None
+    expected: object = None
+
+
+@dataclass
+class History:
+    """What the warehouse knows of a state: earlier accepted years and the previous revision."""
+
+    years: dict[int, tuple[dict[tuple, int | None], int]] = _field(
+        default_factory=dict
+    )  # year -> (figures, days)
+    previous_revision: dict[tuple, int | None] | None = None
+
+
+@dataclass
+class Report:
+    file: str
+    format: str
+    geo: str | None
+    time_period: int | None
+    revision: int
+    contract_version: str
+    issues: list[Issue]
+
+    def count(self, severity: str) -> int:
+        return sum(1 for i in self.issues if i.severity == severity)
+
+    @property
+    def valid(self) -> bool:
+        return self.count("error") == 0
+
+    @property
+    def readable(self) -> bool:
+        return not any(i.rule == "L0_READABLE" and i.location == "file" for i in self.issues)
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "format": self.format,
+            "geo": self.geo,
+            "time_period": self.time_period,
+            "revision": self.revision,
+            "contract_version": self.contract_version,
+            "valid": self.valid,
+            "errors": self.count("error"),
+            "warnings": self.count("warning"),
+            "information": self.count("information"),
+            "issues": [asdict(i) for i in self.issues],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+
+def series_key(row: dict, contract: Contract) -> tuple:
+    return tuple(row.get(d) for d in contract.series_dimensions)
+
+
+def figures(rows: list[dict], contract: Contract | None = None) -> dict[tuple, int | None]:
+    contract = contract or load_contract()
+    return {series_key(r, contract): r.get("obs_value") for r in rows}
+
+
+class _Checker:
+    def __init__(self, submission: Submission, contract: Contract):
+        self.s, self.c = submission, contract
+        self.issues: list[Issue] = []
+
+    def add(
+        self, rule_id: str, location: str, field: str | None = None, value=None, expected=None, **params
+    ) -> None:
+        rule = self.c.rules[rule_id]
+        fill = {"field": field, "value": value, "expected": expected, "hint": "", **params}
+        message = rule.message.format_map(_Blank(fill))
+        self.issues.append(
+            Issue(
+                rule.id,
+                rule.level,
+                rule.severity,
+                message,
+                self.s.source.name,
+                location,
+                field,
+                value,
+                expected,
+            )
+        )
+
+    def meta_where(self, name: str) -> str:
+        return self.s.metadata_where.format(field=name)
+
+    def key_text(self, key: tuple) -> str:
+        return KEY_SEP.join(str(k) for k in key)
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def validate(
+    submission: Submission,
+    history: History | None = None,
+    yoy_band: float = 0.5,
+    yoy_min_base: int = 10,
+    today: dt.date | None = None,
+) -> Report:
+    contract = load_contract()
+    check = _Checker(submission, contract)
+    for f in submission.findings:
+        check.add(f.rule, f.location, f.field, f.value, **f.params)
+    if submission.observations or not any(f.rule == "L0_READABLE" for f in submission.findings):
+        _metadata(check, today or dt.date.today())
+        index = _rows(check)
+        _series(check, index)
+        _additivity(check, index)
+        _ordering(check, index)
+        if history:
+            _history(check, index, history, yoy_band, yoy_min_base)
+    return Report(
+        submission.source.name,
+        submission.format,
+        submission.geo,
+        submission.time_period,
+        submission.revision,
+        contract.version,
+        check.issues,
+    )
+
+
+# --- level 0 --------------------------------------------------------------------------------
+
+
+def _code(check: _Checker, value, codelist: str, location: str, field: str) -> bool:
+    if value is None or value in check.c.code_lists[codelist]:
+        return True
+    hint = " (Greece is 'EL' in Eurostat geo codes)" if codelist == "geo" and value == "GR" else ""
+    check.add("L0_CODE_LIST", location, field, value, codelist=codelist, hint=hint)
+    return False
+
+
+def _metadata(check: _Checker, today: dt.date) -> None:
+    meta, c = check.s.metadata, check.c
+    for f in c.metadata_fields:
+        where = check.meta_where(f.name)
+        if f.required and meta.get(f.name) is None:
+            if not any(i.location == where for i in check.issues):
+                check.add("L0_REQUIRED_FIELD", where, f.name)
+        elif f.code_list:
+            _code(check, meta.get(f.name), f.code_list, where, f.name)
+    year = check.s.time_period
+    if year is None:
+        return
+    if dt.date(year, 12, 31) >= today:
+        check.add("L0_YEAR_NOT_ENDED", check.meta_where("time_period"), "time_period", year)
+    basis = c.legal_basis(meta.get("legal_basis") or "")
+    if basis and not basis.covers_year(year):
+        check.add(
+            "L0_LEGAL_BASIS",
+            check.meta_where("legal_basis"),
+            "legal_basis",
+            year,
+            f"{basis.code} ({basis.valid_from} to {basis.valid_to})",
+        )
+    start, end = meta.get("ref_period_start"), meta.get("ref_period_end")
+    if start and end and not (start.year == year == end.year and start <= end):
+        check.add(
+            "L0_REF_PERIOD", check.meta_where("ref_period_start"), "ref_period", f"{start} to {end}", year
+        )
+
+
+def _rows(check: _Checker) -> dict[tuple, dict]:
+    """Check each row's fields; index the usable rows by series key."""
+    c, meta = check.c, check.s.metadata
+    fields = {f.name: f for f in c.observation_fields}
+    seen: Counter = Counter()
+    index: dict[tuple, dict] = {}
+    allowed = set(c.series_keys())
+    for obs in check.s.observations:
+        row, loc = obs.values, obs.location
+        ok = True
+        for name in c.dimensions:
+            if row.get(name) is None:
+                ok &= name not in c.series_dimensions
+                if not any(i.location == loc and i.field == name for i in check.issues):
+                    check.add("L0_REQUIRED_FIELD", loc, name)
+        for name, f in fields.items():
+            inherited = name in ("geo", "time_period") and row.get(name) == meta.get(name)
+            if f.code_list and not inherited:  # metadata problems are reported once, there
+                known = _code(check, row.get(name), f.code_list, loc, name)
+                ok &= known or name not in c.series_dimensions
+        if meta.get("geo") and row.get("geo") and row["geo"] != meta["geo"]:
+            check.add("L0_GEO_MISMATCH", loc, "geo", row["geo"], meta["geo"])
+        if meta.get("time_period") and row.get("time_period") and row["time_period"] != meta["time_period"]:
+            check.add("L0_YEAR_MISMATCH", loc, "time_period", row["time_period"], meta["time_period"])
+        value = row.get("obs_value")
+        if value is not None and value < 0:
+            check.add("L1_NON_NEGATIVE", loc, "obs_value", value)
+        if value is None and not row.get("obs_status") and not _untyped(check, loc):
+            check.add("L1_EMPTY_NEEDS_STATUS", loc, "obs_value")
+        if not ok:
+            continue
+        key = series_key(row, c)
+        seen[key] += 1
+        if key not in allowed:
+            check.add("L0_SERIES_UNKNOWN", loc, "indicator", check.key_text(key), key=check.key_text(key))
+        elif seen[key] == 2:
+            check.add("L0_DUPLICATE_KEY", loc, "indicator", check.key_text(key), key=check.key_text(key))
+        else:
+            index[key] = {**row, "_location": loc}
+    return index
+
+
+def _untyped(check: _Checker, location: str) -> bool:
+    """The value was there but unreadable: L0_TYPE already says so."""
+    return any(i.location == location and i.field == "obs_value" for i in check.issues)
+
+
+def _series(check: _Checker, index: dict) -> None:
+    if not check.s.observations:
+        check.add("L0_SERIES_MISSING", "file", None, "all", key="(all series)")
+        return
+    present = {series_key(o.values, check.c) for o in check.s.observations}
+    for key in check.c.series_keys():
+        if key not in present:
+            check.add("L0_SERIES_MISSING", "file", "indicator", check.key_text(key), key=check.key_text(key))
+
+
+# --- level 1 --------------------------------------------------------------------------------
+
+
+def additivity_groups(contract: Contract) -> list[tuple[dict, tuple, list[tuple]]]:
+    """(group definition, total key, part keys) for every parts/total group of the contract."""
+    groups = []
+    dims = contract.series_dimensions
+    for g in contract.additivity:
+        for s in contract.series:
+            if all(s[k] == v for k, v in g["total"].items()):
+                total = tuple(s[d] for d in dims)
+                ((dim, codes),) = g["parts"].items()
+                parts = [tuple(code if d == dim else s[d] for d in dims) for code in codes]
+                groups.append((g, total, parts))
+    return groups
+
+
+def _additivity(check: _Checker, index: dict) -> None:
+    for g, total_key, part_keys in additivity_groups(check.c):
+        total = index.get(total_key)
+        if total is None:
+            continue
+        parts = [index.get(k) for k in part_keys]
+        given = [p for p in parts if p is not None and p.get("obs_value") is not None]
+        missing = [
+            check.key_text(k)
+            for k, p in zip(part_keys, parts, strict=True)
+            if p is None or p.get("obs_value") is None
+        ]
+        if total.get("obs_value") is None:
+            continue
+        parts_sum = sum(p["obs_value"] for p in given)
+        complete = not missing
+        if (complete and parts_sum != total["obs_value"]) or parts_sum > total["obs_value"]:
+            check.add(g["rule"], total["_location"], "obs_value", parts_sum, total["obs_value"])
+        if missing and any(p is not None for p in parts):
+            check.add("L1_BREAKDOWN_MISSING", total["_location"], "obs_value", ", ".join(missing))
+
+
+def _ordering(check: _Checker, index: dict) -> None:
+    dims = check.c.series_dimensions
+    for o in check.c.ordering:
+        chain = [index.get(tuple(step[d] for d in dims)) for step in o["chain"]]
+        for small, large in zip(chain, chain[1:], strict=False):
+            if (
+                small
+                and large
+                and None not in (small["obs_value"], large["obs_value"])
+                and small["obs_value"] > large["obs_value"]
+            ):
+                text = (
+                    f"{small['indicator']} {small['obs_value']} > {large['indicator']} {large['obs_value']}"
+                )
+                check.add(o["rule"], small["_location"], "obs_value", text)
+
+
+# --- level 2 --------------------------------------------------------------------------------
+
+
+def reference_days(metadata: dict) -> int:
+    start, end = metadata.get("ref_period_start"), metadata.get("ref_period_end")
+    if not (start and end) or end < start:
+        return 365
+    return (end - start).days + 1
+
+
+def _history(check: _Checker, index: dict, history: History, band: float, min_base: int) -> None:
+    year = check.s.time_period
+    days = reference_days(check.s.metadata)
+    earlier = [y for y in history.years if year is not None and y < year]
+    if earlier:
+        prev_year = max(earlier)
+        prev, prev_days = history.years[prev_year]
+        for key, row in index.items():
+            old, new = prev.get(key), row.get("obs_value")
+            if old is None or new is None or old < min_base:
+                continue
+            # Compare daily rates: reference periods differ (2021 covers only August-December).
+            change = (new / days) / (old / prev_days) - 1
+            if abs(change) > band:
+                check.add(
+                    "L2_YOY_CHANGE",
+                    row["_location"],
+                    "obs_value",
+                    f"{change:+.0%}",
+                    f"{prev_year} ({old} over {prev_days} days)",
+                    key=check.key_text(key),
+                )
+    if history.previous_revision:
+        for key, row in index.items():
+            old, new = history.previous_revision.get(key), row.get("obs_value")
+            if key in history.previous_revision and old != new:
+                check.add(
+                    "L2_REVISION_CHANGE", row["_location"], "obs_value", new, old, key=check.key_text(key)
+                )
+
+
+def write_report(report: Report, folder: Path, stem: str) -> tuple[Path, Path]:
+    """The JSON report and its readable HTML page, written beside each other."""
+    from transforms.report_html import render_report
+
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = folder / f"{stem}.validation.json", folder / f"{stem}.validation.html"
+    json_path.write_text(report.to_json(), encoding="utf-8")
+    html_path.write_text(render_report(report), encoding="utf-8")
+    return json_path, html_path

@@ -1,0 +1,125 @@
+"""Read-side of the warehouse: release inputs, the tracker, the summary, analyst queries."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from contracts.contract import load_contract
+from warehouse import db
+
+SUBMISSION_FIELDS = (
+    "geo",
+    "submission_id",
+    "revision",
+    "received_at",
+    "national_definitions",
+    "reporting_authority",
+    "ref_period_start",
+    "ref_period_end",
+    "legal_basis",
+)
+KEY_FIGURES = {
+    "reports": ("REP_LEA", "_Z", "TOTAL", "TOTAL"),
+    "children": ("CHILD_IDN", "T", "_Z", "_Z"),
+    "convicted": ("PERP_CNV", "_Z", "_Z", "_Z"),
+}
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def release_input(
+    con: duckdb.DuckDBPyConnection, year: int, geo: str | None = None
+) -> tuple[list[dict], list[dict]]:
+    """Current accepted figures of a year (optionally one state) and their submissions."""
+    columns = load_contract().columns
+    where, params = "time_period = ?", [year]
+    if geo:
+        where, params = where + " AND geo = ?", [year, geo]
+    rows = _dicts(
+        con.execute(
+            f"SELECT {', '.join(columns)}, submission_id FROM current_observation WHERE {where} "
+            "ORDER BY geo, indicator, sex, reporter, service",
+            params,
+        )
+    )
+    subs = _dicts(
+        con.execute(
+            f"SELECT {', '.join(SUBMISSION_FIELDS)} FROM current_submission WHERE {where} ORDER BY geo",
+            params,
+        )
+    )
+    for s in subs:
+        s["received_at"] = s["received_at"].isoformat()
+        for k in ("ref_period_start", "ref_period_end"):
+            s[k] = s[k].isoformat() if s[k] else None
+    return rows, subs
+
+
+def years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    return [
+        y for (y,) in con.execute("SELECT DISTINCT time_period FROM current_submission ORDER BY 1").fetchall()
+    ]
+
+
+def tracker(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict]:
+    where = "WHERE time_period = ?" if year else ""
+    return _dicts(
+        con.execute(
+            "SELECT geo, time_period, deadline, status, first_received_at, current_revision, submissions "
+            f"FROM submission_tracker {where} ORDER BY time_period, geo",
+            [year] if year else [],
+        )
+    )
+
+
+def summary(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Per state and year: tracker status, current revision and the key Article 8 figures."""
+    picks = ", ".join(
+        f"max(obs_value) FILTER (WHERE indicator = '{k[0]}' AND sex = '{k[1]}' "
+        f"AND reporter = '{k[2]}' AND service = '{k[3]}') AS {name}"
+        for name, k in KEY_FIGURES.items()
+    )
+    return _dicts(
+        con.execute(f"""
+        WITH figures AS (SELECT geo, time_period, {picks} FROM current_observation GROUP BY 1, 2)
+        SELECT t.geo, t.time_period, t.status, t.current_revision AS revision,
+               {", ".join("f." + n for n in KEY_FIGURES)}
+        FROM submission_tracker t LEFT JOIN figures f USING (geo, time_period)
+        ORDER BY t.geo, t.time_period""")
+    )
+
+
+_WRITES = re.compile(
+    r"^\s*(insert|update|delete|create|drop|alter|attach|detach|copy|install|load"
+    r"|export|import|set|pragma|call|checkpoint|vacuum)\b",
+    re.I,
+)
+
+
+class QueryRefused(Exception):
+    pass
+
+
+def run_query(path: Path, sql: str) -> tuple[list[str], list[tuple]]:
+    """An analyst's read-only query: writes, attaching and file access are refused."""
+    if _WRITES.match(sql):
+        raise QueryRefused(
+            "the warehouse is read-only for queries: only SELECT, WITH, "
+            "DESCRIBE, SHOW and SUMMARIZE are allowed"
+        )
+    with db.reader(path) as con:
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        try:
+            cursor = con.execute(sql)
+        except duckdb.Error as exc:
+            raise QueryRefused(f"query failed: {exc}") from exc
+        if cursor.description is None:
+            return [], []
+        return [d[0] for d in cursor.description], cursor.fetchall()
