@@ -87,6 +87,21 @@ class Contract:
     def series_keys(self) -> list[tuple[str, ...]]:
         return [tuple(s[d] for d in self.series_dimensions) for s in self.series]
 
+    def series_key(self, row: dict) -> tuple:
+        """A row's series key: its values of the series dimensions."""
+        return tuple(row.get(d) for d in self.series_dimensions)
+
+    def additivity_groups(self) -> list[tuple[str, tuple, list[tuple]]]:
+        """(rule id, total key, part keys) for every parts/total group of every series."""
+        groups = []
+        for rule in self.additivity:
+            ((dimension, codes),) = rule["parts"].items()
+            for series in self.series:
+                if all(series[d] == code for d, code in rule["total"].items()):
+                    parts = [self.series_key({**series, dimension: code}) for code in codes]
+                    groups.append((rule["rule"], self.series_key(series), parts))
+        return groups
+
     def point_of(self, indicator: str) -> str:
         return next(s["point"] for s in self.series if s["indicator"] == indicator)
 

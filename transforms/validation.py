@@ -81,13 +81,9 @@ class Report:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
 
 
-def series_key(row: dict, contract: Contract) -> tuple:
-    return tuple(row.get(d) for d in contract.series_dimensions)
-
-
 def figures(rows: list[dict], contract: Contract | None = None) -> dict[tuple, int | None]:
     contract = contract or load_contract()
-    return {series_key(r, contract): r.get("obs_value") for r in rows}
+    return {contract.series_key(r): r.get("obs_value") for r in rows}
 
 
 class _Checker:
@@ -229,7 +225,7 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
             check.add("L1_EMPTY_NEEDS_STATUS", loc, "obs_value")
         if not ok:
             continue
-        key = series_key(row, c)
+        key = c.series_key(row)
         seen[key] += 1
         if key not in allowed:
             check.add("L0_SERIES_UNKNOWN", loc, "indicator", check.key_text(key), key=check.key_text(key))
@@ -249,7 +245,7 @@ def _series(check: _Checker, index: dict) -> None:
     if not check.s.observations:
         check.add("L0_SERIES_MISSING", "file", None, "all", key="(all series)")
         return
-    present = {series_key(o.values, check.c) for o in check.s.observations}
+    present = {check.c.series_key(o.values) for o in check.s.observations}
     for key in check.c.series_keys():
         if key not in present:
             check.add("L0_SERIES_MISSING", "file", "indicator", check.key_text(key), key=check.key_text(key))
@@ -258,22 +254,8 @@ def _series(check: _Checker, index: dict) -> None:
 # --- level 1 --------------------------------------------------------------------------------
 
 
-def additivity_groups(contract: Contract) -> list[tuple[dict, tuple, list[tuple]]]:
-    """(group definition, total key, part keys) for every parts/total group of the contract."""
-    groups = []
-    dims = contract.series_dimensions
-    for g in contract.additivity:
-        for s in contract.series:
-            if all(s[k] == v for k, v in g["total"].items()):
-                total = tuple(s[d] for d in dims)
-                ((dim, codes),) = g["parts"].items()
-                parts = [tuple(code if d == dim else s[d] for d in dims) for code in codes]
-                groups.append((g, total, parts))
-    return groups
-
-
 def _additivity(check: _Checker, index: dict) -> None:
-    for g, total_key, part_keys in additivity_groups(check.c):
+    for rule, total_key, part_keys in check.c.additivity_groups():
         total = index.get(total_key)
         if total is None:
             continue
@@ -289,7 +271,7 @@ def _additivity(check: _Checker, index: dict) -> None:
         parts_sum = sum(p["obs_value"] for p in given)
         complete = not missing
         if (complete and parts_sum != total["obs_value"]) or parts_sum > total["obs_value"]:
-            check.add(g["rule"], total["_location"], "obs_value", parts_sum, total["obs_value"])
+            check.add(rule, total["_location"], "obs_value", parts_sum, total["obs_value"])
         if missing and any(p is not None for p in parts):
             check.add("L1_BREAKDOWN_MISSING", total["_location"], "obs_value", ", ".join(missing))
 

@@ -1,0 +1,198 @@
+"""Versioned, immutable releases: public/releases/<year>/[<GEO>/]v<N>/.
+
+A release is built in a hidden temporary folder and renamed into place, never edited.
+`latest` (symlink) and `LATEST` (text) point at the newest version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts.contract import load_contract
+from publish.disclosure import (
+    EU_AGGREGATE,
+    PRIMARY,
+    SECONDARY,
+    apply_disclosure_control,
+    eu_aggregate,
+    series_key,
+)
+from publish.exports import publication_order, render_exports
+
+
+@dataclass(frozen=True)
+class Change:
+    """A published figure that differs from the previous version (None: series absent)."""
+
+    geo: str
+    key: tuple[str, ...]  # indicator, sex, reporter, service
+    old: str | None
+    new: str | None
+    submission_id: str | None
+
+
+@dataclass
+class ReleaseResult:
+    year: int
+    version: int | None
+    path: Path | None
+    created: bool  # False when nothing changed, or on a dry run
+    changes: list[Change]
+
+
+def build_release(
+    rows: list[dict],
+    submissions: list[dict],
+    year: int,
+    public_dir: Path,
+    *,
+    threshold: int = 3,
+    dry_run: bool = False,
+    geo: str | None = None,
+) -> ReleaseResult:
+    """Publish the year's figures (of one Member State if `geo`) as a new version if changed."""
+    root = release_root(public_dir, year, geo)
+    published = publish_rows(rows, year, threshold, geo)
+    submissions = [s for s in submissions if geo is None or s["geo"] == geo]
+    exports = render_exports(published, submissions, year)
+    fingerprint = hashlib.sha256(_checksums(exports).encode()).hexdigest()
+    latest = latest_version(root)
+    if latest and _release_info(root, latest)["fingerprint"] == fingerprint:
+        if not dry_run:
+            _point_latest(root, latest)
+        return ReleaseResult(year, latest, root / f"v{latest}", False, [])
+    version = latest + 1
+    changes = compare(_observations(root, latest), published) if latest else []
+    if dry_run:
+        return ReleaseResult(year, version, None, False, changes)
+    info = {
+        "contract_version": load_contract().version,
+        "fingerprint": fingerprint,
+        "geo": geo or EU_AGGREGATE,
+        "submission_ids": sorted(s["submission_id"] for s in submissions),
+        "version": version,
+        "year": year,
+    }
+    files = {
+        **exports,
+        "CHANGELOG.md": _changelog(year, geo, version, changes).encode("utf-8"),
+        "release.json": (json.dumps(info, sort_keys=True, indent=2) + "\n").encode("utf-8"),
+    }
+    path = _write_release(root, version, files)
+    _point_latest(root, version)
+    return ReleaseResult(year, version, path, True, changes)
+
+
+def release_root(public_dir: Path, year: int, geo: str | None = None) -> Path:
+    root = Path(public_dir) / "releases" / str(year)
+    return root / geo if geo else root
+
+
+def publish_rows(rows: list[dict], year: int, threshold: int, geo: str | None) -> list[dict]:
+    """The rows as published: one state's (national release) or all plus the EU aggregate."""
+    rows = [r for r in rows if r["geo"] == geo] if geo else rows + eu_aggregate(rows, year)
+    other_years = {r["time_period"] for r in rows} - {year}
+    if other_years:
+        raise ValueError(f"rows for {sorted(other_years)} given to the {year} release")
+    return apply_disclosure_control(rows, threshold)
+
+
+def latest_version(root: Path) -> int:
+    """Highest N of the v<N> folders under root; 0 when there is none."""
+    versions = [int(p.name[1:]) for p in root.glob("v*") if re.fullmatch(r"v\d+", p.name)]
+    return max(versions, default=0)
+
+
+def compare(old_rows: list[dict], new_rows: list[dict]) -> list[Change]:
+    """Every published figure that changed, was added or was removed."""
+    old = {(r["geo"], series_key(r)): r for r in old_rows}
+    new = {(r["geo"], series_key(r)): r for r in new_rows}
+    changes = []
+    for cell in sorted(old.keys() | new.keys(), key=lambda c: publication_order(*c)):
+        before, after = old.get(cell), new.get(cell)
+        was = _figure(before) if before else None
+        now = _figure(after) if after else None
+        if was != now:
+            changes.append(Change(*cell, was, now, (after or before)["submission_id"]))
+    return changes
+
+
+def _figure(row: dict) -> str:
+    """A figure as a reader sees it: '12', '12 (p)', 'empty (m)', 'confidential (C)'."""
+    if row["conf_status"] in (PRIMARY, SECONDARY):
+        return f"confidential ({row['conf_status']})"
+    text = "empty" if row["obs_value"] is None else str(row["obs_value"])
+    return f"{text} ({row['obs_status']})" if row["obs_status"] else text
+
+
+def _changelog(year: int, geo: str | None, version: int, changes: list[Change]) -> str:
+    title = f"# Article 8 statistics {year}{f' {geo}' if geo else ''}, v{version}"
+    if version == 1:
+        body = ["First release."]
+    elif changes:
+        body = [f"Changes against v{version - 1}:", "", *map(_change_line, changes)]
+    else:
+        body = [f"No figure changed against v{version - 1} (comments or metadata did)."]
+    return "\n".join([title, "", *body]) + "\n"
+
+
+def _change_line(change: Change) -> str:
+    label = f"{change.geo} {'/'.join(change.key)}"
+    source = f" (submission {change.submission_id})" if change.submission_id else ""
+    if change.old is None:
+        return f"- {label}: added {change.new}{source}"
+    if change.new is None:
+        return f"- {label}: removed, was {change.old}{source}"
+    return f"- {label}: {change.old} -> {change.new}{source}"
+
+
+def _checksums(files: dict[str, bytes]) -> str:
+    """sha256sum format, sorted by file name."""
+    return "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in sorted(files))
+
+
+def _release_info(root: Path, version: int) -> dict:
+    return json.loads((root / f"v{version}" / "release.json").read_text(encoding="utf-8"))
+
+
+def _observations(root: Path, version: int) -> list[dict]:
+    path = root / f"v{version}" / "observations.json"
+    return json.loads(path.read_text(encoding="utf-8"))["observations"]
+
+
+def _write_release(root: Path, version: int, files: dict[str, bytes]) -> Path:
+    """Write into a hidden temporary folder, then rename it to v<N> (never overwritten)."""
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / f"v{version}"
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        (tmp / "SHA256SUMS").write_text(_checksums(files), encoding="utf-8")
+        tmp.chmod(0o755)  # mkdtemp makes it private; a release is public
+        if target.exists():
+            raise FileExistsError(f"{target} exists: a release is never overwritten")
+        os.rename(tmp, target)  # also fails if another writer got there first
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _point_latest(root: Path, version: int) -> None:
+    """Replace the `latest` symlink and the `LATEST` file atomically."""
+    name = f"v{version}"
+    link = root / f".tmp-{uuid.uuid4().hex}"
+    os.symlink(name, link)
+    os.replace(link, root / "latest")
+    text = root / f".tmp-{uuid.uuid4().hex}"
+    text.write_text(name + "\n", encoding="utf-8")
+    os.replace(text, root / "LATEST")

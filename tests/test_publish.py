@@ -1,0 +1,275 @@
+"""Publication stage: disclosure control, exports and immutable releases."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from contracts.contract import load_contract
+from publish import release as release_module
+from publish.disclosure import EU_AGGREGATE, apply_disclosure_control, eu_aggregate, series_key
+from publish.exports import render_exports
+from publish.release import build_release
+
+YEAR = 2023
+CONTRACT = load_contract()
+PERP = ("PERP_CNV", "_Z", "_Z", "_Z")
+
+
+def child(sex: str) -> tuple[str, ...]:
+    return ("CHILD_IDN", sex, "_Z", "_Z")
+
+
+def state_rows(geo: str, values: dict | None = None, revision: int = 1) -> list[dict]:
+    """Every contract series for one state: 50 unless `values` says otherwise."""
+    values = values or {}
+    rows = []
+    for series in CONTRACT.series:
+        key = series_key(series)
+        value = values.get(key, 50)
+        rows.append(
+            {
+                "geo": geo,
+                "time_period": YEAR,
+                **{d: series[d] for d in CONTRACT.series_dimensions},
+                "obs_value": value,
+                "obs_status": "m" if value is None else None,
+                "conf_status": None,
+                "comment": None,
+                "submission_id": f"{geo}-{YEAR}-R{revision}",
+            }
+        )
+    return rows
+
+
+def submission(geo: str, revision: int = 1) -> dict:
+    return {
+        "geo": geo,
+        "submission_id": f"{geo}-{YEAR}-R{revision}",
+        "revision": revision,
+        "received_at": f"{YEAR + 1}-05-0{revision}T10:00:00+00:00",
+        "national_definitions": "Reports counted on the date received by the police.",
+        "reporting_authority": f"Ministry of the Interior ({geo})",
+        "ref_period_start": f"{YEAR}-01-01",
+        "ref_period_end": f"{YEAR}-12-31",
+        "legal_basis": "32021R1232",
+    }
+
+
+def three_states(at: dict | None = None, mt: dict | None = None, lu: dict | None = None):
+    rows = state_rows("AT", at) + state_rows("MT", mt) + state_rows("LU", lu)
+    return rows, [submission("AT"), submission("MT"), submission("LU")]
+
+
+def cells(rows: list[dict]) -> dict:
+    return {(r["geo"], series_key(r)): r for r in rows}
+
+
+def status(rows: list[dict], geo: str, key: tuple) -> str:
+    return cells(rows)[geo, key]["conf_status"]
+
+
+# Disclosure control
+
+
+def test_primary_suppression_hides_one_and_two_but_not_zero():
+    rows = state_rows("AT", {child("F"): 1, child("M"): 2, child("U"): 0, child("T"): 3})
+    published = cells(apply_disclosure_control(rows, threshold=3))
+    assert [published["AT", child(s)]["conf_status"] for s in "FMUT"] == ["C", "C", "F", "F"]
+    assert published["AT", child("F")]["obs_value"] is None
+    assert published["AT", child("U")]["obs_value"] == 0
+    assert published["AT", child("T")]["obs_value"] == 3
+
+
+def test_secondary_suppression_hides_smallest_other_part_of_sex_group():
+    rows = state_rows("AT", {child("F"): 2, child("M"): 10, child("U"): 4, child("T"): 16})
+    published = cells(apply_disclosure_control(rows, threshold=3))
+    assert [published["AT", child(s)]["conf_status"] for s in "FMUT"] == ["C", "F", "D", "F"]
+    assert published["AT", child("U")]["obs_value"] is None
+    assert published["AT", child("M")]["obs_value"] == 10
+
+
+def test_suppressed_rows_keep_their_obs_status_and_input_is_not_changed():
+    rows = state_rows("AT", {PERP: 1})
+    cells(rows)["AT", PERP]["obs_status"] = "p"
+    published = cells(apply_disclosure_control(rows, threshold=3))
+    assert published["AT", PERP]["obs_status"] == "p"
+    assert cells(rows)["AT", PERP]["obs_value"] == 1
+
+
+def test_eu_level_secondary_suppression_hides_next_smallest_state():
+    rows, _ = three_states(at={PERP: 40}, mt={PERP: 1}, lu={PERP: 7})
+    published = cells(apply_disclosure_control(rows + eu_aggregate(rows, YEAR), threshold=3))
+    assert status(published.values(), "MT", PERP) == "C"
+    assert status(published.values(), "LU", PERP) == "D"
+    assert status(published.values(), "AT", PERP) == "F"
+    assert published[EU_AGGREGATE, PERP]["obs_value"] == 48
+
+
+def test_no_group_is_left_with_a_single_hidden_cell():
+    rows, _ = three_states(
+        at={child("F"): 30, child("M"): 25, child("U"): 6, child("T"): 61},
+        mt={child("F"): 1, child("M"): 4, child("U"): 0, child("T"): 5},
+        lu={child("F"): 9, child("M"): 8, child("U"): 3, child("T"): 20},
+    )
+    published = cells(apply_disclosure_control(rows + eu_aggregate(rows, YEAR), threshold=3))
+    hidden = {cell for cell, row in published.items() if row["conf_status"] in ("C", "D")}
+    sex_groups = [[(geo, child(s)) for s in "FMUT"] for geo in ("AT", "MT", "LU", EU_AGGREGATE)]
+    eu_groups = [[(geo, child(s)) for geo in ("AT", "MT", "LU", EU_AGGREGATE)] for s in "FMUT"]
+    assert ("MT", child("F")) in hidden
+    assert all(len(hidden.intersection(group)) != 1 for group in sex_groups + eu_groups)
+
+
+def test_eu_aggregate_states_its_coverage_when_a_value_is_missing():
+    rows, _ = three_states(lu={PERP: None})
+    eu = cells(eu_aggregate(rows, YEAR))
+    assert eu[EU_AGGREGATE, PERP]["obs_value"] == 100
+    assert eu[EU_AGGREGATE, PERP]["obs_status"] is None
+    assert eu[EU_AGGREGATE, PERP]["comment"] == "coverage 2/27 Member States: incomplete"
+    assert eu[EU_AGGREGATE, child("T")]["comment"] == "coverage 3/27 Member States: incomplete"
+
+
+def test_eu_aggregate_of_all_member_states_has_no_coverage_comment():
+    rows = [row for geo in CONTRACT.code_lists["geo"] for row in state_rows(geo)]
+    eu = cells(eu_aggregate(rows, YEAR))
+    assert eu[EU_AGGREGATE, PERP]["obs_value"] == 50 * 27
+    assert eu[EU_AGGREGATE, PERP]["comment"] is None
+
+
+# Exports
+
+
+def test_csv_neutralises_formula_injection():
+    rows = state_rows("AT")
+    cells(rows)["AT", PERP]["comment"] = '=HYPERLINK("http://evil")'
+    cells(rows)["AT", child("T")]["comment"] = "Police data, 2023"
+    exports = render_exports(apply_disclosure_control(rows, 3), [submission("AT")], YEAR)
+    for name in ("observations.csv", "observations_sdmx.csv"):
+        assert b"\r\n" in exports[name]
+        records = list(csv.reader(io.StringIO(exports[name].decode("utf-8"))))
+        comments = [r[-1] if name.endswith("sdmx.csv") else r[-2] for r in records[1:]]
+        assert '\'=HYPERLINK("http://evil")' in comments
+        assert "Police data, 2023" in comments
+
+
+def test_exports_follow_the_contract_columns_and_version():
+    exports = render_exports(apply_disclosure_control(state_rows("AT"), 3), [], YEAR)
+    csv_header = exports["observations.csv"].split(b"\r\n")[0].decode()
+    sdmx_first = exports["observations_sdmx.csv"].split(b"\r\n")[:2]
+    assert csv_header.split(",") == [*CONTRACT.columns, "submission_id"]
+    assert sdmx_first[0].decode().startswith("STRUCTURE,STRUCTURE_ID,ACTION,GEO,TIME_PERIOD")
+    assert sdmx_first[1].decode().startswith(f"dataflow,CSA:DF_ART8({CONTRACT.version}),I,AT,")
+    document = json.loads(exports["observations.json"])
+    assert (document["contract_version"], document["year"]) == (CONTRACT.version, YEAR)
+    assert [series_key(o) for o in document["observations"]] == CONTRACT.series_keys()
+
+
+# Releases
+
+
+def release_files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_first_release_and_identical_rerun_creates_no_new_version(tmp_path):
+    rows, submissions = three_states()
+    first = build_release(rows, submissions, YEAR, tmp_path)
+    again = build_release(rows, submissions, YEAR, tmp_path)
+    root = tmp_path / "releases" / str(YEAR)
+    assert (first.version, first.created, first.path) == (1, True, root / "v1")
+    assert (again.version, again.created, again.changes) == (1, False, [])
+    assert sorted(p.name for p in root.iterdir()) == ["LATEST", "latest", "v1"]
+    assert "First release." in (root / "v1" / "CHANGELOG.md").read_text()
+    info = json.loads((root / "v1" / "release.json").read_text())
+    assert info["submission_ids"] == ["AT-2023-R1", "LU-2023-R1", "MT-2023-R1"]
+
+
+def test_changed_figure_makes_v2_with_changelog(tmp_path):
+    rows, submissions = three_states(at={PERP: 40})
+    build_release(rows, submissions, YEAR, tmp_path)
+    revised, _ = three_states(at={PERP: 45})
+    for row in revised:
+        if row["geo"] == "AT":
+            row["submission_id"] = "AT-2023-R2"
+    submissions[0] = submission("AT", revision=2)
+    result = build_release(revised, submissions, YEAR, tmp_path)
+    root = tmp_path / "releases" / str(YEAR)
+    changelog = (root / "v2" / "CHANGELOG.md").read_text()
+    assert (result.version, result.created) == (2, True)
+    assert "- AT PERP_CNV/_Z/_Z/_Z: 40 -> 45 (submission AT-2023-R2)" in changelog
+    assert "- EU27_2020 PERP_CNV/_Z/_Z/_Z: 140 -> 145" in changelog
+    assert result.changes[0].key == PERP and result.changes[0].submission_id == "AT-2023-R2"
+    assert (root / "latest").readlink() == Path("v2")
+    assert (root / "LATEST").read_text() == "v2\n"
+    assert (root / "v1" / "observations.json").exists()
+
+
+def test_changelog_lists_added_and_removed_series(tmp_path):
+    rows, submissions = three_states()
+    build_release(rows[: len(rows) // 3 * 2], submissions[:2], YEAR, tmp_path)  # AT, MT
+    result = build_release(rows, submissions, YEAR, tmp_path)
+    changelog = (tmp_path / "releases" / str(YEAR) / "v2" / "CHANGELOG.md").read_text()
+    assert "- LU PERP_CNV/_Z/_Z/_Z: added 50 (submission LU-2023-R1)" in changelog
+    result = build_release(rows[: len(rows) // 3], submissions[:1], YEAR, tmp_path)  # AT
+    changelog = (tmp_path / "releases" / str(YEAR) / "v3" / "CHANGELOG.md").read_text()
+    assert "- MT PERP_CNV/_Z/_Z/_Z: removed, was 50 (submission MT-2023-R1)" in changelog
+    assert result.version == 3
+
+
+def test_sha256sums_verify(tmp_path):
+    rows, submissions = three_states()
+    folder = build_release(rows, submissions, YEAR, tmp_path).path
+    lines = (folder / "SHA256SUMS").read_text().splitlines()
+    names = [line.split("  ")[1] for line in lines]
+    assert names == sorted(p.name for p in folder.iterdir() if p.name != "SHA256SUMS")
+    for line in lines:
+        digest, name = line.split("  ")
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    rows, submissions = three_states(at={PERP: 40})
+    assert build_release(rows, submissions, YEAR, tmp_path, dry_run=True).created is False
+    assert not tmp_path.joinpath("releases").exists()
+    build_release(rows, submissions, YEAR, tmp_path)
+    before = release_files(tmp_path)
+    revised, _ = three_states(at={PERP: 41})
+    result = build_release(revised, submissions, YEAR, tmp_path, dry_run=True)
+    assert (result.created, result.path, result.version) == (False, None, 2)
+    assert [(c.geo, c.old, c.new) for c in result.changes][0] == ("AT", "40", "41")
+    assert release_files(tmp_path) == before
+
+
+def test_identical_inputs_give_byte_identical_releases(tmp_path):
+    rows, submissions = three_states(mt={child("F"): 1})
+    build_release(rows, submissions, YEAR, tmp_path / "a")
+    build_release(rows, submissions, YEAR, tmp_path / "b")
+    first, second = release_files(tmp_path / "a"), release_files(tmp_path / "b")
+    assert len(first) == 7 + 1  # seven release files plus LATEST
+    assert first == second
+
+
+def test_existing_version_is_never_overwritten(tmp_path, monkeypatch):
+    rows, submissions = three_states()
+    build_release(rows, submissions, YEAR, tmp_path)
+    root = tmp_path / "releases" / str(YEAR)
+    before = release_files(root / "v1")
+    monkeypatch.setattr(release_module, "latest_version", lambda root: 0)  # a racing writer
+    with pytest.raises(FileExistsError):
+        build_release(rows, submissions, YEAR, tmp_path)
+    assert release_files(root / "v1") == before
+    assert not [p for p in root.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_national_release_has_one_state_and_no_eu_aggregate(tmp_path):
+    rows, submissions = three_states()
+    result = build_release(rows, submissions, YEAR, tmp_path, geo="MT")
+    assert result.path == tmp_path / "releases" / str(YEAR) / "MT" / "v1"
+    document = json.loads((result.path / "observations.json").read_text())
+    assert {o["geo"] for o in document["observations"]} == {"MT"}
+    assert json.loads((result.path / "submissions.json").read_text()) == [submission("MT")]
