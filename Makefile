@@ -1,0 +1,71 @@
+# csa-stats: `make demo` runs the main job, `make test` the tests, on a fresh Debian machine
+# that has only python3 (and pip): uv is installed when missing, everything else by uv.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_COMPILE_BYTECODE := 1
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PARALLELISM := 4
+export AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG := 4
+export AIRFLOW__API_AUTH__JWT_SECRET ?= csa-stats-local-only-jwt-secret-0123456789abcdef0123456789abcdef
+export CSA_DATA_DIR ?= $(CURDIR)/data
+
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+BIN := $(CURDIR)/.venv/bin
+DEMO_GEO ?= AT
+DEMO_YEAR ?= 2024
+
+.PHONY: help install airflow-init demo test lint clean-demo
+
+help:
+	@echo "make demo   generate demo submissions and run collection, release and a national pipeline through Airflow"
+	@echo "make test   run the test suite (what CI runs)"
+	@echo "make lint   ruff"
+
+# uv itself: installed with pip when missing (user site, or a PEP 668 system Python).
+.uv-installed:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+	  python3 -m pip install --user --quiet uv || \
+	  python3 -m pip install --user --quiet --break-system-packages uv
+	@touch $@
+
+.venv/installed: .uv-installed pyproject.toml uv.lock
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/installed
+
+# A git-ignored AIRFLOW_HOME inside the project, SQLite metadata DB, pools from config/.
+$(AIRFLOW_HOME)/initialised: .venv/installed config/airflow_pools.json
+	@mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate >/dev/null
+	$(BIN)/airflow pools import config/airflow_pools.json >/dev/null
+	@touch $@
+
+airflow-init: $(AIRFLOW_HOME)/initialised
+
+demo: airflow-init
+	$(BIN)/csa-stats demo-data --national $(DEMO_GEO)
+	$(BIN)/airflow dags test union_collection > $(CSA_DATA_DIR)/union_collection.log 2>&1 \
+	  || (tail -40 $(CSA_DATA_DIR)/union_collection.log; exit 1)
+	$(BIN)/airflow dags test union_release > $(CSA_DATA_DIR)/union_release.log 2>&1 \
+	  || (tail -40 $(CSA_DATA_DIR)/union_release.log; exit 1)
+	$(BIN)/airflow dags test national_statistics -c '{"geo": "$(DEMO_GEO)", "year": $(DEMO_YEAR)}' \
+	  > $(CSA_DATA_DIR)/national_statistics.log 2>&1 \
+	  || (tail -40 $(CSA_DATA_DIR)/national_statistics.log; exit 1)
+	$(BIN)/csa-stats summary
+	@echo "national release and Commission-bound file: $(CSA_DATA_DIR)/national/$(DEMO_GEO)/"
+	@echo "Airflow logs of this run: $(CSA_DATA_DIR)/*.log"
+
+test: airflow-init
+	$(BIN)/python -m pytest -q
+
+lint: .venv/installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean-demo:
+	rm -rf $(CSA_DATA_DIR)

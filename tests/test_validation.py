@@ -1,0 +1,179 @@
+"""Each rule: a passing and a failing example, with the place it names."""
+
+import datetime as dt
+import json
+
+import pytest
+from conftest import metadata, observations, write_json_submission
+
+from transforms.readers import read_submission
+from transforms.validation import History, figures, validate
+
+
+def _validate(tmp_path, doc=None, history=None, name="ART8_AT_2023_R1.json", **kw):
+    path = tmp_path / name
+    doc = doc or {"metadata": metadata(**kw), "observations": observations()}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return validate(read_submission(path), history)
+
+
+def _rules(report):
+    return {i.rule for i in report.issues}
+
+
+def test_valid_submission_passes_without_issues(tmp_path):
+    report = _validate(tmp_path)
+    assert report.valid and report.issues == []
+    assert report.contract_version == "1.0.0"
+
+
+@pytest.mark.parametrize(
+    ("change", "rule", "location"),
+    [
+        ({("CHILD_IDN", "F", "_Z", "_Z"): 7}, "L1_SEX_SUM", "$.observations[10]"),
+        ({("REP_LEA", "_Z", "PIO", "TOTAL"): 21}, "L1_REPORTER_SUM", "$.observations[0]"),
+        ({("REP_LEA", "_Z", "PROVIDER", "VOIP"): 6}, "L1_SERVICE_SUM", "$.observations[2]"),
+        ({("CASE_MULT", "_Z", "TOTAL", "TOTAL"): 71}, "L1_CASE_ORDER", "$.observations[9]"),
+        ({("PERP_CNV", "_Z", "_Z", "_Z"): -1}, "L1_NON_NEGATIVE", "$.observations[14]"),
+    ],
+)
+def test_level1_rules_fire_with_their_place(tmp_path, change, rule, location):
+    doc = {"metadata": metadata(), "observations": observations(change)}
+    report = _validate(tmp_path, doc)
+    fired = [i for i in report.issues if i.rule == rule]
+    assert fired and fired[0].location == location and fired[0].severity == "error"
+    assert not report.valid
+
+
+def test_missing_breakdown_is_a_flagged_gap_not_an_error(tmp_path):
+    gap = {("CHILD_IDN", s, "_Z", "_Z"): None for s in "FMU"}
+    report = _validate(tmp_path, {"metadata": metadata(), "observations": observations(gap)})
+    assert report.valid
+    assert [i.rule for i in report.issues] == ["L1_BREAKDOWN_MISSING"]
+    assert "CHILD_IDN/F/_Z/_Z" in report.issues[0].value
+
+
+def test_partial_breakdown_may_not_exceed_total(tmp_path):
+    gap = {("CHILD_IDN", "U", "_Z", "_Z"): None, ("CHILD_IDN", "F", "_Z", "_Z"): 8}
+    report = _validate(tmp_path, {"metadata": metadata(), "observations": observations(gap)})
+    assert "L1_SEX_SUM" in _rules(report)
+
+
+def test_empty_value_needs_a_status(tmp_path):
+    obs = observations()
+    obs[14]["obs_value"] = None
+    report = _validate(tmp_path, {"metadata": metadata(), "observations": obs})
+    issue = next(i for i in report.issues if i.rule == "L1_EMPTY_NEEDS_STATUS")
+    assert issue.location == "$.observations[14]"
+
+
+def test_gr_is_rejected_with_a_hint(tmp_path):
+    report = _validate(tmp_path, geo="GR")
+    issue = next(i for i in report.issues if i.rule == "L0_CODE_LIST")
+    assert issue.location == "$.metadata.geo" and "EL" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("edit", "rule"),
+    [
+        (lambda d: d["observations"].pop(), "L0_SERIES_MISSING"),
+        (lambda d: d["observations"].append(dict(d["observations"][0])), "L0_DUPLICATE_KEY"),
+        (lambda d: d["observations"][0].update(sex="F"), "L0_SERIES_UNKNOWN"),
+        (lambda d: d["observations"][0].update(indicator="REP_XX"), "L0_CODE_LIST"),
+        (lambda d: d["observations"][0].update(geo="DE"), "L0_GEO_MISMATCH"),
+        (lambda d: d["observations"][0].update(time_period=2022), "L0_YEAR_MISMATCH"),
+        (lambda d: d["observations"][0].update(obs_value="n/a"), "L0_TYPE"),
+        (lambda d: d["metadata"].pop("contact"), "L0_REQUIRED_FIELD"),
+        (
+            lambda d: d["metadata"].update(
+                legal_basis="32024R1307",
+                time_period=2022,
+                ref_period_start="2022-01-01",
+                ref_period_end="2022-12-31",
+            ),
+            "L0_LEGAL_BASIS",
+        ),
+        (lambda d: d["metadata"].update(ref_period_end="2024-03-31"), "L0_REF_PERIOD"),
+    ],
+)
+def test_level0_rules_fire(tmp_path, edit, rule):
+    doc = {"metadata": metadata(), "observations": observations()}
+    edit(doc)
+    report = _validate(tmp_path, doc)
+    assert rule in _rules(report) and not report.valid
+
+
+def test_future_year_is_rejected(tmp_path):
+    year = dt.date.today().year
+    doc = {"metadata": metadata(year=year), "observations": observations()}
+    for o in doc["observations"]:
+        o["time_period"] = year
+    assert "L0_YEAR_NOT_ENDED" in _rules(_validate(tmp_path, doc, name=f"ART8_AT_{year}_R1.json"))
+
+
+def test_thousands_separator_is_a_warning(tmp_path):
+    obs = observations({("REP_LEA", "_Z", "TOTAL", "TOTAL"): 1100, ("REP_LEA", "_Z", "PIO", "TOTAL"): 1020})
+    obs[0]["obs_value"] = "1,100"
+    report = _validate(tmp_path, {"metadata": metadata(), "observations": obs})
+    assert report.valid and "L0_THOUSANDS_SEPARATOR" in _rules(report)
+
+
+def test_all_problems_are_reported_at_once(tmp_path):
+    doc = {"metadata": metadata(geo="GR"), "observations": observations({("PERP_CNV", "_Z", "_Z", "_Z"): -1})}
+    doc["observations"].pop(0)
+    rules = _rules(_validate(tmp_path, doc))
+    assert {"L0_CODE_LIST", "L1_NON_NEGATIVE", "L0_SERIES_MISSING"} <= rules
+
+
+def test_unreadable_file_is_reported_not_raised(tmp_path):
+    path = tmp_path / "ART8_AT_2023_R1.json"
+    path.write_text("{not json", encoding="utf-8")
+    report = validate(read_submission(path))
+    assert not report.readable and report.issues[0].rule == "L0_READABLE"
+
+
+def test_level2_year_on_year_and_revision_warnings(tmp_path):
+    prev = {k: v * 3 for k, v in figures(observations()).items()}
+    history = History(
+        years={2022: (prev, 365)},
+        previous_revision=figures(observations({("PERP_CNV", "_Z", "_Z", "_Z"): 5})),
+    )
+    report = _validate(tmp_path, history=history)
+    assert report.valid
+    yoy = [i for i in report.issues if i.rule == "L2_YOY_CHANGE"]
+    assert yoy and all(i.severity == "warning" for i in yoy)
+    revision = next(i for i in report.issues if i.rule == "L2_REVISION_CHANGE")
+    assert (revision.expected, revision.value) == (5, 4) and "5 -> 4" in revision.message
+
+
+def test_partial_year_is_compared_by_daily_rate(tmp_path):
+    """2021 covered August to December only: the same daily rate is no change."""
+    prev = {k: round(v * 151 / 365) if v else v for k, v in figures(observations()).items()}
+    history = History(years={2021: (prev, 151)})
+    report = _validate(tmp_path, history=history)
+    assert "L2_YOY_CHANGE" not in _rules(report)
+
+
+def test_csv_and_json_give_the_same_canonical_table(tmp_path):
+    json_path = write_json_submission(tmp_path / "j")
+    csv_dir = tmp_path / "c"
+    csv_dir.mkdir()
+    rows = read_submission(json_path).rows()
+    columns = [
+        "geo",
+        "time_period",
+        "indicator",
+        "sex",
+        "reporter",
+        "service",
+        "obs_value",
+        "obs_status",
+        "comment",
+    ]
+    lines = [";".join(columns)] + [";".join("" if r[c] is None else str(r[c]) for c in columns) for r in rows]
+    (csv_dir / "ART8_AT_2023_R1.csv").write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    (csv_dir / "ART8_AT_2023_R1.meta.json").write_text(json.dumps(metadata()), encoding="utf-8")
+    from_csv = read_submission(csv_dir / "ART8_AT_2023_R1.csv")
+    assert from_csv.rows() == rows
+    assert from_csv.metadata == read_submission(json_path).metadata
+    assert validate(from_csv).valid
