@@ -7,7 +7,6 @@ them between tasks.
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 from csa_stats.settings import Settings, get_settings
@@ -167,36 +166,23 @@ def national_publish(geo: str, year: int, settings: Settings | None = None) -> d
 
 def national_submission_file(geo: str, year: int, settings: Settings | None = None) -> str:
     """Write the Commission-bound submission (contract JSON format) from the national warehouse."""
+    from contracts.contract import load_contract
     from transforms.writers import write_submission
-
     from warehouse import db
 
+    contract = load_contract()
     national = national_settings(geo, settings)
     with db.reader(national.warehouse) as con:
-        sub = con.execute(
+        cursor = con.execute(
             "SELECT * FROM current_submission WHERE geo = ? AND time_period = ?", [geo, year]
-        ).fetchone()
-        names = [d[0] for d in con.description]
-        meta_row = dict(zip(names, sub, strict=True))
-        from contracts.contract import load_contract
-
-        contract = load_contract()
-        cols = contract.columns
-        rows = [
-            dict(zip(cols, r, strict=True))
-            for r in con.execute(
-                f"SELECT {', '.join(cols)} FROM observation WHERE submission_id = ?",
-                [meta_row["submission_id"]],
-            ).fetchall()
-        ]
-    metadata = {f.name: meta_row.get(f.name) for f in contract.metadata_fields}
-    outbox = national.national_dir / geo / "outbox"
-    outbox.mkdir(parents=True, exist_ok=True)
-    target = outbox / f"ART8_{geo}_{year}_R{metadata['revision']}.json"
-    paths = write_submission(metadata, rows, target, "json")
-    return str(paths[0])
-
-
-def copy_to(folder: Path, files: list[Path]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    return [Path(shutil.copy2(f, folder / f.name)) for f in files]
+        )
+        current = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+        rows = con.execute(
+            f"SELECT {', '.join(contract.columns)} FROM observation WHERE submission_id = ?",
+            [current["submission_id"]],
+        ).fetchall()
+    metadata = {f.name: current[f.name] for f in contract.metadata_fields}
+    observations = [dict(zip(contract.columns, r, strict=True)) for r in rows]
+    target = national.national_dir / geo / "outbox" / f"ART8_{geo}_{year}_R{metadata['revision']}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return str(write_submission(metadata, observations, target, "json")[0])

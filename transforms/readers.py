@@ -21,6 +21,8 @@ FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
 
 
 def detect_format(path: Path) -> str | None:
+    if path.name.lower().endswith(".meta.json"):
+        return None  # a side file: it travels with its data file
     fmt = FORMATS.get(path.suffix.lower())
     if fmt == "csv" and _first_line(path).upper().lstrip("\ufeff").startswith("STRUCTURE"):
         return "sdmx-csv"
@@ -32,7 +34,7 @@ def read_submission(path: Path) -> Submission:
     fmt = detect_format(path)
     readers = {"csv": read_csv, "sdmx-csv": read_sdmx_csv, "json": read_json, "xlsx": _read_xlsx}
     if fmt is None:
-        return unreadable(path, "unknown", "the file type is not one of .xlsx, .csv, .json")
+        return unreadable(path, "unknown", "the file is not a submission (.xlsx, .csv or .json)")
     try:
         return readers[fmt](path)
     except (OSError, ValueError, RecursionError, UnicodeError, csv.Error) as exc:
@@ -173,7 +175,7 @@ def _with_sidecar(
             loaded = json.loads(sidecar.read_text(encoding="utf-8-sig"))
             if not isinstance(loaded, dict):
                 raise ValueError("it is not a JSON object")
-            raw.update(loaded)
+            raw.update(_given(loaded))
         except (ValueError, UnicodeError, RecursionError) as exc:
             findings.append(
                 Finding(
@@ -184,6 +186,11 @@ def _with_sidecar(
     where = f"{sidecar.name} field '{{field}}'"
     metadata = values.typed_metadata(raw, lambda f: where.format(field=f), findings)
     return Submission(path, fmt, metadata, observations, findings, where)
+
+
+def _given(fields: dict) -> dict:
+    """Fields with a value: an empty one leaves the file-name fallback in place."""
+    return {k: v for k, v in fields.items() if not values.empty(v)}
 
 
 def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
@@ -209,7 +216,7 @@ def read_json(path: Path) -> Submission:
     if not isinstance(raw_obs, list):
         findings.append(Finding("L0_REQUIRED_FIELD", "$.observations", "observations"))
         raw_obs = []
-    meta = {**name_metadata(path), **raw_meta}
+    meta = {**name_metadata(path), **_given(raw_meta)}
     metadata = values.typed_metadata(meta, lambda f: f"$.metadata.{f}", findings)
     observations = []
     for i, item in enumerate(raw_obs):

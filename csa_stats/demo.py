@@ -1,0 +1,294 @@
+"""A realistic, seeded set of national Article 8 submissions for demos and tests.
+
+Which figures exist and how they add up comes from the contract (series, additivity,
+ordering); the magnitudes, shares and the story below (late, revised, missing
+breakdowns) are demo data. The same seed gives the same bytes, modification times included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+from contracts.contract import load_contract
+from csa_stats.settings import get_settings
+from transforms.writers import EXTENSIONS, write_submission
+
+# Population on 1 January 2024, millions (Eurostat demo_pjan, rounded).
+POPULATION_2024 = {
+    "AT": 9.16, "BE": 11.83, "BG": 6.45, "CY": 0.97, "CZ": 10.90, "DE": 83.45, "DK": 5.96,
+    "EE": 1.37, "EL": 10.40, "ES": 48.62, "FI": 5.60, "FR": 68.40, "HR": 3.86, "HU": 9.58,
+    "IE": 5.27, "IT": 58.99, "LT": 2.89, "LU": 0.67, "LV": 1.87, "MT": 0.56, "NL": 17.94,
+    "PL": 36.62, "PT": 10.64, "RO": 19.06, "SE": 10.55, "SI": 2.12, "SK": 5.42,
+}  # fmt: skip
+
+# Reports a year = SCALE * population ** EXPONENT * a state level. Detection concentrates on
+# the big platforms' markets, so reports grow faster than population: the exponent spreads
+# states from tens (MT, LU, CY) to tens of thousands (DE, FR, IT, ES, PL).
+SCALE, EXPONENT, LEVEL, GROWTH = 90.0, 1.35, (0.75, 1.25), (-0.05, 0.15)
+
+# Demo ranges keyed by contract code. A state draws its own value once; each year moves it
+# by up to YEARLY_JITTER, kept inside the range.
+CHAIN_SHARE = {"CASE_UNQ": (0.60, 0.90), "CASE_MULT": (0.05, 0.30)}  # of the next one up
+PER_REPORT = {"CHILD_IDN": (0.005, 0.03), "PERP_CNV": (0.003, 0.02)}  # of the reports
+PART_WEIGHT = {  # weights of the parts of an additivity total
+    "PROVIDER": (0.75, 0.95), "PIO": (0.05, 0.25),
+    "MESSAGING": (0.55, 0.75), "EMAIL": (0.12, 0.30), "VOIP": (0.005, 0.04),
+    "OTHER": (0.01, 0.06), "UNKNOWN": (0.0, 0.06),
+    "F": (0.55, 0.70), "M": (0.25, 0.40), "U": (0.0, 0.06),
+}  # fmt: skip
+RANGES = {**CHAIN_SHARE, **PER_REPORT, **PART_WEIGHT}
+YEARLY_JITTER = 0.08
+
+FORMAT_COUNTS = {"json": 5, "csv": 4, "sdmx-csv": 3}  # the other states send the XLSX template
+MISSING = "m"  # Eurostat observation status: missing
+# Most states count from the day after entry into force; a few from the legal basis itself.
+FIRST_REPORTED_DAY = dt.date(2021, 8, 3)
+AUTHORITIES = ["National Police", "Ministry of the Interior", "Criminal Police Office",
+               "National Cybercrime Centre"]  # fmt: skip
+COUNTING_UNITS = [
+    "one report = one referral received from a provider (mostly via NCMEC) or a hotline",
+    "one report = one CyberTipline report forwarded by Europol, before de-duplication",
+    "one report = one file opened by the national cybercrime unit",
+]
+GAP_COMMENTS = {
+    "sex": "Gender of identified children is not recorded in the case management system.",
+    "service": "The type of provider's service is not recorded; only the provider total is kept.",
+}
+
+
+@dataclass(frozen=True)
+class DemoFacts:
+    late: tuple[str, int]  # (geo, year) landing after the deadline
+    revised: tuple[str, int]  # (geo, year) that gets an R2 file
+    missing_breakdown: dict[str, tuple[str, ...]]  # dimension -> geos that lack its breakdown
+
+
+DEMO_FACTS = DemoFacts(
+    late=("HU", 2024),
+    revised=("NL", 2023),
+    missing_breakdown={"sex": ("CZ", "PT", "RO"), "service": ("BG", "HR", "SK")},
+)
+
+
+def generate_demo(
+    out_dir: Path, seed: int = 2021, years: range = range(2021, 2025), geos: list[str] | None = None
+) -> list[Path]:
+    """Write one submission per state and year (plus the revision); return every path written."""
+    contract = load_contract()
+    formats = _formats(seed)
+    written = []
+    for geo in geos or list(contract.code_lists["geo"]):
+        state = _State(geo, random.Random(f"{seed}:{geo}"))
+        for year in years:
+            rng = random.Random(f"{seed}:{geo}:{year}")
+            metadata, figures = _submission(state, year, rng)
+            landed = _landing_time(geo, year, rng)
+            written += _write(metadata, _rows(metadata, figures, {}), formats[geo], out_dir, landed)
+            if (geo, year) == DEMO_FACTS.revised:
+                written += _revise(metadata, figures, formats[geo], out_dir, rng)
+    return written
+
+
+def _formats(seed: int) -> dict[str, str]:
+    """A state keeps its format over the years."""
+    geos = list(load_contract().code_lists["geo"])
+    random.Random(seed).shuffle(geos)
+    chosen = [fmt for fmt, n in FORMAT_COUNTS.items() for _ in range(n)]
+    return {geo: chosen[i] if i < len(chosen) else "xlsx" for i, geo in enumerate(geos)}
+
+
+class _State:
+    """What stays the same for a state across years: size, habits, authority."""
+
+    def __init__(self, geo: str, rng: random.Random):
+        self.geo = geo
+        self.level = rng.uniform(*LEVEL)
+        self.growth = rng.uniform(*GROWTH)
+        self.shares = {code: rng.uniform(*bounds) for code, bounds in RANGES.items()}
+        self.authority = f"{rng.choice(AUTHORITIES)} ({load_contract().code_lists['geo'][geo]})"
+        self.unit = rng.choice(COUNTING_UNITS)
+        first_basis = min(b.valid_from for b in load_contract().legal_bases)
+        self.first_day = FIRST_REPORTED_DAY if rng.random() < 0.8 else first_basis
+        self.gaps = _gaps(geo)
+
+    def reports(self, year: int, days: int, rng: random.Random) -> int:
+        full_year = SCALE * POPULATION_2024[self.geo] ** EXPONENT * self.level
+        trend = (1 + self.growth) ** (year - 2022)
+        return round(full_year * trend * rng.uniform(0.93, 1.07) * days / 365)
+
+    def share(self, code: str, rng: random.Random) -> float:
+        low, high = RANGES[code]
+        moved = self.shares[code] * rng.uniform(1 - YEARLY_JITTER, 1 + YEARLY_JITTER)
+        return min(max(moved, low), high)
+
+
+def _submission(state: _State, year: int, rng: random.Random) -> tuple[dict, dict]:
+    start, end = _reference_period(state, year)
+    reports = state.reports(year, (end - start).days + 1, rng)
+    metadata = {
+        "geo": state.geo,
+        "time_period": year,
+        "revision": 1,
+        "ref_period_start": start,
+        "ref_period_end": end,
+        "legal_basis": _legal_basis(end),
+        "reporting_authority": state.authority,
+        "contact": f"article8-statistics@{state.geo.lower()}.example.org",
+        "national_definitions": _definitions(state, start, end),
+    }
+    return metadata, _figures(reports, lambda code: state.share(code, rng))
+
+
+def _reference_period(state: _State, year: int) -> tuple[dt.date, dt.date]:
+    """The calendar year, cut where the state starts counting (2021 is partial)."""
+    return max(dt.date(year, 1, 1), state.first_day), dt.date(year, 12, 31)
+
+
+def _legal_basis(end: dt.date) -> str:
+    """The legal basis in force at the end of the reference period."""
+    return next(b.code for b in load_contract().legal_bases if b.valid_from <= end <= b.valid_to)
+
+
+def _definitions(state: _State, start: dt.date, end: dt.date) -> str:
+    text = [
+        f"Counting unit: {state.unit}.",
+        "Cases: reports about the same user account or material merged into one case.",
+        "Sources: police case management system; convictions from court statistics "
+        "(final judgments in the year).",
+    ]
+    if start != dt.date(start.year, 1, 1):
+        text.append(f"Partial year: figures cover {start.isoformat()} to {end.isoformat()}.")
+    text += [f"Breakdown by {dim} not available: {GAP_COMMENTS[dim]}" for dim in state.gaps]
+    return " ".join(text + ["Synthetic demo figures."])
+
+
+def _key(spec: dict) -> tuple:
+    """The series key of the one contract series matching `spec`."""
+    contract = load_contract()
+    (series,) = (s for s in contract.series if spec.items() <= s.items())
+    return contract.series_key(series)
+
+
+def _figures(reports: int, share: Callable[[str], float]) -> dict[tuple, int]:
+    """Every figure of a submission from the reports total, consistent by construction:
+    down each ordering chain, then totals split into parts until every series has a value."""
+    contract = load_contract()
+    groups = contract.additivity_groups()
+    figures = {}
+    for rule in contract.ordering:
+        chain = rule["chain"]  # smallest first
+        figures.setdefault(_key(chain[-1]), reports)
+        for upper, lower in pairwise(reversed(chain)):
+            figures[_key(lower)] = round(figures[_key(upper)] * share(lower["indicator"]))
+    parts = {p for _, _, ps in groups for p in ps}
+    for s in contract.series:
+        key = contract.series_key(s)
+        if key not in figures and key not in parts:
+            figures[key] = round(reports * share(s["indicator"]))
+    pending = list(groups)
+    while pending:  # a part can be the total of another group: split outer totals first
+        ready = [g for g in pending if g[1] in figures]
+        if not ready:
+            raise ValueError("the contract's additivity groups do not reach every total")
+        for group in ready:
+            rule_id, total, part_keys = group
+            weights = [share(code) for code in _breakdown(rule_id)[1]]
+            figures.update(zip(part_keys, _split(figures[total], weights), strict=True))
+            pending.remove(group)
+    return figures
+
+
+def _breakdown(rule_id: str) -> tuple[str, list[str]]:
+    """The dimension an additivity rule breaks its total down by, and the part codes."""
+    rule = next(r for r in load_contract().additivity if r["rule"] == rule_id)
+    ((dimension, codes),) = rule["parts"].items()
+    return dimension, codes
+
+
+def _split(total: int, weights: list[float]) -> list[int]:
+    """Whole parts adding up to `total` (largest remainder)."""
+    exact = [total * w / sum(weights) for w in weights]
+    parts = [int(x) for x in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda i: parts[i] - exact[i])
+    for i in by_remainder[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def _gaps(geo: str) -> list[str]:
+    """Dimensions whose breakdown the state does not have."""
+    return [dim for dim, geos in DEMO_FACTS.missing_breakdown.items() if geo in geos]
+
+
+def _rows(metadata: dict, figures: dict, comments: dict) -> list[dict]:
+    """Canonical rows in contract order; the parts of a missing breakdown are empty, flagged."""
+    contract = load_contract()
+    gaps = _gaps(metadata["geo"])
+    missing = {
+        part: GAP_COMMENTS[_breakdown(rule_id)[0]]
+        for rule_id, _, parts in contract.additivity_groups()
+        if _breakdown(rule_id)[0] in gaps
+        for part in parts
+    }
+    rows = []
+    for key in contract.series_keys():
+        gap = key in missing
+        rows.append({
+            "geo": metadata["geo"], "time_period": metadata["time_period"],
+            **dict(zip(contract.series_dimensions, key, strict=True)),
+            "obs_value": None if gap else figures[key], "obs_status": MISSING if gap else None,
+            "conf_status": None, "comment": missing.get(key, comments.get(key)),
+        })  # fmt: skip
+    return rows
+
+
+def _revise(metadata: dict, figures: dict, fmt: str, out_dir: Path, rng: random.Random) -> list[Path]:
+    """R2: reports recorded after the first submission raise two detail cells and their totals."""
+    groups = load_contract().additivity_groups()
+    totals = {total for _, total, _ in groups}
+    leaves = sorted({p for _, _, parts in groups for p in parts} - totals)
+    revised, comments = dict(figures), {}
+    for key in rng.sample(leaves, 2):
+        _add(revised, key, max(1, round(revised[key] * rng.uniform(0.01, 0.04))), groups)
+        comments[key] = "Revised: reports recorded after the first submission added."
+    metadata = {**metadata, "revision": 2,
+                "national_definitions": metadata["national_definitions"]
+                + " Revision 2 adds reports recorded after the first submission."}  # fmt: skip
+    deadline = get_settings().deadline_for(metadata["time_period"])
+    landed = _at(deadline + dt.timedelta(days=rng.randint(90, 119)), rng)  # November
+    return _write(metadata, _rows(metadata, revised, comments), fmt, out_dir, landed)
+
+
+def _add(figures: dict, key: tuple, delta: int, groups: list) -> None:
+    """Add to a figure and to every total it is part of, so sums still hold."""
+    figures[key] += delta
+    for _, total, parts in groups:
+        if key in parts:
+            _add(figures, total, delta, groups)
+
+
+def _landing_time(geo: str, year: int, rng: random.Random) -> dt.datetime:
+    """Most files land in the weeks before the deadline; the late one two months after it."""
+    deadline = get_settings().deadline_for(year)
+    if (geo, year) == DEMO_FACTS.late:
+        return _at(deadline + dt.timedelta(days=rng.randint(60, 89)), rng)  # October
+    return _at(deadline - dt.timedelta(days=round(rng.triangular(1, 120, 6))), rng)
+
+
+def _at(day: dt.date, rng: random.Random) -> dt.datetime:
+    """A moment in office hours (UTC) on `day`."""
+    return dt.datetime.combine(day, dt.time(rng.randint(7, 16), rng.randint(0, 59)), dt.UTC)
+
+
+def _write(metadata: dict, rows: list[dict], fmt: str, out_dir: Path, landed: dt.datetime) -> list[Path]:
+    name = f"ART8_{metadata['geo']}_{metadata['time_period']}_R{metadata['revision']}{EXTENSIONS[fmt]}"
+    paths = write_submission(metadata, rows, Path(out_dir) / name, fmt)
+    for path in paths:  # the landing time is what the collector sees as receipt
+        os.utime(path, (landed.timestamp(), landed.timestamp()))
+    return paths

@@ -1,0 +1,105 @@
+"""Reader for the XLSX template (layout: docs/formats.md, built by contracts.template).
+
+Like the other readers it never raises on bad content; only a file that is not a
+workbook at all raises ValueError, which `read_submission` reports as L0_READABLE.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+
+from contracts.template import METADATA_SHEET, entry_columns, key_columns, point_sheets
+from transforms import values
+from transforms.canonical import Finding, Observation, Submission
+from transforms.readers import name_metadata
+
+# What a damaged workbook raises: not a zip, a zip without the workbook parts, broken XML.
+_NOT_A_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, SyntaxError, zlib.error)
+_DAMAGED = (zipfile.BadZipFile, SyntaxError, zlib.error)
+
+
+def read_xlsx(path: Path) -> Submission:
+    path = Path(path)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except _NOT_A_WORKBOOK as exc:
+        raise ValueError(f"it is not an XLSX workbook ({type(exc).__name__}: {exc})") from exc
+    try:
+        findings: list[Finding] = []
+        metadata = _metadata(wb, path, findings)
+        observations = _observations(wb, metadata, findings)
+        return Submission(path, "xlsx", metadata, observations, findings)
+    except _DAMAGED as exc:  # sheets are parsed lazily in read-only mode
+        raise ValueError(f"the workbook is damaged ({type(exc).__name__}: {exc})") from exc
+    finally:
+        wb.close()
+
+
+def _where(sheet: str, row: int | None = None) -> str:
+    return f"sheet '{sheet}'" + (f", row {row}" if row else "")
+
+
+def _cell(row: tuple, i: int):
+    return row[i] if i < len(row) else None
+
+
+def _metadata(wb: Workbook, path: Path, findings: list[Finding]) -> dict:
+    """Fields from column A, values from column B; the file name fills what is left empty."""
+    raw, row_of = name_metadata(path), {}
+    if METADATA_SHEET not in wb.sheetnames:
+        findings.append(Finding("L0_REQUIRED_FIELD", "workbook", METADATA_SHEET))
+    else:
+        rows = wb[METADATA_SHEET].iter_rows(min_row=2, values_only=True)
+        for i, row in enumerate(rows, start=2):
+            name, value = values.text(_cell(row, 0)), _cell(row, 1)
+            if name and not values.empty(value):
+                raw[name], row_of[name] = value, i
+    return values.typed_metadata(raw, lambda f: _where(METADATA_SHEET, row_of.get(f)), findings)
+
+
+def _observations(wb: Workbook, metadata: dict, findings: list[Finding]) -> list[Observation]:
+    observations = []
+    for title in point_sheets().values():
+        if title not in wb.sheetnames:
+            findings.append(Finding("L0_REQUIRED_FIELD", "workbook", title))
+            continue
+        observations += _sheet(wb, title, metadata, findings)
+    return observations
+
+
+def _sheet(wb: Workbook, title: str, metadata: dict, findings: list[Finding]) -> list[Observation]:
+    rows = wb[title].iter_rows(values_only=True)
+    header = _header(title, next(rows, ()), findings)
+    fixed = {"geo": metadata.get("geo"), "time_period": metadata.get("time_period")}
+    observations = []
+    for i, row in enumerate(rows, start=2):
+        if all(values.empty(cell) for cell in row):
+            continue
+        loc = _where(title, i)
+        raw = {**fixed, **{name: cell for name, cell in zip(header, row, strict=False) if name}}
+        first = len(findings)
+        observation = Observation(values.typed_observation(raw, loc, findings), loc)
+        for finding in findings[first:]:  # point each typing problem at its cell
+            finding.location = f"{loc}, column {finding.field}"
+        observations.append(observation)
+    return observations
+
+
+def _header(title: str, cells: tuple, findings: list[Finding]) -> list[str | None]:
+    """Column names of the point sheet; unknown columns are reported and then ignored."""
+    known = key_columns() + entry_columns()
+    names = [values.text(c) for c in cells]
+    where = f"{_where(title, 1)} (header)"
+    for name in known:
+        if name not in names:
+            findings.append(Finding("L0_REQUIRED_FIELD", where, name))
+    for name in names:
+        if name and name not in known:
+            findings.append(Finding("L0_UNKNOWN_COLUMN", where, name, name))
+    return [name if name in known else None for name in names]
