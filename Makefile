@@ -17,6 +17,8 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 BIN := $(CURDIR)/.venv/bin
 DEMO_GEO ?= AT
 DEMO_YEAR ?= 2024
+comma := ,
+NATIONAL_CONF := {"geo": "$(DEMO_GEO)"$(comma) "year": $(DEMO_YEAR)}
 
 .PHONY: help install airflow-init demo test lint clean-demo
 
@@ -47,18 +49,25 @@ $(AIRFLOW_HOME)/initialised: .venv/installed config/airflow_pools.json
 
 airflow-init: $(AIRFLOW_HOME)/initialised
 
+# Each DAG runs through `airflow dags test`; its log goes to $(CSA_DATA_DIR)/logs/, its tail to the
+# terminal on failure.
+DAG_TEST = mkdir -p $(CSA_DATA_DIR)/logs && $(BIN)/airflow dags test $(1) > $(CSA_DATA_DIR)/logs/$(2).log 2>&1 \
+	  && echo "  $(2): success" || (tail -40 $(CSA_DATA_DIR)/logs/$(2).log; exit 1)
+
 demo: airflow-init
-	$(BIN)/csa-stats demo-data --national $(DEMO_GEO)
-	$(BIN)/airflow dags test union_collection > $(CSA_DATA_DIR)/union_collection.log 2>&1 \
-	  || (tail -40 $(CSA_DATA_DIR)/union_collection.log; exit 1)
-	$(BIN)/airflow dags test union_release > $(CSA_DATA_DIR)/union_release.log 2>&1 \
-	  || (tail -40 $(CSA_DATA_DIR)/union_release.log; exit 1)
-	$(BIN)/airflow dags test national_statistics -c '{"geo": "$(DEMO_GEO)", "year": $(DEMO_YEAR)}' \
-	  > $(CSA_DATA_DIR)/national_statistics.log 2>&1 \
-	  || (tail -40 $(CSA_DATA_DIR)/national_statistics.log; exit 1)
+	$(BIN)/csa-stats demo-data --national $(DEMO_GEO) --revisions-to $(CSA_DATA_DIR)/revisions
+	@echo "Union collection and release (through Airflow):"
+	@$(call DAG_TEST,union_collection,1-union_collection)
+	@$(call DAG_TEST,union_release,2-union_release)
+	@echo "A revision lands after the first release:"
+	cp -p $(CSA_DATA_DIR)/revisions/* $(CSA_DATA_DIR)/landing/
+	@$(call DAG_TEST,union_collection,3-union_collection_revision)
+	@$(call DAG_TEST,union_release,4-union_release_revision)
+	@echo "National pipeline of $(DEMO_GEO) for $(DEMO_YEAR):"
+	@$(call DAG_TEST,national_statistics -c '$(NATIONAL_CONF)',5-national_statistics)
 	$(BIN)/csa-stats summary
-	@echo "national release and Commission-bound file: $(CSA_DATA_DIR)/national/$(DEMO_GEO)/"
-	@echo "Airflow logs of this run: $(CSA_DATA_DIR)/*.log"
+	@echo "national warehouse, release and Commission-bound file: $(CSA_DATA_DIR)/national/$(DEMO_GEO)/"
+	@echo "Airflow logs of this run: $(CSA_DATA_DIR)/logs/"
 
 test: airflow-init
 	$(BIN)/python -m pytest -q

@@ -37,13 +37,22 @@ def cmd_demo_data(args) -> int:
 
     settings = get_settings()
     out = Path(args.out) if args.out else settings.landing
-    files = generate_demo(out, seed=args.seed)
-    print(f"wrote {len(files)} files to {out}")
+    revisions = Path(args.revisions_to) if args.revisions_to else None
+    files = generate_demo(out, seed=args.seed, revisions_dir=revisions)
+    submissions = [f for f in files if not f.name.endswith(".meta.json")]
+    print(f"wrote {len(submissions)} submissions (+{len(files) - len(submissions)} metadata side files)")
+    if revisions:
+        print(f"revisions held back in {revisions}, to land after a first release")
     if args.national:
         national = settings.national_dir / args.national / "sources"
         written = generate_demo(national, seed=args.seed, geos=[args.national])
-        print(f"wrote {len(written)} national source files to {national}")
-    print("demo facts: " + json.dumps(DEMO_FACTS, default=str))
+        print(
+            f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}"
+        )
+    print(
+        f"demo facts: late {DEMO_FACTS.late}, revised {DEMO_FACTS.revised}, "
+        f"no breakdown {DEMO_FACTS.missing_breakdown}"
+    )
     return OK
 
 
@@ -196,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder (default: the landing folder)")
     p.add_argument("--seed", type=int, default=2021)
     p.add_argument("--national", metavar="GEO", help="also write this state's national sources")
+    p.add_argument("--revisions-to", metavar="DIR", help="write the revised submission here instead")
     p.set_defaults(func=cmd_demo_data)
 
     p = sub.add_parser("template", help="write the XLSX submission template")

@@ -77,9 +77,16 @@ DEMO_FACTS = DemoFacts(
 
 
 def generate_demo(
-    out_dir: Path, seed: int = 2021, years: range = range(2021, 2025), geos: list[str] | None = None
+    out_dir: Path,
+    seed: int = 2021,
+    years: range = range(2021, 2025),
+    geos: list[str] | None = None,
+    revisions_dir: Path | None = None,
 ) -> list[Path]:
-    """Write one submission per state and year (plus the revision); return every path written."""
+    """Write one submission per state and year (plus the revision); return every path written.
+
+    With `revisions_dir` the revision goes there instead, to be landed after a first release.
+    """
     contract = load_contract()
     formats = _formats(seed)
     written = []
@@ -91,7 +98,7 @@ def generate_demo(
             landed = _landing_time(geo, year, rng)
             written += _write(metadata, _rows(metadata, figures, {}), formats[geo], out_dir, landed)
             if (geo, year) == DEMO_FACTS.revised:
-                written += _revise(metadata, figures, formats[geo], out_dir, rng)
+                written += _revise(metadata, figures, formats[geo], revisions_dir or out_dir, rng)
     return written
 
 

@@ -23,6 +23,12 @@ VARIABLES = {
     "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
     "CSA_YOY_BAND": ("0.5", "year-on-year relative change above which L2 warns"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
+    # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
+    "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
+    "CSA_NATIONAL_CRON": (
+        "0 6 1 6 *",
+        "schedule of the national_statistics DAG (1 June, before the deadline)",
+    ),
 }
 
 

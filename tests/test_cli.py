@@ -1,0 +1,74 @@
+"""The command line as a user meets it: exit codes, messages, no tracebacks."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import write_json_submission
+
+from csa_stats.settings import VARIABLES
+
+CLI = [str(Path(sys.executable).parent / "csa-stats")]
+
+
+def run(*args, env_dir=None):
+    import os
+
+    env = {**os.environ, "CSA_DATA_DIR": str(env_dir)} if env_dir else None
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, env=env)
+
+
+def test_help_lists_the_commands():
+    out = run("--help").stdout
+    for command in ("demo-data", "validate", "ingest", "release", "query", "status"):
+        assert command in out
+
+
+def test_validate_exit_codes(tmp_path):
+    good = write_json_submission(tmp_path / "ok")
+    bad = write_json_submission(tmp_path / "bad", changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    junk = tmp_path / "ART8_AT_2023_R1.xlsx"
+    junk.write_bytes(b"\x00\x01 not a workbook")
+    assert run("validate", good).returncode == 0
+    result = run("validate", bad)
+    assert (
+        result.returncode == 2
+        and "L1_NON_NEGATIVE" in result.stdout
+        and "$.observations[14]" in result.stdout
+    )
+    result = run("validate", junk)
+    assert result.returncode == 3 and "Traceback" not in result.stdout + result.stderr
+    assert "L0_READABLE" in result.stdout
+
+
+def test_validate_strict_and_json(tmp_path):
+    gap = {("CHILD_IDN", s, "_Z", "_Z"): None for s in "FMU"}
+    path = write_json_submission(tmp_path, changes=gap)
+    assert run("validate", path).returncode == 0
+    assert run("validate", "--strict", path).returncode == 1
+    reports = json.loads(run("validate", "--json", path).stdout)
+    assert reports[0]["warnings"] == 1 and reports[0]["issues"][0]["rule"] == "L1_BREAKDOWN_MISSING"
+
+
+def test_ingest_status_and_query_refuses_writes(tmp_path):
+    data = tmp_path / "data"
+    write_json_submission(data / "landing")
+    assert run("ingest", data / "landing", env_dir=data).returncode == 0
+    status = run("status", "--year", "2023", env_dir=data)
+    assert status.returncode == 0 and "AT" in status.stdout
+    out = run("query", "SELECT geo, status FROM submission_status", "--format", "csv", env_dir=data)
+    assert out.stdout.splitlines()[1] == "AT,accepted"
+    refused = run("query", "DELETE FROM submission", env_dir=data)
+    assert refused.returncode == 4 and "read-only" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_commands_without_a_warehouse_say_so(tmp_path):
+    result = run("status", env_dir=tmp_path / "nothing")
+    assert result.returncode == 4 and "no warehouse" in result.stderr
+
+
+def test_readme_documents_every_setting():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for name, (default, _meaning) in VARIABLES.items():
+        assert f"`{name}` | `{default}`" in readme, name
