@@ -29,6 +29,11 @@ VARIABLES = {
         "0 6 1 6 *",
         "schedule of the national_statistics DAG (1 June, before the deadline)",
     ),
+    "CSA_RELEASE_CRON": (
+        "0 6 10 8 *",
+        "yearly schedule of the union_release DAG (after the deadline), besides new warehouse data",
+    ),
+    "CSA_DEADLINE_CRON": ("0 7 * * *", "schedule of the submission_deadlines DAG (overdue states alert)"),
 }
 
 
@@ -57,6 +62,7 @@ class Settings:
     suppression_threshold: int
     yoy_band: float
     log_level: str
+    auto_approve_as: str
 
     def deadline_for(self, year: int) -> dt.date:
         month, day = (int(x) for x in self.deadline.split("-"))
@@ -76,4 +82,7 @@ def get_settings() -> Settings:
         suppression_threshold=int(_get("CSA_SUPPRESSION_THRESHOLD")),
         yoy_band=float(_get("CSA_YOY_BAND")),
         log_level=_get("CSA_LOG_LEVEL"),
+        # Demo and tests only (the Makefile's demo target): approvals answer themselves as this
+        # actor. Unset, as in production and `make airflow`, a human approves in the Airflow UI.
+        auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),
     )

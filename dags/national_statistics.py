@@ -12,9 +12,11 @@ DOC = """
 ### National statistics
 For one Member State (`geo`) and reporting year (`year`): collect the national source
 (`CSA_NATIONAL_DIR/<GEO>/sources/`), validate it against the Article 8 contract, load it into
-the national warehouse, publish the national release and write the Commission-bound
-submission file to `CSA_NATIONAL_DIR/<GEO>/outbox/`. An invalid source fails the run
-without retries; its problems are in the task log.
+the national warehouse, then, after a human approves the release under *Browse → Required
+Actions* (its body lists what changes), publish the national release and write the
+Commission-bound submission file to `CSA_NATIONAL_DIR/<GEO>/outbox/`. A rejection publishes
+nothing and is recorded in the national audit log. An invalid source fails the run without
+retries; its problems are in the task log.
 """
 
 
@@ -63,8 +65,16 @@ def national_statistics():
 
         return jobs.national_load(params["geo"], path)
 
+    @task.short_circuit
+    def review(loaded: dict, params=None) -> list[dict]:
+        """The national release as it would be published; nothing to approve if unchanged."""
+        from csa_stats import jobs
+
+        return jobs.national_review(params["geo"], int(params["year"]))
+
     @task
-    def publish(loaded: dict, params=None) -> dict:
+    def publish(approved: list[dict], params=None) -> dict:
+        """Runs only after the approval (a rejection skips it)."""
         from csa_stats import jobs
 
         return jobs.national_publish(params["geo"], int(params["year"]))
@@ -75,7 +85,12 @@ def national_statistics():
 
         return jobs.national_submission_file(params["geo"], int(params["year"]))
 
-    write_submission(publish(load(validate(collect()))))
+    from approval import release_approval
+
+    pending = review(load(validate(collect())))
+    published = publish(pending)
+    pending >> release_approval(pending) >> published
+    write_submission(published)
 
 
 national_statistics()

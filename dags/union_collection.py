@@ -4,27 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, Param, PokeReturnValue, dag, task
 
 WAREHOUSE = Asset(name="article8_warehouse", uri="csa://warehouse/article8")
 
 DOC = """
 ### Union collection
-Every new file in the landing folder (`CSA_LANDING`) is archived byte for byte, validated
-against the Article 8 contract and loaded into the warehouse (`CSA_WAREHOUSE`), one mapped
-task per submission. A rejected file is recorded with its validation report and does not
-stop the others. The feedback report for each state is written under `CSA_REPORTS/<GEO>/`.
+Always on (`@continuous`): the sensor `new_submissions` lists the landing folder
+(`CSA_LANDING`, through `ObjectStoragePath`: a folder, `file://` or `s3://conn_id@bucket/...`)
+every 30 seconds until files arrive that the warehouse has not seen (by SHA-256). Then every
+new file is archived byte for byte, validated against the Article 8 contract and loaded into
+the warehouse (`CSA_WAREHOUSE`), one mapped task per submission in the one-slot pool
+`warehouse_writer`, and the feedback report (JSON + HTML) is written to `CSA_REPORTS/<GEO>/`
+for the state. A rejected or unreadable file fails only its own path; the others proceed.
+Loading updates the asset `article8_warehouse`, which triggers `union_release`.
+Run by hand with `wait_for_files: false` to collect what is there and stop.
 """
 
 
 @dag(
     dag_id="union_collection",
-    schedule=None,
+    schedule="@continuous",
     start_date=datetime(2022, 1, 1),
     catchup=False,
     max_active_runs=1,
     tags=["article8", "commission", "collection"],
     doc_md=DOC,
+    params={"wait_for_files": Param(True, type="boolean", description="wait until new files land")},
     default_args={
         "owner": "commission",
         "retries": 2,
@@ -33,24 +39,33 @@ stop the others. The feedback report for each state is written under `CSA_REPORT
     },
 )
 def union_collection():
-    @task
-    def find_new_submissions() -> list[str]:
+    # Reschedule mode frees the worker slot between pokes; after 6 hours without news the run
+    # ends (skipped) and the next continuous run takes over.
+    @task.sensor(poke_interval=30, timeout=6 * 3600, mode="reschedule", soft_fail=True)
+    def new_submissions(params=None) -> PokeReturnValue:
+        from airflow.sdk import ObjectStoragePath, Variable
+
         from csa_stats import jobs
 
-        return jobs.new_submissions()
+        landing = ObjectStoragePath(jobs.landing_url(), conn_id=Variable.get("csa_landing_conn_id", None))
+        found = jobs.new_submissions(folder=landing)
+        return PokeReturnValue(is_done=bool(found) or not params["wait_for_files"], xcom_value=found)
 
-    @task(pool="warehouse_writer", map_index_template="{{ task.op_kwargs['path'] }}")
-    def ingest(path: str) -> dict:
+    @task(pool="warehouse_writer", map_index_template="{{ task.op_kwargs['url'].rsplit('/', 1)[-1] }}")
+    def ingest(url: str) -> dict:
+        """Archive, validate, load and write the feedback report of one landed file."""
+        from airflow.sdk import ObjectStoragePath
+
         from csa_stats import jobs
 
-        return jobs.ingest(path)
+        return jobs.ingest(str(jobs.local_copy(ObjectStoragePath(url))))
 
     @task(outlets=[WAREHOUSE])
     def summarise(results: list[dict]) -> dict:
         statuses = [r["status"] for r in results]
         return {s: statuses.count(s) for s in sorted(set(statuses))}
 
-    summarise(ingest.expand(path=find_new_submissions()))
+    summarise(ingest.expand(url=new_submissions()))
 
 
 union_collection()

@@ -1,24 +1,45 @@
-"""Commission: publish the current figures of every reporting year as immutable releases."""
+"""Commission: publish the current figures of every reporting year as immutable releases,
+after the quality gate, disclosure control and a human's approval."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import (
+    Asset,
+    AssetOrTimeSchedule,
+    CronTriggerTimetable,
+    dag,
+    task,
+)
 
 WAREHOUSE = Asset(name="article8_warehouse", uri="csa://warehouse/article8")
 
 DOC = """
 ### Union release
-Triggered when the warehouse changes. For each reporting year with accepted submissions:
-disclosure control, then an immutable release `CSA_PUBLIC/releases/<year>/v<N>/` with
-SHA256SUMS and a changelog. A year whose figures did not change gets no new version.
+Runs when the warehouse changes (asset `article8_warehouse`) and once a year after the legal
+deadline (`CSA_RELEASE_CRON`).
+
+1. **Quality gate**: the Great Expectations suite derived from the contract on the current
+   figures of each reporting year (Data Docs in `CSA_REPORTS/quality/<year>/`). A failure
+   stops the run without retries and publishes nothing.
+2. **Disclosure control** and the change list against the last release of each year (a dry
+   run); years whose figures did not change need no approval and get no new version.
+3. **Approval** by a human: the task waits under *Browse → Required Actions*; its body lists
+   what changes. *Approve* publishes; *Reject* publishes nothing. Either decision is written
+   to the warehouse audit log with the approver's name (`approve` / `reject_release`).
+4. **Publish**: an immutable release `CSA_PUBLIC/releases/<year>/v<N>/` with SHA256SUMS and
+   a changelog, per year.
 """
 
 
 @dag(
     dag_id="union_release",
-    schedule=[WAREHOUSE],
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(os.environ.get("CSA_RELEASE_CRON", "0 6 10 8 *"), timezone="UTC"),
+        assets=[WAREHOUSE],
+    ),
     start_date=datetime(2022, 1, 1),
     catchup=False,
     max_active_runs=1,
@@ -32,19 +53,41 @@ SHA256SUMS and a changelog. A year whose figures did not change gets no new vers
     },
 )
 def union_release():
+    from approval import release_approval
+
     @task
     def reporting_years() -> list[int]:
         from csa_stats import jobs
 
         return jobs.release_years()
 
-    @task(pool="warehouse_writer")
-    def publish(year: int) -> dict:
+    @task(retries=0, map_index_template="{{ task.op_kwargs['year'] }}")  # bad figures are not transient
+    def quality_gate(year: int) -> int:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from csa_stats import jobs
 
-        return jobs.release(year)
+        try:
+            jobs.quality_gate(year)
+        except ValueError as exc:
+            raise AirflowFailException(str(exc)) from exc
+        return year
 
-    publish.expand(year=reporting_years())
+    @task.short_circuit
+    def disclosure_control(years: list[int]) -> list[dict]:
+        """Dry runs: disclosure control and the changes per year; nothing to approve if none."""
+        from csa_stats import jobs
+
+        return [r for r in (jobs.release(year, dry_run=True) for year in years) if r["pending"]]
+
+    @task(pool="warehouse_writer", map_index_template="{{ task.op_kwargs['release']['object'] }}")
+    def publish(release: dict) -> dict:
+        from csa_stats import jobs
+
+        return jobs.release(release["year"])
+
+    pending = disclosure_control(quality_gate.expand(year=reporting_years()))
+    pending >> release_approval(pending) >> publish.expand(release=pending)
 
 
 union_release()

@@ -1,9 +1,12 @@
 """DAG integrity, parse-time imports, and each DAG run end to end through dag.test()."""
 
 import ast
+import contextlib
 import datetime as dt
 import json
+import shutil
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,14 +18,20 @@ HEAVY = ("pandas", "pandera", "great_expectations", "duckdb", "openpyxl", "numpy
 
 @pytest.fixture(scope="module")
 def dagbag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.dag_processing.dagbag import BundleDagBag
 
-    return DagBag(dag_folder=str(DAGS))
+    # As Airflow loads them: the bundle (dags/) on sys.path, so DAGs can share dags/approval.py.
+    return BundleDagBag(dag_folder=str(DAGS), bundle_path=DAGS, bundle_name="dags-folder")
 
 
 def test_every_dag_imports_with_tags_retries_owner_and_docs(dagbag):
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {"union_collection", "union_release", "national_statistics"}
+    assert set(dagbag.dag_ids) == {
+        "union_collection",
+        "union_release",
+        "national_statistics",
+        "submission_deadlines",
+    }
     for dag in dagbag.dags.values():
         assert dag.tags and dag.doc_md, dag.dag_id
         for task in dag.tasks:
@@ -53,21 +62,75 @@ def test_parsing_the_dags_imports_nothing_heavy(airflow_db):
     import subprocess
 
     code = (
-        "import sys; from airflow.dag_processing.dagbag import DagBag; before = set(sys.modules); "
-        f"DagBag(dag_folder={str(DAGS)!r}); "
+        "import sys; from pathlib import Path; from airflow.dag_processing.dagbag import BundleDagBag; "
+        "before = set(sys.modules); "
+        f"bag = BundleDagBag(dag_folder={str(DAGS)!r}, bundle_path=Path({str(DAGS)!r}), bundle_name='dags'); "
+        "assert not bag.import_errors, bag.import_errors; "
         f"print('NEW_HEAVY=' + ','.join(m for m in {HEAVY!r} if m in set(sys.modules) - before))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "NEW_HEAVY=\n" in out.stdout + "\n", out.stdout
 
 
-def _run(dagbag, dag_id, **conf):
+def _run(dagbag, dag_id, expect="success", **conf):
     run = dagbag.get_dag(dag_id).test(run_conf=conf or None)
-    assert run.state == "success", f"{dag_id} ended {run.state}"
+    assert run.state == expect, f"{dag_id} ended {run.state}"
     return run
 
 
-def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, tmp_path):
+@contextlib.contextmanager
+def answering(option: str, user: str = "analyst"):
+    """Answers every Human-in-the-loop request as the REST API does when a user clicks in the UI
+    (PATCH .../hitlDetails): same route function, same resume of the waiting task."""
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
+    from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
+    from airflow.models.hitl import HITLDetail
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    answered, stop = [], threading.Event()
+
+    def respond():
+        while not stop.wait(0.5):
+            with create_session() as session:
+                waiting = session.scalars(select(HITLDetail).where(HITLDetail.responded_at.is_(None))).all()
+                for detail in waiting:
+                    ti = detail.task_instance
+                    if ti.state != "awaiting_input":
+                        continue
+                    update_hitl_detail(
+                        dag_id=ti.dag_id,
+                        dag_run_id=ti.run_id,
+                        task_id=ti.task_id,
+                        update_hitl_detail_payload=UpdateHITLDetailPayload(chosen_options=[option]),
+                        user=SimpleAuthManagerUser(username=user, role="admin"),
+                        session=session,
+                        map_index=ti.map_index,
+                    )
+                    answered.append({"dag_id": ti.dag_id, "subject": detail.subject, "body": detail.body})
+
+    responder = threading.Thread(target=respond, daemon=True)
+    responder.start()
+    try:
+        yield answered
+    finally:
+        stop.set()
+        responder.join()
+
+
+def _audit(warehouse: Path, action: str) -> list[tuple]:
+    from warehouse import db
+
+    with db.reader(warehouse) as con:
+        return con.execute(
+            "SELECT actor, object FROM audit_log WHERE action = ? ORDER BY audit_id", [action]
+        ).fetchall()
+
+
+def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, monkeypatch):
+    """A mixed batch (one bad file), a release approved in the UI, a national run approved by
+    the demo actor, and its submission file collected unchanged by the Commission."""
     received = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
     for geo in ("AT", "LU", "MT"):
         write_json_submission(csa_env.landing, geo=geo, received=received)
@@ -83,9 +146,14 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, tm
         )
         assert con.execute("SELECT count(*) FROM current_observation").fetchone()[0] == 45
     assert status == {"AT": "accepted", "LU": "accepted", "MT": "accepted", "BE": "rejected"}
-    assert (csa_env.reports / "BE").is_dir()
+    assert (csa_env.reports / "BE").is_dir() and list((csa_env.reports / "AT").glob("*.html"))
 
-    _run(dagbag, "union_release")
+    with answering("Approve") as answered:
+        _run(dagbag, "union_release")
+    assert [a["dag_id"] for a in answered] == ["union_release"]
+    assert "EU-2023-v1" in answered[0]["subject"] and "first release, 3 Member State" in answered[0]["body"]
+    assert _audit(csa_env.warehouse, "approve") == [("analyst", "EU-2023-v1")]
+    assert (csa_env.reports / "quality" / "2023" / "index.html").exists()
     release = csa_env.public / "releases" / "2023" / "v1"
     assert (release / "SHA256SUMS").exists()
     published = json.loads((release / "observations.json").read_text())["observations"]
@@ -93,11 +161,43 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, tm
     eu = next(r for r in published if r["geo"] == "EU27_2020" and r["indicator"] == "PERP_CNV")
     assert eu["obs_value"] == 12 and "3/27" in eu["comment"]
 
-    national = csa_env.national_dir / "AT" / "sources"
-    write_json_submission(national, geo="AT", year=2023, received=received)
-    _run(dagbag, "national_statistics", geo="AT", year=2023)
-    outbox = list((csa_env.national_dir / "AT" / "outbox").glob("*.json"))
-    assert [p.name for p in outbox] == ["ART8_AT_2023_R1.json"]
-    assert (
-        csa_env.national_dir / "AT" / "public" / "releases" / "2023" / "AT" / "v1" / "SHA256SUMS"
-    ).exists()
+    monkeypatch.setenv("CSA_AUTO_APPROVE_AS", "demo")
+    national = csa_env.national_dir / "EE"
+    write_json_submission(national / "sources", geo="EE", year=2023, received=received)
+    _run(dagbag, "national_statistics", geo="EE", year=2023)
+    assert _audit(national / "warehouse.duckdb", "approve") == [("demo", "EE-2023-v1")]
+    assert (national / "public" / "releases" / "2023" / "EE" / "v1" / "SHA256SUMS").exists()
+    (outbox,) = (national / "outbox").glob("*.json")
+    assert outbox.name == "ART8_EE_2023_R1.json"
+
+    # Closing the loop: the national office's file, landed as it is, is accepted by the Commission.
+    shutil.copy2(outbox, csa_env.landing / outbox.name)
+    _run(dagbag, "union_collection")
+    with db.reader(csa_env.warehouse) as con:
+        assert con.execute("SELECT status, errors FROM submission_status WHERE geo = 'EE'").fetchall() == [
+            ("accepted", 0)
+        ]
+
+
+def test_a_rejected_release_publishes_nothing_and_is_audited(dagbag, csa_env):
+    from csa_stats import jobs
+
+    for geo in ("AT", "LU"):
+        jobs.ingest(str(write_json_submission(csa_env.landing, geo=geo)))
+    with answering("Reject", user="head-of-unit") as answered:
+        _run(dagbag, "union_release")
+    assert len(answered) == 1
+    assert _audit(csa_env.warehouse, "reject_release") == [("head-of-unit", "EU-2023-v1")]
+    assert _audit(csa_env.warehouse, "release") == []
+    assert not (csa_env.public / "releases").exists()
+
+
+def test_overdue_states_raise_an_alert_naming_them(dagbag, csa_env):
+    from csa_stats import jobs
+
+    for geo in ("AT", "LU", "MT"):
+        jobs.ingest(str(write_json_submission(csa_env.landing, geo=geo, year=2023)))
+    _run(dagbag, "submission_deadlines", expect="failed")  # the 2023 deadline (2024-08-03) has passed
+    (line,) = (csa_env.reports / "alerts" / "deadlines.jsonl").read_text().splitlines()
+    missing = json.loads(line)["missing"]["2023"]
+    assert len(missing) == 24 and "BE" in missing and not {"AT", "LU", "MT"} & set(missing)

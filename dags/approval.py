@@ -1,0 +1,57 @@
+"""The human sign-off of a release, shared by union_release and national_statistics.
+
+Not a DAG file (listed in .airflowignore): DAG functions import it when they build their tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def release_approval(pending):
+    """The task `approve_release`: a human approves or rejects the releases that `pending` (a task
+    returning dry runs of `jobs.release`, each with its change summary) lists.
+
+    Either answer is written to the audit log with the approver's name; *Reject* skips the tasks
+    downstream, so nothing is published. Returns the operator, to be set upstream of publishing.
+    """
+    # The one Airflow operator that is not in airflow.sdk; imported when the DAG is built.
+    from airflow.providers.standard.operators.hitl import ApprovalOperator
+
+    source = pending.operator.task_id
+
+    class ReleaseApproval(ApprovalOperator):
+        """Waits for a human under Required Actions. Only with CSA_AUTO_APPROVE_AS set (make demo,
+        tests) it approves at once as that actor, which the audit log then records."""
+
+        def execute(self, context):
+            from csa_stats.settings import get_settings
+
+            actor = get_settings().auto_approve_as
+            if not actor:
+                return super().execute(context)
+            self.log.warning("CSA_AUTO_APPROVE_AS=%s: approved without asking a human", actor)
+            answer = {
+                "chosen_options": [self.APPROVE],
+                "params_input": {},
+                "responded_at": datetime.now(UTC),
+                "responded_by_user": {"id": actor, "name": actor},
+            }
+            return self.execute_complete(context, answer)
+
+        def execute_complete(self, context, event):
+            if "error" not in event:  # a timeout or error fails the task in the parent class
+                from csa_stats import jobs
+
+                releases = context["ti"].xcom_pull(task_ids=source)
+                approved = event["chosen_options"] == [self.APPROVE]
+                jobs.record_release_decision(releases, approved, jobs.approval_actor(event))
+            return super().execute_complete(context, event)
+
+    return ReleaseApproval(
+        task_id="approve_release",
+        subject=f"Publish {{{{ ti.xcom_pull(task_ids='{source}') | map(attribute='object') | join(', ') }}}}",
+        body=f"{{{{ ti.xcom_pull(task_ids='{source}') | map(attribute='summary') | join('\\n\\n') }}}}",
+        pool="warehouse_writer",  # it writes the audit log (not while it waits for the human)
+        retries=0,
+    )

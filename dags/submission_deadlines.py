@@ -1,0 +1,62 @@
+"""Commission: alert when Member States have not submitted by the legal deadline."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import BaseNotifier, dag, task
+
+DOC = """
+### Submission deadlines
+Every day: for each reporting year past its deadline (`CSA_DEADLINE`, in the year after the
+reporting year), the Member States with no accepted submission in the warehouse (status
+`missing` or `rejected` in the view `submission_tracker`). If there are any, the task
+`overdue_submissions` fails with their names, and the alert is logged and appended to
+`CSA_REPORTS/alerts/deadlines.jsonl` (the notifier `MissingSubmissionsAlert`).
+"""
+
+
+class MissingSubmissionsAlert(BaseNotifier):
+    """Raised on failure of the tracker: names the missing states in the log and the alert file."""
+
+    def notify(self, context):
+        from csa_stats import jobs
+
+        missing = jobs.overdue_submissions()
+        context["task"].log.error("Article 8 submissions overdue: %s", jobs.describe_overdue(missing))
+        jobs.record_deadline_alert(missing)
+
+
+@dag(
+    dag_id="submission_deadlines",
+    schedule=os.environ.get("CSA_DEADLINE_CRON", "0 7 * * *"),
+    start_date=datetime(2022, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["article8", "commission", "deadlines"],
+    doc_md=DOC,
+    default_args={
+        "owner": "commission",
+        "retries": 2,
+        "retry_delay": timedelta(seconds=20),
+        "retry_exponential_backoff": True,
+    },
+)
+def submission_deadlines():
+    # Overdue states fail the task at once (AirflowFailException); only a busy warehouse retries.
+    @task(on_failure_callback=MissingSubmissionsAlert())
+    def overdue_submissions() -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from csa_stats import jobs
+
+        missing = jobs.overdue_submissions()
+        if missing:
+            raise AirflowFailException(f"overdue Article 8 submissions: {jobs.describe_overdue(missing)}")
+        return {}
+
+    overdue_submissions()
+
+
+submission_deadlines()
