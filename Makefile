@@ -19,11 +19,13 @@ DEMO_GEO ?= AT
 DEMO_YEAR ?= 2024
 comma := ,
 NATIONAL_CONF := {"geo": "$(DEMO_GEO)"$(comma) "year": $(DEMO_YEAR)}
+COLLECT_CONF := {"wait_for_files": false}
 
-.PHONY: help install airflow-init demo test lint clean-demo
+.PHONY: help install airflow-init airflow demo test lint clean-demo
 
 help:
 	@echo "make demo   generate demo submissions and run collection, release and a national pipeline through Airflow"
+	@echo "make airflow  start Airflow (UI, scheduler) with these DAGs; releases wait for your approval in the UI"
 	@echo "make test   run the test suite (what CI runs)"
 	@echo "make lint   ruff"
 
@@ -40,11 +42,15 @@ help:
 
 install: .venv/installed
 
-# A git-ignored AIRFLOW_HOME inside the project, SQLite metadata DB, pools from config/.
-$(AIRFLOW_HOME)/initialised: .venv/installed config/airflow_pools.json
+# A git-ignored AIRFLOW_HOME inside the project, SQLite metadata DB; pools, connections and
+# variables from config/ (the files are the truth: applied again whenever they change).
+AIRFLOW_SETTINGS := config/airflow_pools.json config/airflow_connections.json config/airflow_variables.json
+$(AIRFLOW_HOME)/initialised: .venv/installed $(AIRFLOW_SETTINGS)
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate >/dev/null
 	$(BIN)/airflow pools import config/airflow_pools.json >/dev/null
+	$(BIN)/airflow connections import --overwrite config/airflow_connections.json >/dev/null
+	$(BIN)/airflow variables import --action-on-existing-key overwrite config/airflow_variables.json >/dev/null
 	@touch $@
 
 airflow-init: $(AIRFLOW_HOME)/initialised
@@ -54,20 +60,36 @@ airflow-init: $(AIRFLOW_HOME)/initialised
 DAG_TEST = mkdir -p $(CSA_DATA_DIR)/logs && $(BIN)/airflow dags test $(1) > $(CSA_DATA_DIR)/logs/$(2).log 2>&1 \
 	  && echo "  $(2): success" || (tail -40 $(CSA_DATA_DIR)/logs/$(2).log; exit 1)
 
+# Only the demo answers approvals by itself, as the actor `demo` (recorded in the audit log);
+# `make airflow` and production leave them to a human.
+demo: export CSA_AUTO_APPROVE_AS := demo
 demo: airflow-init
 	$(BIN)/csa-stats demo-data --national $(DEMO_GEO) --revisions-to $(CSA_DATA_DIR)/revisions
-	@echo "Union collection and release (through Airflow):"
-	@$(call DAG_TEST,union_collection,1-union_collection)
+	@echo "Union collection and release (through Airflow; approvals answered by the actor demo):"
+	@$(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',1-union_collection)
 	@$(call DAG_TEST,union_release,2-union_release)
 	@echo "A revision lands after the first release:"
 	cp -p $(CSA_DATA_DIR)/revisions/* $(CSA_DATA_DIR)/landing/
-	@$(call DAG_TEST,union_collection,3-union_collection_revision)
+	@$(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',3-union_collection_revision)
 	@$(call DAG_TEST,union_release,4-union_release_revision)
 	@echo "National pipeline of $(DEMO_GEO) for $(DEMO_YEAR):"
 	@$(call DAG_TEST,national_statistics -c '$(NATIONAL_CONF)',5-national_statistics)
 	$(BIN)/csa-stats summary
 	@echo "national warehouse, release and Commission-bound file: $(CSA_DATA_DIR)/national/$(DEMO_GEO)/"
 	@echo "Airflow logs of this run: $(CSA_DATA_DIR)/logs/"
+
+# Airflow as a service on the embedded default (SQLite, LocalExecutor) with these DAGs. A file
+# dropped into the landing folder is collected within a minute; union_release then waits for a
+# human under Browse -> Required Actions. CSA_AUTO_APPROVE_AS is removed: nothing approves itself.
+PASSWORDS := $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated
+airflow: airflow-init
+	@test -s $(PASSWORDS) || $(BIN)/python -c 'import json, secrets; print(json.dumps({"admin": secrets.token_urlsafe(12)}))' > $(PASSWORDS)
+	@mkdir -p $(CSA_DATA_DIR)/landing
+	@$(BIN)/airflow dags reserialize >/dev/null 2>&1
+	@for d in union_collection union_release submission_deadlines; do $(BIN)/airflow dags unpause $$d >/dev/null 2>&1; done
+	@echo "Airflow UI: http://localhost:8080  user: admin  password: $$($(BIN)/python -c 'import json, sys; print(json.load(open(sys.argv[1]))["admin"])' $(PASSWORDS))"
+	@echo "Drop submissions into $(CSA_DATA_DIR)/landing/ ; approve releases under Browse -> Required Actions (README). Ctrl-C stops."
+	env -u CSA_AUTO_APPROVE_AS PATH="$(BIN):$$PATH" $(BIN)/airflow standalone
 
 test: airflow-init
 	$(BIN)/python -m pytest -q

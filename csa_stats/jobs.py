@@ -154,10 +154,8 @@ def change_summary(result, geo: str | None, states: int, limit: int = 15) -> str
         return f"{title}: no figure changed against the last release."
     lines = [f"{title}: {len(result.changes)} figure(s) changed against v{result.version - 1}:"]
     for c in result.changes[:limit]:
-        lines.append(
-            f"- {c.geo} {'/'.join(c.key)}: {c.old or 'absent'} -> {c.new or 'absent'}"
-            f" (submission {c.submission_id})"
-        )
+        source = f" (submission {c.submission_id})" if c.submission_id else ""
+        lines.append(f"- {c.geo} {'/'.join(c.key)}: {c.old or 'absent'} -> {c.new or 'absent'}{source}")
     if len(result.changes) > limit:
         lines.append(f"- ... and {len(result.changes) - limit} more")
     return "\n".join(lines)
