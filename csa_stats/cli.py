@@ -132,6 +132,8 @@ def cmd_release(args) -> int:
         r = jobs.release(year, geo=args.geo, dry_run=args.dry_run)
         if args.dry_run:
             print(f"{year}: would change {r['changes']} figures (dry run, nothing written)")
+            if r["pending"]:
+                print(r["summary"])
         elif r["created"]:
             print(f"{year}: published v{r['version']} at {r['path']} ({r['changes']} changes)")
         else:

@@ -37,6 +37,12 @@ def test_every_dag_imports_with_tags_retries_owner_and_docs(dagbag):
         for task in dag.tasks:
             assert task.owner != "airflow", (dag.dag_id, task.task_id)
         assert any(t.retries > 0 for t in dag.tasks), dag.dag_id
+    from airflow.providers.standard.operators.hitl import ApprovalOperator
+
+    for dag_id in ("union_release", "national_statistics"):
+        approval = dagbag.get_dag(dag_id).get_task("approve_release")
+        assert isinstance(approval, ApprovalOperator) and approval.retries == 0
+        assert [t.task_id for t in approval.downstream_list] == ["publish"]
 
 
 def test_dag_files_import_only_airflow_sdk_and_the_standard_library():
@@ -201,3 +207,51 @@ def test_overdue_states_raise_an_alert_naming_them(dagbag, csa_env):
     (line,) = (csa_env.reports / "alerts" / "deadlines.jsonl").read_text().splitlines()
     missing = json.loads(line)["missing"]["2023"]
     assert len(missing) == 24 and "BE" in missing and not {"AT", "LU", "MT"} & set(missing)
+
+
+def test_a_failed_quality_gate_stops_the_release_before_anyone_is_asked(dagbag, csa_env):
+    from csa_stats import jobs
+    from warehouse import db
+
+    jobs.ingest(str(write_json_submission(csa_env.landing, geo="AT")))
+    with db.writer(csa_env.warehouse) as con:  # figures that bypassed validation
+        con.execute("UPDATE observation SET obs_value = -5 WHERE indicator = 'PERP_CNV'")
+    with answering("Approve") as answered:
+        run = _run(dagbag, "union_release", expect="failed")
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["quality_gate"] == "failed" and states["approve_release"] == "upstream_failed"
+    assert answered == [] and not (csa_env.public / "releases").exists()
+    assert (csa_env.reports / "quality" / "2023" / "index.html").exists()
+
+
+def test_object_store_files_are_copied_with_their_side_file(csa_env):
+    """s3:// and the like, here fsspec's in-memory store through the same pathlib-like API."""
+    from airflow.sdk import ObjectStoragePath
+    from upath import UPath
+
+    from csa_stats import jobs
+
+    landing = UPath("memory://landing/")
+    (landing / "ART8_AT_2023_R1.csv").write_text("geo,obs_value\n")
+    (landing / "ART8_AT_2023_R1.meta.json").write_text("{}")
+    assert [p.name for p in jobs.landed_files(landing)] == ["ART8_AT_2023_R1.csv"]
+    local = jobs.local_copy(landing / "ART8_AT_2023_R1.csv")
+    assert local.parent == csa_env.data_dir / "staging"
+    assert local.read_text() == "geo,obs_value\n" and local.with_suffix(".meta.json").exists()
+    on_disk = ObjectStoragePath(csa_env.landing.as_uri()) / "x.json"
+    assert jobs.local_copy(on_disk) == csa_env.landing / "x.json"
+
+
+def test_the_approval_body_lists_changed_figures_old_to_new(csa_env):
+    from csa_stats import jobs
+
+    jobs.ingest(str(write_json_submission(csa_env.landing, geo="AT")))
+    jobs.release(2023)
+    revision = {("PERP_CNV", "_Z", "_Z", "_Z"): 5}
+    jobs.ingest(str(write_json_submission(csa_env.landing, geo="AT", revision=2, changes=revision)))
+    pending = jobs.release(2023, dry_run=True)
+    assert pending["pending"] and pending["object"] == "EU-2023-v2"
+    lines = pending["summary"].splitlines()
+    assert lines[0] == "**EU 2023 v2**: 2 figure(s) changed against v1:"
+    assert lines[1].startswith("- AT PERP_CNV/_Z/_Z/_Z: 4 -> 5 (submission AT-2023-R2-")
+    assert lines[2] == "- EU27_2020 PERP_CNV/_Z/_Z/_Z: 4 -> 5"
