@@ -63,6 +63,17 @@ def cmd_template(args) -> int:
     return OK
 
 
+def cmd_contract(args) -> int:
+    from contracts.contract import load_contract
+    from contracts.export import export_contract
+
+    written = export_contract(Path(args.out))
+    print(f"contract {load_contract().version}: wrote {len(written)} files to {args.out}")
+    for path in written:
+        print(f"  {path.name}")
+    return OK
+
+
 def cmd_validate(args) -> int:
     from transforms.readers import read_submission
     from transforms.validation import validate, write_report
@@ -70,10 +81,12 @@ def cmd_validate(args) -> int:
     settings = get_settings()
     reports, code = [], OK
     for name in args.files:
-        report = validate(read_submission(Path(name)), yoy_band=settings.yoy_band)
+        submission = read_submission(Path(name))
+        report = validate(submission, yoy_band=settings.yoy_band)
         reports.append(report)
         if args.report_dir:
-            write_report(report, Path(args.report_dir), Path(name).stem)
+            rows = submission.rows() if args.data_docs else None
+            write_report(report, Path(args.report_dir), Path(name).stem, rows)
         if not report.readable:
             code = max(code, UNREADABLE)
         elif not report.valid:
@@ -212,11 +225,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="FILE.xlsx")
     p.set_defaults(func=cmd_template)
 
+    p = sub.add_parser("contract", help="write the contract and everything derived from it")
+    p.add_argument(
+        "--out", required=True, help="folder for the YAML, JSON Schema, Table Schema, DDL, GX suite, template"
+    )
+    p.set_defaults(func=cmd_contract)
+
     p = sub.add_parser("validate", help="check submission files against the contract")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print the machine-readable reports")
     p.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
     p.add_argument("--report-dir", help="also write JSON and HTML reports here")
+    p.add_argument("--data-docs", action="store_true", help="with --report-dir: also GX Data Docs (slower)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("ingest", help="archive, validate and load files or folders into the warehouse")

@@ -92,6 +92,10 @@ def ingest_file(
         history = load_history(con, submission.geo, submission.time_period)
         report = validate(submission, history, settings.yoy_band)
         status = "accepted" if report.valid else "rejected"
+        if status == "accepted":  # pandera: the contract's types, codes and key, before insert
+            from contracts.pandera_model import check_rows
+
+            check_rows(submission.rows())
         con.execute("BEGIN")
         con.execute(
             "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
@@ -111,7 +115,8 @@ def ingest_file(
         )
         con.execute("COMMIT")
     folder = settings.reports / (submission.geo if sid[:2] != "UN" else "UNKNOWN")
-    report_path, _ = write_report(report, folder, sid)
+    docs = settings.data_docs == "all" or (settings.data_docs == "rejected" and status == "rejected")
+    report_path, _ = write_report(report, folder, sid, submission.rows() if docs else None, "ingest")
     log.info(
         "%s: %s as %s (%d errors, %d warnings)",
         path.name,
