@@ -6,6 +6,7 @@ import json
 import pytest
 from conftest import metadata, observations, write_json_submission
 
+from contracts.contract import load_contract
 from transforms.readers import read_submission
 from transforms.validation import History, figures, validate
 
@@ -24,7 +25,7 @@ def _rules(report):
 def test_valid_submission_passes_without_issues(tmp_path):
     report = _validate(tmp_path)
     assert report.valid and report.issues == []
-    assert report.contract_version == "1.0.0"
+    assert report.contract_version == load_contract().version
 
 
 @pytest.mark.parametrize(

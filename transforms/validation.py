@@ -286,7 +286,10 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
 
 def _untyped(check: _Checker, location: str) -> bool:
     """The value was there but unreadable: L0_TYPE already says so."""
-    return any(i.location == location and i.field == "obs_value" for i in check.issues)
+    return any(
+        i.field == "obs_value" and (i.location == location or i.location.startswith(f"{location},"))
+        for i in check.issues
+    )
 
 
 def _series(check: _Checker, index: dict) -> None:

@@ -34,6 +34,7 @@ def read_xlsx(path: Path) -> Submission:
         findings: list[Finding] = []
         metadata, places = _metadata(wb, path, findings)
         observations = _observations(wb, metadata, findings)
+        values.settle_separators(observations, findings)
         where = f"{_where(METADATA_SHEET)}, field '{{field}}'"
         return Submission(path, "xlsx", metadata, observations, findings, where, places)
     except _DAMAGED as exc:  # sheets are parsed lazily in read-only mode
@@ -105,6 +106,8 @@ def _header(title: str, cells: tuple, findings: list[Finding]) -> list[str | Non
     for name in known:
         if name not in names:
             findings.append(Finding("L0_REQUIRED_FIELD", where, name))
+        elif names.count(name) > 1:
+            findings.append(Finding("L0_DUPLICATE_COLUMN", where, name, name))
     for name in names:
         if name and name not in known:
             findings.append(Finding("L0_UNKNOWN_COLUMN", where, name, name))
