@@ -178,3 +178,74 @@ def test_csv_and_json_give_the_same_canonical_table(tmp_path):
     assert from_csv.rows() == rows
     assert from_csv.metadata == read_submission(json_path).metadata
     assert validate(from_csv).valid
+
+
+def test_report_json_follows_the_ess_shape_and_keeps_time_apart(tmp_path):
+    from transforms.validation import write_report
+
+    doc = {"metadata": metadata(), "observations": observations({("PERP_CNV", "_Z", "_Z", "_Z"): -1})}
+    report = _validate(tmp_path, doc)
+    content = report.to_dict()
+    assert content["dataset"] == "ART8_AT_2023_R1" and content["event"] == {}
+    issue = next(i for i in content["issues"] if i["rule"] == "L1_NON_NEGATIVE")
+    assert issue["id"].startswith("ART8_AT_2023_R1#")
+    assert (issue["json_path"], issue["value"], issue["level"], issue["severity"]) == (
+        "$.observations[14].obs_value", -1, 1, "error")  # fmt: skip
+    rules = {r["rule"]: r["result"] for r in content["rules"]}
+    assert rules["L1_NON_NEGATIVE"] == "failed" and rules["L1_SEX_SUM"] == "passed"
+    assert rules["L2_YOY_CHANGE"] == "not evaluated"  # no history given
+    json_path, _ = write_report(report, tmp_path / "reports", "x")
+    written = json.loads(json_path.read_text(encoding="utf-8"))
+    assert set(written["event"]) == {"time", "actor", "agent", "trigger"}
+    assert {k: v for k, v in written.items() if k != "event"} == json.loads(
+        json.dumps({k: v for k, v in content.items() if k != "event"}, default=str)
+    )
+
+
+def test_xlsx_and_csv_issues_name_sheet_row_and_column(tmp_path):
+    from transforms.writers import write_submission
+
+    rows = [dict(o, geo="AT", time_period=2023) for o in observations({("PERP_CNV", "_Z", "_Z", "_Z"): -1})]
+    for fmt, ext, place in [
+        ("xlsx", ".xlsx", {"sheet": "8(c) Convictions", "row": 2, "column": "obs_value", "json_path": None}),
+        ("csv", ".csv", {"sheet": None, "row": 16, "column": "obs_value", "json_path": None}),
+    ]:
+        path = tmp_path / fmt / f"ART8_AT_2023_R1{ext}"
+        write_submission(metadata(), rows, path, fmt)
+        issue = next(i for i in validate(read_submission(path)).issues if i.rule == "L1_NON_NEGATIVE")
+        assert {k: getattr(issue, k) for k in place} == place, fmt
+
+
+def test_report_page_lists_every_rule_and_links_the_gx_data_docs(tmp_path):
+    from transforms.validation import write_report
+
+    doc = {"metadata": metadata(), "observations": observations({("CHILD_IDN", "F", "_Z", "_Z"): -6})}
+    path = tmp_path / "ART8_AT_2023_R1.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    submission = read_submission(path)
+    report = validate(submission)
+    _, html_path = write_report(report, tmp_path / "reports", "AT-2023", submission.rows())
+    html = html_path.read_text(encoding="utf-8")
+    for rule in load_contract().rules:
+        assert f"<td>{rule}</td>" in html, rule
+    assert 'href="AT-2023.datadocs/index.html"' in html
+    assert (tmp_path / "reports" / "AT-2023.datadocs" / "index.html").exists()
+    assert "1 failed" in html  # GX: obs_value below the contract's minimum
+
+
+def test_loader_writes_data_docs_for_rejected_submissions_by_default(csa_env, tmp_path, monkeypatch):
+    from csa_stats.settings import get_settings
+    from warehouse.loader import ingest_file
+
+    good = ingest_file(write_json_submission(tmp_path / "in"), get_settings())
+    bad = write_json_submission(tmp_path / "bad", year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    rejected = ingest_file(bad, get_settings())
+    assert (good.status, rejected.status) == ("accepted", "rejected")
+    assert not good.report_path.with_name(f"{good.submission_id}.datadocs").exists()
+    assert rejected.report_path.with_name(f"{rejected.submission_id}.datadocs").is_dir()
+    monkeypatch.setenv("CSA_DATA_DOCS", "none")
+    again = ingest_file(
+        write_json_submission(tmp_path / "bad2", year=2021, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -2})
+    )
+    assert again.status == "rejected"
+    assert not again.report_path.with_name(f"{again.submission_id}.datadocs").exists()
