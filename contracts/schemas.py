@@ -41,6 +41,7 @@ def table_schema(contract: Contract | None = None) -> dict:
         "fields": fields,
         "missingValues": [""],
         "primaryKey": contract.dimensions,
+        "fieldsMatch": "subset",  # conf_status and comment may be left out of a file
     }
 
 

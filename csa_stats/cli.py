@@ -74,7 +74,21 @@ def cmd_contract(args) -> int:
     return OK
 
 
+def _openpyxl_without_numpy() -> None:
+    """openpyxl imports numpy (0.2 s) only to recognise numpy numbers when writing; reading a
+    workbook does without. Hide numpy while openpyxl loads; anything later may import it."""
+    if "numpy" in sys.modules or "openpyxl" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # makes `import numpy` fail
+    try:
+        import openpyxl  # noqa: F401
+    finally:
+        del sys.modules["numpy"]
+
+
 def cmd_validate(args) -> int:
+    if not args.data_docs:
+        _openpyxl_without_numpy()
     from transforms.readers import read_submission
     from transforms.validation import validate, write_report
 
@@ -264,28 +278,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _warehouse_errors():
+    """Imported only when something failed: `validate` must start without DuckDB."""
     from warehouse.db import WarehouseBusy, WarehouseError
     from warehouse.queries import QueryRefused
 
+    return WarehouseBusy, (WarehouseError, QueryRefused)
+
+
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except WarehouseBusy as exc:
+    except Exception as exc:
+        return _failure(exc)
+
+
+def _failure(exc: Exception) -> int:
+    busy, unavailable = _warehouse_errors()
+    if isinstance(exc, busy):
         print(f"busy, retry: {exc}", file=sys.stderr)
         return UNAVAILABLE
-    except (WarehouseError, QueryRefused, FileNotFoundError) as exc:
+    if isinstance(exc, (*unavailable, FileNotFoundError)):
         print(f"error: {exc}", file=sys.stderr)
         return UNAVAILABLE
-    except Exception as exc:  # a bug, not bad input: say so in one line unless debugging
-        if os.environ.get("CSA_DEBUG"):
-            raise
-        print(
-            f"internal error ({type(exc).__name__}): {exc}; rerun with CSA_DEBUG=1 for details",
-            file=sys.stderr,
-        )
-        return INTERNAL
+    if os.environ.get("CSA_DEBUG"):  # a bug, not bad input: say so in one line unless debugging
+        raise exc
+    print(
+        f"internal error ({type(exc).__name__}): {exc}; rerun with CSA_DEBUG=1 for details", file=sys.stderr
+    )
+    return INTERNAL
 
 
 if __name__ == "__main__":
