@@ -221,6 +221,8 @@ def _metadata(check: _Checker, today: dt.date) -> None:
                 check.add("L0_REQUIRED_FIELD", where, f.name)
         elif f.code_list:
             _code(check, meta.get(f.name), f.code_list, where, f.name)
+        elif f.minimum is not None and meta.get(f.name) is not None and meta[f.name] < f.minimum:
+            check.add("L0_TYPE", where, f.name, meta[f.name], type=f"whole number of at least {f.minimum}")
     year = check.s.time_period
     if year is None:
         return
@@ -266,6 +268,11 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
             check.add("L0_GEO_MISMATCH", loc, "geo", row["geo"], meta["geo"])
         if meta.get("time_period") and row.get("time_period") and row["time_period"] != meta["time_period"]:
             check.add("L0_YEAR_MISMATCH", loc, "time_period", row["time_period"], meta["time_period"])
+        for f in fields.values():
+            text = row.get(f.name)
+            if f.max_length is not None and text is not None and len(text) > f.max_length:
+                shown = f"{text[:40]}... ({len(text)} characters)"
+                check.add("L0_TYPE", loc, f.name, shown, type=f"text of at most {f.max_length} characters")
         value = row.get("obs_value")
         if value is not None and value < 0:
             check.add("L1_NON_NEGATIVE", loc, "obs_value", value)
