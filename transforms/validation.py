@@ -47,8 +47,10 @@ def place(location: str, field: str | None) -> dict:
     column = re.search(r"\bcolumn (\S+)", location)
     side_field = re.search(r"\.json field '([^']*)'", location)
     json_path = None
-    if location.startswith("$"):
-        json_path = location if not field or location.endswith(f".{field}") else f"{location}.{field}"
+    if re.fullmatch(r"\$\.observations\[\d+\]", location) and field:
+        json_path = f"{location}.{field}"
+    elif location.startswith("$"):
+        json_path = location
     elif side_field:
         json_path = f"$.{side_field[1]}"
     return {
@@ -153,6 +155,8 @@ class _Checker:
         fill = {"field": field, "value": value, "expected": expected, "hint": "", **params}
         message = rule.message.format_map(_Blank(fill))
         where = place(location, field)
+        if self.s.format == "sdmx-csv" and where["column"]:
+            where["column"] = where["column"].upper()  # SDMX-CSV headers are upper case
         self.issues.append(
             Issue(rule.id, rule.level, rule.severity, message, self.s.source.name, location, field,
                   value, expected, **where)
