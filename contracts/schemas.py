@@ -41,7 +41,7 @@ def table_schema(contract: Contract | None = None) -> dict:
         "fields": fields,
         "missingValues": [""],
         "primaryKey": contract.dimensions,
-        "fieldsMatch": "subset",  # conf_status and comment may be left out of a file
+        "fieldsMatch": "superset",  # only these fields, by name; conf_status may be left out
     }
 
 
