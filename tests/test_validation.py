@@ -249,3 +249,44 @@ def test_loader_writes_data_docs_for_rejected_submissions_by_default(csa_env, tm
     )
     assert again.status == "rejected"
     assert not again.report_path.with_name(f"{again.submission_id}.datadocs").exists()
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = Path(sys.executable).parent / "csa-stats"
+    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True)
+
+
+def test_validate_writes_reports_with_data_docs_on_request(tmp_path):
+    bad = write_json_submission(tmp_path / "in", changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    result = _cli("validate", bad, "--report-dir", tmp_path / "out", "--data-docs")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == [
+        "ART8_AT_2023_R1.datadocs",
+        "ART8_AT_2023_R1.validation.html",
+        "ART8_AT_2023_R1.validation.json",
+    ]
+    report = json.loads((tmp_path / "out" / "ART8_AT_2023_R1.validation.json").read_text(encoding="utf-8"))
+    assert report["event"]["trigger"] == "validate" and report["contract_version"] == load_contract().version
+
+
+def test_plain_validate_imports_nothing_heavy(tmp_path):
+    """`csa-stats validate` must start in well under a second: no pandas, pandera, GX, DuckDB, numpy."""
+    import subprocess
+    import sys
+
+    from transforms.writers import write_submission
+
+    path = tmp_path / "ART8_AT_2023_R1.xlsx"
+    write_submission(metadata(), [dict(o, geo="AT", time_period=2023) for o in observations()], path, "xlsx")
+    heavy = ("pandas", "pandera", "great_expectations", "duckdb", "numpy")
+    code = (
+        "import sys; from csa_stats.cli import main; code = main(['validate', sys.argv[1]]); "
+        f"print([m for m in {heavy!r} if m in sys.modules], code)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "[] 0", result.stdout + result.stderr
