@@ -47,6 +47,21 @@ def archive_bytes(data: bytes, suffix: str, archive: Path) -> Path:
     return target
 
 
+def _side_file(path: Path) -> Path:
+    return path.with_suffix(".meta.json")
+
+
+def _side_file_bytes(path: Path) -> bytes | None:
+    side = _side_file(path)
+    return side.read_bytes() if side.exists() and side != path else None
+
+
+def received_digests(path: Path) -> tuple[str, str | None]:
+    """What identifies a received submission: the SHA-256 of its file and of its metadata side file."""
+    meta = _side_file_bytes(path)
+    return sha256_of(path.read_bytes()), sha256_of(meta) if meta is not None else None
+
+
 def landed_at(path: Path) -> dt.datetime:
     """A landed file's arrival time is its modification time (never in the future)."""
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
@@ -67,17 +82,16 @@ def ingest_file(
 ) -> IngestResult:
     settings = settings or get_settings()
     path = Path(path)
-    data = path.read_bytes()
-    digest = sha256_of(data)
-    sidecar = path.with_suffix(".meta.json")
-    meta_data = sidecar.read_bytes() if sidecar.exists() and sidecar != path else None
-    meta_digest = sha256_of(meta_data) if meta_data is not None else None
+    data, meta_data = path.read_bytes(), _side_file_bytes(path)
+    digest, meta_digest = received_digests(path)
+    # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
     stored = archive_bytes(data, path.suffix, settings.archive)
-    if meta_data is not None:
-        archive_bytes(meta_data, ".meta.json", settings.archive)
+    stored_meta = archive_bytes(meta_data, ".meta.json", settings.archive) if meta_data else None
     received_at = received_at or landed_at(path)
     submission = read_submission(path)
-    sid = submission_id(submission, digest)
+    sid = submission_id(
+        submission, digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
+    )
 
     with db.writer(settings.warehouse) as con:
         existing = con.execute(
@@ -97,6 +111,11 @@ def ingest_file(
             "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
             [digest, path.name, len(data), str(stored), received_at],
         )
+        if meta_data is not None:
+            con.execute(
+                "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
+                [meta_digest, _side_file(path).name, len(meta_data), str(stored_meta), received_at],
+            )
         _insert_submission(con, sid, submission, report, status, digest, meta_digest, received_at)
         if status == "accepted":
             _insert_observations(con, sid, submission)
