@@ -121,16 +121,22 @@ def _check_unchanged(con, name: str, version: int, recorded: str | None, digest:
 def _register_contract(con: duckdb.DuckDBPyConnection) -> None:
     """Code lists, series and the wide view of current figures, derived from the contract."""
     contract = load_contract()
-    rows = [
-        (name, code, label, contract.version)
-        for name, codes in contract.code_lists.items()
-        for code, label in codes.items()
-    ]
-    con.executemany("INSERT OR IGNORE INTO code_list VALUES (?, ?, ?, ?)", rows)
-    con.executemany(
-        "INSERT OR IGNORE INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(code, *key, point, label, contract.version) for code, key, point, label in series_columns()],
-    )
+    registered = con.execute(
+        "SELECT count(*) FROM series WHERE contract_version = ?", [contract.version]
+    ).fetchone()[0]
+    if not registered:  # a contract version never changes once released: register it once
+        rows = [
+            (name, code, label, contract.version)
+            for name, codes in contract.code_lists.items()
+            for code, label in codes.items()
+        ]
+        con.execute("BEGIN")
+        con.executemany("INSERT OR IGNORE INTO code_list VALUES (?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(code, *key, point, label, contract.version) for code, key, point, label in series_columns()],
+        )
+        con.execute("COMMIT")
     comment = (
         "Grain: state x year. Current figures wide: one column per series of the contract "
         f"(series.series_code; generated from contract {contract.version}), with the revision."

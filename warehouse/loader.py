@@ -83,15 +83,11 @@ def ingest_file(
     settings = settings or get_settings()
     path = Path(path)
     data, meta_data = path.read_bytes(), _side_file_bytes(path)
-    digest, meta_digest = received_digests(path)
+    digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
     # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
     stored = archive_bytes(data, path.suffix, settings.archive)
     stored_meta = archive_bytes(meta_data, ".meta.json", settings.archive) if meta_data else None
     received_at = received_at or landed_at(path)
-    submission = read_submission(path)
-    sid = submission_id(
-        submission, digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
-    )
 
     with db.writer(settings.warehouse) as con:
         existing = con.execute(
@@ -103,6 +99,10 @@ def ingest_file(
             db.audit(con, actor, "duplicate", existing[0], json.dumps({"file": path.name}))
             log.info("%s: already received as %s", path.name, existing[0])
             return IngestResult(existing[0], "duplicate", None, None, path.name)
+        submission = read_submission(path)  # only now: a duplicate needs no parsing
+        sid = submission_id(
+            submission, digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
+        )
         history = load_history(con, submission.geo, submission.time_period)
         report = validate(submission, history, settings.yoy_band)
         status = "accepted" if report.valid else "rejected"
