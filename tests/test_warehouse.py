@@ -31,7 +31,7 @@ def _when(*args):
     return dt.datetime(*args, tzinfo=UTC)
 
 
-def fingerprint(path, archive=None):
+def fingerprint(path, archive=None, reports=None):
     """Everything a load decides (not wall-clock times of the load itself, nor absolute paths)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -47,8 +47,9 @@ def fingerprint(path, archive=None):
         )
     finally:
         con.close()
-    if archive is not None:
-        result += (sorted((p.name, p.read_bytes()) for p in archive.rglob("*") if p.is_file()),)
+    for folder in (archive, reports):  # file names and bytes
+        if folder is not None:
+            result += (sorted((p.name, p.read_bytes()) for p in folder.rglob("*") if p.is_file()),)
     return result
 
 
@@ -74,6 +75,17 @@ def test_same_file_twice_is_recognised(tmp_path, csa_env):
     with db.reader(csa_env.warehouse) as con:
         assert con.execute("SELECT count(*) FROM submission").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'duplicate'").fetchone()[0] == 1
+
+
+def test_a_duplicate_restores_report_files_a_killed_load_did_not_write(tmp_path, csa_env):
+    path = write_json_submission(tmp_path / "in", changes={("CHILD_IDN", "U", "_Z", "_Z"): None})
+    first = ingest_file(path, csa_env)
+    written = {p: p.read_bytes() for p in first.report_path.parent.iterdir()}
+    assert len(written) == 2 and first.report.count("warning") == 1
+    for p in written:
+        p.unlink()
+    assert ingest_file(path, csa_env).status == "duplicate"
+    assert {p: p.read_bytes() for p in first.report_path.parent.iterdir()} == written
 
 
 def test_rejected_submission_is_kept_with_its_errors(tmp_path, csa_env):
@@ -403,7 +415,7 @@ def test_a_killed_load_then_reloaded_equals_a_clean_load(tmp_path):
         loaded_at.append(time.monotonic())
     assert loader.wait(120) == 0
     per_file = (loaded_at[-1] - loaded_at[0]) / len(files)
-    expected = fingerprint(clean / "warehouse.duckdb", clean / "archive")
+    expected = fingerprint(clean / "warehouse.duckdb", clean / "archive", clean / "reports")
     rng = random.Random(1232)
     killed_mid_way = 0
     for trial in range(4):
@@ -420,7 +432,7 @@ def test_a_killed_load_then_reloaded_equals_a_clean_load(tmp_path):
         loader.send_signal(signal.SIGKILL)
         loader.wait(30)
         assert _loader(files, data).wait(120) == 0
-        assert fingerprint(data / "warehouse.duckdb", data / "archive") == expected, f"trial {trial}"
+        assert fingerprint(data / "warehouse.duckdb", data / "archive", data / "reports") == expected, trial
     assert killed_mid_way >= 2
 
 

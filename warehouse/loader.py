@@ -4,6 +4,7 @@ with its report and (if accepted) its observations, in one transaction under the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -16,7 +17,7 @@ from contracts.contract import load_contract
 from csa_stats.settings import Settings, get_settings
 from transforms.canonical import Submission
 from transforms.readers import read_submission
-from transforms.validation import History, Report, figures, reference_days, validate, write_report
+from transforms.validation import History, Issue, Report, figures, reference_days, validate, write_report
 from warehouse import db
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def ingest_file(
         ).fetchone()
         if existing:
             db.audit(con, actor, "duplicate", existing[0], json.dumps({"file": path.name}))
+            _restore_report(con, existing[0], settings)
             log.info("%s: already received as %s", path.name, existing[0])
             return IngestResult(existing[0], "duplicate", None, None, path.name)
         submission = read_submission(path)  # only now: a duplicate needs no parsing
@@ -129,8 +131,7 @@ def ingest_file(
             json.dumps({"errors": report.count("error"), "warnings": report.count("warning")}),
         )
         con.execute("COMMIT")
-    folder = settings.reports / (submission.geo if sid[:2] != "UN" else "UNKNOWN")
-    report_path, _ = write_report(report, folder, sid)
+    report_path, _ = write_report(report, _report_folder(settings, sid), sid)
     log.info(
         "%s: %s as %s (%d errors, %d warnings)",
         path.name,
@@ -140,6 +141,23 @@ def ingest_file(
         report.count("warning"),
     )
     return IngestResult(sid, status, report, report_path, path.name)
+
+
+def _report_folder(settings: Settings, sid: str) -> Path:
+    return settings.reports / sid.split("-")[0]  # the state, or UNKNOWN
+
+
+def _restore_report(con, sid: str, settings: Settings) -> None:
+    """A load killed after its commit left no report files: write them from the stored report."""
+    folder = _report_folder(settings, sid)
+    if (folder / f"{sid}.validation.json").exists():
+        return
+    stored = json.loads(
+        con.execute("SELECT report FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]
+    )
+    names = {f.name for f in dataclasses.fields(Report)} - {"issues"}
+    report = Report(**{k: stored[k] for k in names}, issues=[Issue(**i) for i in stored["issues"]])
+    write_report(report, folder, sid)
 
 
 def _insert_submission(
