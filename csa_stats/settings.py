@@ -23,7 +23,7 @@ VARIABLES = {
     "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
     "CSA_YOY_BAND": ("0.5", "year-on-year relative change above which L2 warns"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
-    "CSA_DATA_DOCS": ("rejected", "GX Data Docs beside validation reports: all, rejected or none"),
+    "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
     # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
@@ -58,7 +58,7 @@ class Settings:
     suppression_threshold: int
     yoy_band: float
     log_level: str
-    data_docs: str = "rejected"
+    data_docs: str = "none"
 
     def deadline_for(self, year: int) -> dt.date:
         month, day = (int(x) for x in self.deadline.split("-"))

@@ -8,7 +8,7 @@ from conftest import metadata, observations, write_json_submission
 
 from contracts.contract import load_contract
 from transforms.readers import read_submission
-from transforms.validation import History, figures, validate
+from transforms.validation import History, Report, figures, validate
 
 
 def _validate(tmp_path, doc=None, history=None, name="ART8_AT_2023_R1.json", **kw):
@@ -196,7 +196,9 @@ def test_report_json_follows_the_ess_shape_and_keeps_time_apart(tmp_path):
     assert rules["L2_YOY_CHANGE"] == "not evaluated"  # no history given
     json_path, _ = write_report(report, tmp_path / "reports", "x")
     written = json.loads(json_path.read_text(encoding="utf-8"))
-    assert set(written["event"]) == {"time", "actor", "agent", "trigger"}
+    assert set(written["event"]) == {"actor", "agent", "trigger"}  # no wall-clock time: same file, same bytes
+    assert write_report(report, tmp_path / "again", "x")[0].read_bytes() == json_path.read_bytes()
+    assert Report.from_dict(written).to_dict() == written
     assert {k: v for k, v in written.items() if k != "event"} == json.loads(
         json.dumps({k: v for k, v in content.items() if k != "event"}, default=str)
     )
@@ -233,22 +235,25 @@ def test_report_page_lists_every_rule_and_links_the_gx_data_docs(tmp_path):
     assert "1 failed" in html  # GX: obs_value below the contract's minimum
 
 
-def test_loader_writes_data_docs_for_rejected_submissions_by_default(csa_env, tmp_path, monkeypatch):
+def test_loader_writes_data_docs_as_configured(csa_env, tmp_path, monkeypatch):
     from csa_stats.settings import get_settings
     from warehouse.loader import ingest_file
 
+    def docs_of(result):
+        return result.report_path.with_name(f"{result.submission_id}.datadocs")
+
+    first = ingest_file(
+        write_json_submission(tmp_path / "bad0", year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -3})
+    )
+    assert first.status == "rejected" and not docs_of(first).exists()  # default: none
+    monkeypatch.setenv("CSA_DATA_DOCS", "rejected")
     good = ingest_file(write_json_submission(tmp_path / "in"), get_settings())
     bad = write_json_submission(tmp_path / "bad", year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
     rejected = ingest_file(bad, get_settings())
     assert (good.status, rejected.status) == ("accepted", "rejected")
-    assert not good.report_path.with_name(f"{good.submission_id}.datadocs").exists()
-    assert rejected.report_path.with_name(f"{rejected.submission_id}.datadocs").is_dir()
-    monkeypatch.setenv("CSA_DATA_DOCS", "none")
-    again = ingest_file(
-        write_json_submission(tmp_path / "bad2", year=2021, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -2})
-    )
-    assert again.status == "rejected"
-    assert not again.report_path.with_name(f"{again.submission_id}.datadocs").exists()
+    assert not docs_of(good).exists() and (docs_of(rejected) / "index.html").exists()
+    stored = json.loads(rejected.report_path.read_text(encoding="utf-8"))
+    assert stored["event"]["trigger"] == "ingest" and stored["event"]["actor"] == "system"
 
 
 def _cli(*args):

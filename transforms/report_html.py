@@ -20,7 +20,7 @@ table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3
 <h1>Validation of {{ r.file }}</h1>
 <p>{{ r.dataset }} · {{ r.geo or "?" }} · {{ r.time_period or "?" }} · revision {{ r.revision }}
  · format {{ r.format }} · contract {{ r.contract_version }}
-{% if r.event %} · validated {{ r.event.time }} by {{ r.event.agent }}{% endif %}</p>
+{% if r.event %} · {{ r.event.trigger }} by {{ r.event.actor }} with {{ r.event.agent }}{% endif %}</p>
 <p><strong>{{ "Valid" if r.valid else "Rejected" }}</strong>: {{ r.count("error") }} errors,
  {{ r.count("warning") }} warnings, {{ r.count("information") }} notes.</p>
 {% if gx %}<h2>Great Expectations</h2>

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from dataclasses import field as _field
 from pathlib import Path
 
@@ -81,8 +81,18 @@ class Report:
     contract_version: str
     issues: list[Issue]
     levels: tuple[int, ...] = (0, 1, 2)  # the levels whose rules were evaluated
-    # When and by what the validation ran: kept apart from the content (set when written).
+    # Who ran the validation and why (see validation_event); apart from the content.
     event: dict = _field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> Report:
+        """The report back from its JSON, as the warehouse stores it."""
+        names = {f.name for f in fields(Issue)}
+        issues = [Issue(**{k: v for k, v in i.items() if k in names}) for i in doc["issues"]]
+        return cls(
+            doc["file"], doc["format"], doc["geo"], doc["time_period"], doc["revision"],
+            doc["contract_version"], issues, tuple(doc.get("levels", (0, 1))), doc.get("event", {}),
+        )  # fmt: skip
 
     def count(self, severity: str) -> int:
         return sum(1 for i in self.issues if i.severity == severity)
@@ -120,6 +130,7 @@ class Report:
             "type": "validation_report",
             "dataset": self.dataset,
             "event": self.event,
+            "levels": list(self.levels),
             "file": self.file,
             "format": self.format,
             "geo": self.geo,
@@ -396,24 +407,26 @@ def _history(check: _Checker, index: dict, history: History, band: float, min_ba
                 )
 
 
+def validation_event(trigger: str, actor: str = "csa-stats") -> dict:
+    """The ESS report's event: who validated, with what, why. No wall-clock time, so the same
+    file validated again gives the same report bytes (the warehouse's audit log keeps when)."""
+    from importlib.metadata import version
+
+    return {"actor": actor, "agent": f"csa-stats {version('csa-stats')}", "trigger": trigger}
+
+
 def write_report(
     report: Report, folder: Path, stem: str, rows: list[dict] | None = None, trigger: str = "validate"
 ) -> tuple[Path, Path]:
     """The JSON report and its readable HTML summary page of all rules, written beside each
     other. With `rows` (the submission's canonical rows) the GX suite also runs on them and
-    its Data Docs go to `<stem>.datadocs/`, linked from the summary page."""
-    from importlib.metadata import version
-
+    its Data Docs go to `<stem>.datadocs/`, linked from the summary page (GX stamps them with
+    the time: unlike the report, they differ from run to run)."""
     from transforms.report_html import render_report
 
     folder.mkdir(parents=True, exist_ok=True)
     json_path, html_path = folder / f"{stem}.validation.json", folder / f"{stem}.validation.html"
-    report.event = {
-        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "actor": "csa-stats",
-        "agent": f"csa-stats {version('csa-stats')}",
-        "trigger": trigger,
-    }
+    report.event = report.event or validation_event(trigger)
     gx = _data_docs(rows, folder / f"{stem}.datadocs") if rows is not None else None
     json_path.write_text(report.to_json(), encoding="utf-8")
     html_path.write_text(render_report(report, gx, folder), encoding="utf-8")
