@@ -90,13 +90,14 @@ def cmd_validate(args) -> int:
     if not args.data_docs:
         _openpyxl_without_numpy()
     from transforms.readers import read_submission
-    from transforms.validation import validate, write_report
+    from transforms.validation import validate, validation_event, write_report
 
     settings = get_settings()
     reports, code = [], OK
     for name in args.files:
         submission = read_submission(Path(name))
         report = validate(submission, yoy_band=settings.yoy_band)
+        report.event = validation_event("validate", os.environ.get("USER", "csa-stats"))
         reports.append(report)
         if args.report_dir:
             rows = submission.rows() if args.data_docs else None
