@@ -23,6 +23,10 @@ VARIABLES = {
     "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
     "CSA_YOY_BAND": ("0.5", "year-on-year relative change above which L2 warns"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
+    "CSA_RECORD_RETENTION_DAYS": (
+        "90",
+        "`csa-stats retention` deletes landed record-level files older than this",
+    ),
     # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
@@ -57,6 +61,7 @@ class Settings:
     suppression_threshold: int
     yoy_band: float
     log_level: str
+    record_retention_days: int = 90
 
     def deadline_for(self, year: int) -> dt.date:
         month, day = (int(x) for x in self.deadline.split("-"))
@@ -76,4 +81,5 @@ def get_settings() -> Settings:
         suppression_threshold=int(_get("CSA_SUPPRESSION_THRESHOLD")),
         yoy_band=float(_get("CSA_YOY_BAND")),
         log_level=_get("CSA_LOG_LEVEL"),
+        record_retention_days=int(_get("CSA_RECORD_RETENTION_DAYS")),
     )
