@@ -125,6 +125,7 @@ def generate_records(
     con = duckdb.connect()
     written = []
     try:
+        con.execute("SET enable_progress_bar = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         for sql in _views(records, geo, seed, first, last):
