@@ -75,11 +75,14 @@ def cmd_aggregate(args) -> int:
 
     try:
         path = jobs.national_aggregate(args.geo, args.year, memory_limit=args.memory_limit)
-    except jobs.RecordsInvalid as exc:
+    except ValueError as exc:  # RecordsInvalid, or a year no legal basis covers
         print(f"REJECTED: {exc}", file=sys.stderr)
         return ERRORS
     if path is None:
-        print(f"no record-level files in {jobs.national_records_dir(args.geo)}", file=sys.stderr)
+        print(
+            f"no record-level files of {args.geo} {args.year} in {jobs.national_records_dir(args.geo)}",
+            file=sys.stderr,
+        )
         return UNREADABLE
     print(f"{args.geo} {args.year}: aggregate submission {path}")
     return OK

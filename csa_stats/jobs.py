@@ -227,6 +227,9 @@ def national_aggregate(
         json.dumps([i.__dict__ for i in run.issues], indent=2, default=str, ensure_ascii=False), "utf-8"
     )
     errors: list[Issue] = [i for i in run.issues if i.severity == "error"]
+    if [i.rule for i in errors] == ["R1_NO_RECORDS"]:  # the records do not cover this year
+        log.info("%s %s: no reports of the year in %s; using the aggregate sources", geo, year, folder)
+        return None
     if errors:
         listed = "; ".join(f"{i.file} {i.location}: {i.message} [{i.rule}]" for i in errors[:10])
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""

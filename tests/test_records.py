@@ -289,6 +289,7 @@ def test_national_aggregate_writes_a_revision_only_when_the_figures_change(csa_e
     assert Path(first).name == "ART8_MT_2023_R1.json"
     assert jobs.national_aggregate("MT", 2023, csa_env) == first
     jobs.national_validate(first)
+    assert jobs.national_aggregate("MT", 2025, csa_env) is None  # not covered: the aggregate sources count
     generate_records(folder, 2500, geo="MT")
     assert Path(jobs.national_aggregate("MT", 2023, csa_env)).name == "ART8_MT_2023_R2.json"
     with db.reader(jobs.national_settings("MT", csa_env).warehouse) as con:
