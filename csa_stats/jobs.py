@@ -220,7 +220,8 @@ def national_aggregate(
     national, folder = national_settings(geo, settings), national_records_dir(geo, settings)
     if not record_files(folder):
         return None
-    declaration = _declaration(folder)  # before the heavy work: fail fast
+    start, end = reference_period(year)  # before the heavy work: fail fast
+    declaration = _declaration(folder)
     run = run_records(folder, geo, year, memory_limit=memory_limit)
     findings = national.reports / f"records_{geo}_{year}.json"
     findings.parent.mkdir(parents=True, exist_ok=True)
@@ -240,7 +241,6 @@ def national_aggregate(
     for i in run.issues:
         log.warning("%s %s: %s [%s]", i.file, i.location, i.message, i.rule)
 
-    start, end = reference_period(year)
     sources = ", ".join(f"{f.path.name} ({f.rows} rows, sha256 {f.sha256[:12]})" for f in run.files)
     rules = " ".join(f"{r['indicator']}: {r['rule']}" for r in _counting_rules())
     metadata = {

@@ -340,3 +340,30 @@ def test_national_dag_from_record_level_files_to_the_outbox(airflow_db, csa_env)
         (o["indicator"], o["sex"], o["reporter"], o["service"]): o["obs_value"] for o in sent["observations"]
     } == counted
     assert "Counted from record-level sources" in sent["metadata"]["national_definitions"]
+
+
+def test_the_command_line_from_records_to_retention(tmp_path):
+    import subprocess
+    import sys
+
+    cli = Path(sys.executable).parent / "csa-stats"
+    env = {**os.environ, "CSA_DATA_DIR": str(tmp_path / "data")}
+
+    def run(*args):
+        return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, env=env)
+
+    assert run("demo-data", "--records", 2000, "--geo", "MT", "--format", "csv").returncode == 0
+    result = run("aggregate", "--geo", "MT", "--year", 2023)
+    assert result.returncode == 0 and "ART8_MT_2023_R1.json" in result.stdout
+    assert run("validate", tmp_path / "data/national/MT/sources/ART8_MT_2023_R1.json").returncode == 0
+    records = tmp_path / "data/national/MT/records"
+    text = (records / "reports.csv").read_text().replace("PROVIDER", "ISP", 1)
+    (records / "reports.csv").write_text(text)
+    result = run("aggregate", "--geo", "MT", "--year", 2023)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "reports.csv row" in result.stderr and "R0_CODE_LIST" in result.stderr and "'ISP'" in result.stderr
+    result = run("aggregate", "--geo", "MT", "--year", 2019)
+    assert result.returncode == 2 and "no legal basis of the Article 8 contract covers 2019" in result.stderr
+    result = run("retention", "--days", 0)
+    assert result.returncode == 0 and "deleted 3 record-level files" in result.stdout
+    assert sorted(p.name for p in records.iterdir()) == ["submission.meta.json"]
