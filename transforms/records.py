@@ -130,11 +130,11 @@ def register(con, files: list[RecordFile], contract: RecordContract) -> tuple[li
                 types.setdefault(c, set()).add(have[c])
         # A column is typed when every file holds it in the contract's type (Parquet written so).
         typed = {c for c in columns if types.get(c) == {table.field(c).physical_type}}
-        cols = ", ".join(c if c in typed else f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in columns)
-        parquet = [f.path for f in usable if f.format == "parquet"]
-        parts = [
-            f"SELECT filename, file_row_number + 1 AS row_number, {cols} FROM {_source('parquet', parquet)}"
-        ][: bool(parquet)]
+        cols = ", ".join(f'"{c}"' if c in typed else f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in columns)
+        parquet, parts = [f.path for f in usable if f.format == "parquet"], []
+        if parquet:
+            numbered = "filename, file_row_number + 1 AS row_number"
+            parts.append(f"SELECT {numbered}, {cols} FROM {_source('parquet', parquet)}")
         parts += [  # CSV has no file_row_number: each file's rows are numbered by their order
             f"SELECT filename, ordinality AS row_number, {cols} "
             f"FROM {_source('csv', [f.path])} WITH ORDINALITY"
