@@ -36,6 +36,8 @@ def cmd_demo_data(args) -> int:
     from csa_stats.demo import DEMO_FACTS, generate_demo
 
     settings = get_settings()
+    if args.records:
+        return _demo_records(args, settings)
     out = Path(args.out) if args.out else settings.landing
     revisions = Path(args.revisions_to) if args.revisions_to else None
     files = generate_demo(out, seed=args.seed, revisions_dir=revisions)
@@ -53,6 +55,48 @@ def cmd_demo_data(args) -> int:
         f"demo facts: late {DEMO_FACTS.late}, revised {DEMO_FACTS.revised}, "
         f"no breakdown {DEMO_FACTS.missing_breakdown}"
     )
+    return OK
+
+
+def _demo_records(args, settings) -> int:
+    from csa_stats import jobs
+    from csa_stats.records_demo import generate_records
+
+    out = Path(args.out) if args.out else jobs.national_records_dir(args.geo, settings)
+    files = generate_records(out, args.records, geo=args.geo, seed=args.seed, fmt=args.format)
+    print(f"wrote record-level sources of {args.geo} ({args.records} reports, 2021 to 2024) to {out}:")
+    for f in files:
+        print(f"  {f.name}")
+    return OK
+
+
+def cmd_aggregate(args) -> int:
+    from csa_stats import jobs
+
+    try:
+        path = jobs.national_aggregate(args.geo, args.year, memory_limit=args.memory_limit)
+    except ValueError as exc:  # RecordsInvalid, or a year no legal basis covers
+        print(f"REJECTED: {exc}", file=sys.stderr)
+        return ERRORS
+    if path is None:
+        print(
+            f"no record-level files of {args.geo} {args.year} in {jobs.national_records_dir(args.geo)}",
+            file=sys.stderr,
+        )
+        return UNREADABLE
+    print(f"{args.geo} {args.year}: aggregate submission {path}")
+    return OK
+
+
+def cmd_retention(args) -> int:
+    from csa_stats import jobs
+
+    days = get_settings().record_retention_days if args.days is None else args.days
+    deleted = jobs.record_retention(days, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    for d in deleted:
+        print(f"{verb} {d['file']} (landed {d['landed_at']}, sha256 {d['sha256']})")
+    print(f"{verb} {len(deleted)} record-level files older than {days} days")
     return OK
 
 
@@ -251,7 +295,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2021)
     p.add_argument("--national", metavar="GEO", help="also write this state's national sources")
     p.add_argument("--revisions-to", metavar="DIR", help="write the revised submission here instead")
+    p.add_argument(
+        "--records",
+        type=int,
+        metavar="N",
+        help="instead: record-level sources (N reports, with children and convictions) of one state",
+    )
+    p.add_argument("--geo", default="AT", help="the state of --records (default AT)")
+    p.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="format of --records")
     p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser(
+        "aggregate", help="check a state's record-level files and count a year's Article 8 table"
+    )
+    p.add_argument("--geo", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (default 1GB)")
+    p.set_defaults(func=cmd_aggregate)
+
+    p = sub.add_parser("retention", help="delete landed record-level files older than the retention period")
+    p.add_argument("--days", type=int, help="default: CSA_RECORD_RETENTION_DAYS")
+    p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    p.set_defaults(func=cmd_retention)
 
     p = sub.add_parser("template", help="write the XLSX submission template")
     p.add_argument("--out", required=True, help="FILE.xlsx")

@@ -24,6 +24,10 @@ VARIABLES = {
     "CSA_YOY_BAND": ("0.5", "year-on-year relative change above which L2 warns"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
     "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
+    "CSA_RECORD_RETENTION_DAYS": (
+        "90",
+        "`csa-stats retention` deletes landed record-level files older than this",
+    ),
     # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
@@ -59,6 +63,7 @@ class Settings:
     yoy_band: float
     log_level: str
     data_docs: str = "none"
+    record_retention_days: int = 90
 
     def deadline_for(self, year: int) -> dt.date:
         month, day = (int(x) for x in self.deadline.split("-"))
@@ -79,4 +84,5 @@ def get_settings() -> Settings:
         yoy_band=float(_get("CSA_YOY_BAND")),
         log_level=_get("CSA_LOG_LEVEL"),
         data_docs=_get("CSA_DATA_DOCS"),
+        record_retention_days=int(_get("CSA_RECORD_RETENTION_DAYS")),
     )
