@@ -55,6 +55,16 @@ def build_suite(contract: Contract | None = None) -> gx.ExpectationSuite:
     return suite
 
 
+def suite_document(contract: Contract | None = None) -> dict:
+    """The suite as GX's JSON (the form a GX project loads), for `csa-stats contract`."""
+    contract = contract or load_contract()
+    return {
+        "name": SUITE_NAME,
+        "expectations": [e.configuration.to_json_dict() for e in expectations(contract)],
+        "meta": {"contract": contract.id, "contract_version": contract.version},
+    }
+
+
 def check_frame(frame, docs_dir: Path | None = None, name: str = "current_figures") -> GateResult:
     """Run the suite on a pandas DataFrame of observations; optionally write Data Docs to docs_dir."""
     context = gx.get_context(mode="ephemeral")

@@ -36,6 +36,8 @@ def cmd_demo_data(args) -> int:
     from csa_stats.demo import DEMO_FACTS, generate_demo
 
     settings = get_settings()
+    if args.records:
+        return _demo_records(args, settings)
     out = Path(args.out) if args.out else settings.landing
     revisions = Path(args.revisions_to) if args.revisions_to else None
     files = generate_demo(out, seed=args.seed, revisions_dir=revisions)
@@ -56,6 +58,48 @@ def cmd_demo_data(args) -> int:
     return OK
 
 
+def _demo_records(args, settings) -> int:
+    from csa_stats import jobs
+    from csa_stats.records_demo import generate_records
+
+    out = Path(args.out) if args.out else jobs.national_records_dir(args.geo, settings)
+    files = generate_records(out, args.records, geo=args.geo, seed=args.seed, fmt=args.format)
+    print(f"wrote record-level sources of {args.geo} ({args.records} reports, 2021 to 2024) to {out}:")
+    for f in files:
+        print(f"  {f.name}")
+    return OK
+
+
+def cmd_aggregate(args) -> int:
+    from csa_stats import jobs
+
+    try:
+        path = jobs.national_aggregate(args.geo, args.year, memory_limit=args.memory_limit)
+    except ValueError as exc:  # RecordsInvalid, or a year no legal basis covers
+        print(f"REJECTED: {exc}", file=sys.stderr)
+        return ERRORS
+    if path is None:
+        print(
+            f"no record-level files of {args.geo} {args.year} in {jobs.national_records_dir(args.geo)}",
+            file=sys.stderr,
+        )
+        return UNREADABLE
+    print(f"{args.geo} {args.year}: aggregate submission {path}")
+    return OK
+
+
+def cmd_retention(args) -> int:
+    from csa_stats import jobs
+
+    days = get_settings().record_retention_days if args.days is None else args.days
+    deleted = jobs.record_retention(days, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    for d in deleted:
+        print(f"{verb} {d['file']} (landed {d['landed_at']}, sha256 {d['sha256']})")
+    print(f"{verb} {len(deleted)} record-level files older than {days} days")
+    return OK
+
+
 def cmd_template(args) -> int:
     from contracts.template import build_template
 
@@ -63,17 +107,45 @@ def cmd_template(args) -> int:
     return OK
 
 
+def cmd_contract(args) -> int:
+    from contracts.contract import load_contract
+    from contracts.export import export_contract
+
+    written = export_contract(Path(args.out))
+    print(f"contract {load_contract().version}: wrote {len(written)} files to {args.out}")
+    for path in written:
+        print(f"  {path.name}")
+    return OK
+
+
+def _openpyxl_without_numpy() -> None:
+    """openpyxl imports numpy (0.2 s) only to recognise numpy numbers when writing; reading a
+    workbook does without. Hide numpy while openpyxl loads; anything later may import it."""
+    if "numpy" in sys.modules or "openpyxl" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # makes `import numpy` fail
+    try:
+        import openpyxl  # noqa: F401
+    finally:
+        del sys.modules["numpy"]
+
+
 def cmd_validate(args) -> int:
+    if not args.data_docs:
+        _openpyxl_without_numpy()
     from transforms.readers import read_submission
-    from transforms.validation import validate, write_report
+    from transforms.validation import validate, validation_event, write_report
 
     settings = get_settings()
     reports, code = [], OK
     for name in args.files:
-        report = validate(read_submission(Path(name)), yoy_band=settings.yoy_band)
+        submission = read_submission(Path(name))
+        report = validate(submission, yoy_band=settings.yoy_band)
+        report.event = validation_event("validate", os.environ.get("USER", "csa-stats"))
         reports.append(report)
         if args.report_dir:
-            write_report(report, Path(args.report_dir), Path(name).stem)
+            rows = submission.rows() if args.data_docs else None
+            write_report(report, Path(args.report_dir), Path(name).stem, rows)
         if not report.readable:
             code = max(code, UNREADABLE)
         elif not report.valid:
@@ -165,8 +237,9 @@ def cmd_query(args) -> int:
 def cmd_status(args) -> int:
     from warehouse import db, queries
 
-    with db.reader(get_settings().warehouse) as con:
-        rows = queries.tracker(con, args.year)
+    settings = get_settings()
+    with db.reader(settings.warehouse) as con:
+        rows = queries.tracker(con, args.year, settings.deadline_for(args.year) if args.year else None)
     columns = [
         "geo",
         "time_period",
@@ -177,6 +250,12 @@ def cmd_status(args) -> int:
         "submissions",
     ]
     _table(f"Submission tracker {args.year or ''}".strip(), columns, [[r[c] for c in columns] for r in rows])
+    by_status: dict[str, list[str]] = {}
+    for r in rows:
+        by_status.setdefault(r["status"], []).append(f"{r['geo']} {r['time_period']}")
+    for status, which in sorted(by_status.items()):
+        shown = ", ".join(which) if status != "on time" else ""
+        print(f"{status}: {len(which)}{'  (' + shown + ')' if shown else ''}")
     return OK
 
 
@@ -196,6 +275,16 @@ def cmd_summary(args) -> int:
     return OK
 
 
+def cmd_dictionary(args) -> int:
+    from warehouse.dictionary import build_dictionary, write_dictionary
+
+    if args.out:
+        print(f"data dictionary written to {write_dictionary(Path(args.out))}")
+    else:
+        print(build_dictionary(), end="")
+    return OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csa-stats",
@@ -208,17 +297,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2021)
     p.add_argument("--national", metavar="GEO", help="also write this state's national sources")
     p.add_argument("--revisions-to", metavar="DIR", help="write the revised submission here instead")
+    p.add_argument(
+        "--records",
+        type=int,
+        metavar="N",
+        help="instead: record-level sources (N reports, with children and convictions) of one state",
+    )
+    p.add_argument("--geo", default="AT", help="the state of --records (default AT)")
+    p.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="format of --records")
     p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser(
+        "aggregate", help="check a state's record-level files and count a year's Article 8 table"
+    )
+    p.add_argument("--geo", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (default 1GB)")
+    p.set_defaults(func=cmd_aggregate)
+
+    p = sub.add_parser("retention", help="delete landed record-level files older than the retention period")
+    p.add_argument("--days", type=int, help="default: CSA_RECORD_RETENTION_DAYS")
+    p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    p.set_defaults(func=cmd_retention)
 
     p = sub.add_parser("template", help="write the XLSX submission template")
     p.add_argument("--out", required=True, help="FILE.xlsx")
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("contract", help="write the contract and everything derived from it")
+    p.add_argument(
+        "--out", required=True, help="folder for the YAML, JSON Schema, Table Schema, DDL, GX suite, template"
+    )
+    p.set_defaults(func=cmd_contract)
 
     p = sub.add_parser("validate", help="check submission files against the contract")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print the machine-readable reports")
     p.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
     p.add_argument("--report-dir", help="also write JSON and HTML reports here")
+    p.add_argument("--data-docs", action="store_true", help="with --report-dir: also GX Data Docs (slower)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("ingest", help="archive, validate and load files or folders into the warehouse")
@@ -243,31 +360,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("summary", help="key figures and status per state and year")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("dictionary", help="the data dictionary, generated from the contract (Markdown)")
+    p.add_argument("--out", help="FILE.md (default: print it)")
+    p.set_defaults(func=cmd_dictionary)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _warehouse_errors():
+    """Imported only when something failed: `validate` must start without DuckDB."""
     from warehouse.db import WarehouseBusy, WarehouseError
     from warehouse.queries import QueryRefused
 
+    return WarehouseBusy, (WarehouseError, QueryRefused)
+
+
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except WarehouseBusy as exc:
+    except Exception as exc:
+        return _failure(exc)
+
+
+def _failure(exc: Exception) -> int:
+    busy, unavailable = _warehouse_errors()
+    if isinstance(exc, busy):
         print(f"busy, retry: {exc}", file=sys.stderr)
         return UNAVAILABLE
-    except (WarehouseError, QueryRefused, FileNotFoundError) as exc:
+    if isinstance(exc, (*unavailable, FileNotFoundError)):
         print(f"error: {exc}", file=sys.stderr)
         return UNAVAILABLE
-    except Exception as exc:  # a bug, not bad input: say so in one line unless debugging
-        if os.environ.get("CSA_DEBUG"):
-            raise
-        print(
-            f"internal error ({type(exc).__name__}): {exc}; rerun with CSA_DEBUG=1 for details",
-            file=sys.stderr,
-        )
-        return INTERNAL
+    if os.environ.get("CSA_DEBUG"):  # a bug, not bad input: say so in one line unless debugging
+        raise exc
+    print(
+        f"internal error ({type(exc).__name__}): {exc}; rerun with CSA_DEBUG=1 for details", file=sys.stderr
+    )
+    return INTERNAL
 
 
 if __name__ == "__main__":

@@ -39,15 +39,16 @@ def landed_files(folder) -> list:
 def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
     """Landed files whose content the warehouse has not seen yet (as URLs or paths)."""
     from warehouse import db
-    from warehouse.loader import sha256_of
+    from warehouse.loader import received_digests
 
     settings = settings or get_settings()
     files = landed_files(settings.landing if folder is None else folder)
     if not settings.warehouse.exists():
         return [str(p) for p in files]
     with db.reader(settings.warehouse) as con:
-        known = {s for (s,) in con.execute("SELECT sha256 FROM raw_file").fetchall()}
-    return [str(p) for p in files if sha256_of(p.read_bytes()) not in known]
+        # Data and side file together: a CSV revised only in its metadata is new.
+        known = set(con.execute("SELECT sha256, metadata_sha256 FROM submission").fetchall())
+    return [str(p) for p in files if received_digests(p) not in known]
 
 
 def landing_url(settings: Settings | None = None) -> str:
@@ -332,3 +333,209 @@ def national_submission_file(geo: str, year: int, settings: Settings | None = No
     target = national.national_dir / geo / "outbox" / f"ART8_{geo}_{year}_R{metadata['revision']}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     return str(write_submission(metadata, observations, target, "json")[0])
+
+
+# --- record-level sources of the national pipeline -----------------------------------------
+
+
+class RecordsInvalid(ValueError):
+    """The record-level files break the records contract; the findings say where."""
+
+
+def national_records_dir(geo: str, settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).national_dir / geo / "records"
+
+
+def national_aggregate(
+    geo: str, year: int, settings: Settings | None = None, memory_limit: str = "1GB"
+) -> str | None:
+    """Count the year's Article 8 table from the state's record-level files (None when it has none).
+
+    Writes the aggregate submission into the national sources folder (a new revision only when
+    the figures or sources changed) and keeps only a manifest of the record files (name,
+    SHA-256, rows) in the national warehouse. Raises RecordsInvalid with the findings.
+    """
+    import datetime as dt
+    import json
+
+    from contracts.contract import load_contract
+    from transforms.records import record_files, reference_period, run_records
+    from transforms.validation import Issue
+    from warehouse import db
+
+    settings = settings or get_settings()
+    national, folder = national_settings(geo, settings), national_records_dir(geo, settings)
+    if not record_files(folder):
+        return None
+    start, end = reference_period(year)  # before the heavy work: fail fast
+    declaration = _declaration(folder)
+    run = run_records(folder, geo, year, memory_limit=memory_limit)
+    findings = national.reports / f"records_{geo}_{year}.json"
+    findings.parent.mkdir(parents=True, exist_ok=True)
+    findings.write_text(
+        json.dumps([i.__dict__ for i in run.issues], indent=2, default=str, ensure_ascii=False), "utf-8"
+    )
+    errors: list[Issue] = [i for i in run.issues if i.severity == "error"]
+    if [i.rule for i in errors] == ["R1_NO_RECORDS"]:  # the records do not cover this year
+        log.info("%s %s: no reports of the year in %s; using the aggregate sources", geo, year, folder)
+        return None
+    if errors:
+        listed = "; ".join(f"{i.file} {i.location}: {i.message} [{i.rule}]" for i in errors[:10])
+        more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
+        raise RecordsInvalid(
+            f"record-level files of {geo} break the contract: {listed}{more}; see {findings}"
+        )
+    for i in run.issues:
+        log.warning("%s %s: %s [%s]", i.file, i.location, i.message, i.rule)
+
+    sources = ", ".join(f"{f.path.name} ({f.rows} rows, sha256 {f.sha256[:12]})" for f in run.files)
+    rules = " ".join(f"{r['indicator']}: {r['rule']}" for r in _counting_rules())
+    metadata = {
+        "geo": geo,
+        "time_period": year,
+        "ref_period_start": start,
+        "ref_period_end": end,
+        "legal_basis": _legal_basis(load_contract(), end),
+        "reporting_authority": declaration["reporting_authority"],
+        "contact": declaration["contact"],
+        "national_definitions": declaration.get("national_definitions")
+        or f"Counted from record-level sources ({sources}) by the counting rules of "
+        f"records contract {run.contract_version}. {rules}",
+    }
+    path = _aggregate_file(national.landing, metadata, run.rows)
+    with db.writer(national.warehouse) as con:
+        now = dt.datetime.now(dt.UTC)
+        con.executemany(
+            "INSERT INTO record_source VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    now,
+                    geo,
+                    year,
+                    path.name,
+                    f.table,
+                    f.path.name,
+                    f.sha256,
+                    f.rows,
+                    f.byte_size,
+                    run.contract_version,
+                ]
+                for f in run.files
+            ],
+        )
+        detail = {"file": path.name, "reports_in_year": run.reports_in_year, "warnings": len(run.issues)}
+        db.audit(con, "system", "aggregate", f"{geo}-{year}", json.dumps(detail))
+    log.info("%s %s: %d reports counted into %s", geo, year, run.reports_in_year, path)
+    return str(path)
+
+
+def _counting_rules() -> list[dict]:
+    from contracts.records import load_records_contract
+
+    return load_records_contract().counting_rules
+
+
+def _declaration(folder: Path) -> dict:
+    """Who reports: the office declares it beside its records (submission.meta.json)."""
+    import json
+
+    from transforms.records import DECLARATION
+
+    path = folder / DECLARATION
+    try:
+        declared = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RecordsInvalid(
+            f"{path}: cannot read the declaration of the reporting authority and contact ({exc})"
+        ) from exc
+    missing = [k for k in ("reporting_authority", "contact") if not declared.get(k)]
+    if missing:
+        raise RecordsInvalid(f"{path}: required field(s) {', '.join(missing)} missing")
+    return declared
+
+
+def _legal_basis(contract, day) -> str:
+    """The legal basis in force on the last day of the reference period."""
+    return next(b.code for b in contract.legal_bases if b.valid_from <= day <= b.valid_to)
+
+
+def _aggregate_file(sources: Path, metadata: dict, rows: list[dict]) -> Path:
+    """The submission file of the aggregate: the latest revision if nothing changed, else a new one."""
+    import json
+
+    from transforms.readers import name_metadata
+    from transforms.writers import metadata_document, write_submission
+
+    geo, year = metadata["geo"], metadata["time_period"]
+    earlier = [
+        p
+        for p in landed_files(sources)
+        if name_metadata(p).get("geo") == geo and name_metadata(p).get("time_period") == year
+    ]
+    latest = max(earlier, key=lambda p: name_metadata(p).get("revision", 1), default=None)
+    revision = name_metadata(latest).get("revision", 1) if latest else 0
+    if latest and latest.suffix == ".json":
+        doc = json.loads(latest.read_text(encoding="utf-8"))
+        same_metadata = metadata_document({**metadata, "revision": revision}) == doc.get("metadata")
+        same_rows = [
+            {k: v for k, v in r.items() if k not in ("geo", "time_period")} for r in rows
+        ] == doc.get("observations")
+        if same_metadata and same_rows:
+            return latest
+    metadata = {**metadata, "revision": revision + 1}
+    target = sources / f"ART8_{geo}_{year}_R{revision + 1}.json"
+    return write_submission(metadata, rows, target, "json")[0]
+
+
+def record_retention(days: int, settings: Settings | None = None, dry_run: bool = False) -> list[dict]:
+    """Delete landed record-level files older than `days` (by landing time) in every state's
+    records folder, and log each deletion in that state's national warehouse."""
+    import datetime as dt
+    import json
+
+    from transforms.records import record_files, sha256_file
+    from warehouse import db
+    from warehouse.loader import landed_at
+
+    settings = settings or get_settings()
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    deleted = []
+    homes = (
+        sorted(p for p in settings.national_dir.iterdir() if p.is_dir())
+        if settings.national_dir.is_dir()
+        else []
+    )
+    for home in homes:
+        old = [f for f in record_files(home / "records") if landed_at(f.path) < cutoff]
+        if not old:
+            continue
+        national = national_settings(home.name, settings)
+        entries = [
+            {
+                "geo": home.name,
+                "file": str(f.path),
+                "sha256": sha256_file(f.path),
+                "bytes": f.path.stat().st_size,
+                "landed_at": landed_at(f.path).isoformat(),
+                "retention_days": days,
+            }
+            for f in old
+        ]
+        deleted += entries
+        if dry_run:
+            continue
+        with db.writer(national.warehouse) as con:
+            for entry in entries:
+                (counted,) = con.execute(
+                    "SELECT count(*) > 0 FROM record_source WHERE sha256 = ?", [entry["sha256"]]
+                ).fetchone()
+                entry["aggregated_before"] = counted
+                Path(entry["file"]).unlink()
+                db.audit(con, "retention", "delete_records", Path(entry["file"]).name, json.dumps(entry))
+                log.info(
+                    "retention: deleted %s (landed %s, older than %d days)",
+                    entry["file"],
+                    entry["landed_at"],
+                    days,
+                )
+    return deleted

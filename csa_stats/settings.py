@@ -23,6 +23,11 @@ VARIABLES = {
     "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
     "CSA_YOY_BAND": ("0.5", "year-on-year relative change above which L2 warns"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
+    "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
+    "CSA_RECORD_RETENTION_DAYS": (
+        "90",
+        "`csa-stats retention` deletes landed record-level files older than this",
+    ),
     # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
@@ -62,7 +67,9 @@ class Settings:
     suppression_threshold: int
     yoy_band: float
     log_level: str
-    auto_approve_as: str
+    data_docs: str = "none"
+    record_retention_days: int = 90
+    auto_approve_as: str = ""
 
     def deadline_for(self, year: int) -> dt.date:
         month, day = (int(x) for x in self.deadline.split("-"))
@@ -82,6 +89,8 @@ def get_settings() -> Settings:
         suppression_threshold=int(_get("CSA_SUPPRESSION_THRESHOLD")),
         yoy_band=float(_get("CSA_YOY_BAND")),
         log_level=_get("CSA_LOG_LEVEL"),
+        data_docs=_get("CSA_DATA_DOCS"),
+        record_retention_days=int(_get("CSA_RECORD_RETENTION_DAYS")),
         # Demo and tests only (the Makefile's demo target): approvals answer themselves as this
         # actor. Unset, as in production and `make airflow`, a human approves in the Airflow UI.
         auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),

@@ -10,7 +10,9 @@ from airflow.sdk import Param, dag, task
 
 DOC = """
 ### National statistics
-For one Member State (`geo`) and reporting year (`year`): collect the national source
+For one Member State (`geo`) and reporting year (`year`): when the state keeps record-level
+files (`CSA_NATIONAL_DIR/<GEO>/records/`: reports, children, convictions), check them and count
+the year's aggregate submission into its sources; collect the national source
 (`CSA_NATIONAL_DIR/<GEO>/sources/`), validate it against the Article 8 contract, load it into
 the national warehouse, then, after a human approves the release under *Browse → Required
 Actions* (its body lists what changes), publish the national release and write the
@@ -41,11 +43,22 @@ retries; its problems are in the task log.
     },
 )
 def national_statistics():
-    @task
-    def collect(params=None) -> str:
+    @task(retries=0)  # record files that break their contract are not transient
+    def aggregate(params=None) -> str | None:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from csa_stats import jobs
 
-        return jobs.national_source(params["geo"], int(params["year"]))
+        try:
+            return jobs.national_aggregate(params["geo"], int(params["year"]))
+        except jobs.RecordsInvalid as exc:
+            raise AirflowFailException(str(exc)) from exc
+
+    @task
+    def collect(aggregated: str | None, params=None) -> str:
+        from csa_stats import jobs
+
+        return aggregated or jobs.national_source(params["geo"], int(params["year"]))
 
     @task(retries=0)  # a contract violation is not transient
     def validate(path: str) -> str:
@@ -87,7 +100,7 @@ def national_statistics():
 
     from approval import release_approval
 
-    pending = review(load(validate(collect())))
+    pending = review(load(validate(collect(aggregate()))))
     published = publish(pending)
     pending >> release_approval(pending) >> published
     write_submission(published)

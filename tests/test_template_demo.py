@@ -334,3 +334,62 @@ def test_demo_magnitudes_follow_state_size(submissions):
                                        "service": "_Z"})]
              for s in submissions.values() if s.geo == "MT"]  # fmt: skip
     assert max(small) < 5  # tiny cells that disclosure control must suppress
+
+
+def test_demo_reports_show_the_warnings_its_gaps_cause(submissions):
+    """Validated in landing order with the history the warehouse would have: no errors; the
+    missing breakdowns and the NL revision are warnings, with old and new value."""
+    from transforms.validation import History, figures, reference_days, validate
+
+    accepted: dict[tuple, tuple] = {}
+    warned: dict[str, set] = {}
+    revision_issues = []
+    for s in sorted(submissions.values(), key=lambda s: (s.geo, s.time_period, s.revision)):
+        years = {y: v for (g, y), v in accepted.items() if g == s.geo and y != s.time_period}
+        previous = accepted.get((s.geo, s.time_period))
+        report = validate(s, History(years=years, previous_revision=previous and previous[0]))
+        assert report.valid, (
+            s.source.name,
+            [(i.rule, i.message) for i in report.issues if i.severity == "error"],
+        )
+        for issue in report.issues:
+            warned.setdefault(issue.rule, set()).add(s.geo)
+        revision_issues += [i for i in report.issues if i.rule == "L2_REVISION_CHANGE"]
+        accepted[(s.geo, s.time_period)] = (figures(s.rows()), reference_days(s.metadata))
+    gaps = {g for geos in DEMO_FACTS.missing_breakdown.values() for g in geos}
+    assert warned["L1_BREAKDOWN_MISSING"] == gaps
+    assert warned["L2_REVISION_CHANGE"] == {DEMO_FACTS.revised[0]}
+    geo, year = DEMO_FACTS.revised
+    by_stem = {Path(n).stem: s for n, s in submissions.items()}
+    before, after = (_figures(by_stem[f"ART8_{geo}_{year}_R{n}"]) for n in (1, 2))
+    changed = {"/".join(k): (before[k], after[k]) for k in before if before[k] != after[k]}
+    assert {i.message.split(": ")[0].removeprefix("Revision changes "): (i.expected, i.value)
+            for i in revision_issues} == changed  # fmt: skip
+    assert all(f"{i.expected} -> {i.value}" in i.message for i in revision_issues)
+
+
+def test_template_filled_by_hand_reads_like_the_other_formats(tmp_path):
+    """`csa-stats template` output, filled cell by cell as a statistician would."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "ART8_AT_2023_R2.xlsx"
+    cli = Path(sys.executable).parent / "csa-stats"
+    assert subprocess.run([cli, "template", "--out", path], capture_output=True).returncode == 0
+    wb = load_workbook(path)
+    meta = wb[METADATA_SHEET]
+    for row in meta.iter_rows(min_row=2):
+        row[1].value = _metadata()[row[0].value]
+    by_key = {C.series_key(r): r for r in _rows()}
+    for title in point_sheets().values():
+        for row in wb[title].iter_rows(min_row=2):
+            figure = by_key[tuple(c.value for c in row[:4])]
+            for cell, name in zip(row[4:7], ["obs_value", "obs_status", "comment"], strict=True):
+                cell.value = figure[name]
+    wb.save(path)
+    from_xlsx = read_submission(path)
+    assert from_xlsx.findings == []
+    for fmt in ("csv", "json", "sdmx-csv"):
+        _, other = _write_read(tmp_path / fmt, fmt)
+        assert from_xlsx.rows() == other.rows() == _rows(), fmt
+        assert from_xlsx.metadata == other.metadata == _metadata(), fmt

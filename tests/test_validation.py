@@ -6,8 +6,9 @@ import json
 import pytest
 from conftest import metadata, observations, write_json_submission
 
+from contracts.contract import load_contract
 from transforms.readers import read_submission
-from transforms.validation import History, figures, validate
+from transforms.validation import History, Report, figures, validate
 
 
 def _validate(tmp_path, doc=None, history=None, name="ART8_AT_2023_R1.json", **kw):
@@ -24,7 +25,7 @@ def _rules(report):
 def test_valid_submission_passes_without_issues(tmp_path):
     report = _validate(tmp_path)
     assert report.valid and report.issues == []
-    assert report.contract_version == "1.0.0"
+    assert report.contract_version == load_contract().version
 
 
 @pytest.mark.parametrize(
@@ -177,3 +178,120 @@ def test_csv_and_json_give_the_same_canonical_table(tmp_path):
     assert from_csv.rows() == rows
     assert from_csv.metadata == read_submission(json_path).metadata
     assert validate(from_csv).valid
+
+
+def test_report_json_follows_the_ess_shape_and_keeps_time_apart(tmp_path):
+    from transforms.validation import write_report
+
+    doc = {"metadata": metadata(), "observations": observations({("PERP_CNV", "_Z", "_Z", "_Z"): -1})}
+    report = _validate(tmp_path, doc)
+    content = report.to_dict()
+    assert content["dataset"] == "ART8_AT_2023_R1" and content["event"] == {}
+    issue = next(i for i in content["issues"] if i["rule"] == "L1_NON_NEGATIVE")
+    assert issue["id"].startswith("ART8_AT_2023_R1#")
+    assert (issue["json_path"], issue["value"], issue["level"], issue["severity"]) == (
+        "$.observations[14].obs_value", -1, 1, "error")  # fmt: skip
+    rules = {r["rule"]: r["result"] for r in content["rules"]}
+    assert rules["L1_NON_NEGATIVE"] == "failed" and rules["L1_SEX_SUM"] == "passed"
+    assert rules["L2_YOY_CHANGE"] == "not evaluated"  # no history given
+    json_path, _ = write_report(report, tmp_path / "reports", "x")
+    written = json.loads(json_path.read_text(encoding="utf-8"))
+    assert set(written["event"]) == {"actor", "agent", "trigger"}  # no wall-clock time: same file, same bytes
+    assert write_report(report, tmp_path / "again", "x")[0].read_bytes() == json_path.read_bytes()
+    assert Report.from_dict(written).to_dict() == written
+    assert {k: v for k, v in written.items() if k != "event"} == json.loads(
+        json.dumps({k: v for k, v in content.items() if k != "event"}, default=str)
+    )
+
+
+def test_xlsx_and_csv_issues_name_sheet_row_and_column(tmp_path):
+    from transforms.writers import write_submission
+
+    rows = [dict(o, geo="AT", time_period=2023) for o in observations({("PERP_CNV", "_Z", "_Z", "_Z"): -1})]
+    for fmt, ext, place in [
+        ("xlsx", ".xlsx", {"sheet": "8(c) Convictions", "row": 2, "column": "obs_value", "json_path": None}),
+        ("csv", ".csv", {"sheet": None, "row": 16, "column": "obs_value", "json_path": None}),
+    ]:
+        path = tmp_path / fmt / f"ART8_AT_2023_R1{ext}"
+        write_submission(metadata(), rows, path, fmt)
+        issue = next(i for i in validate(read_submission(path)).issues if i.rule == "L1_NON_NEGATIVE")
+        assert {k: getattr(issue, k) for k in place} == place, fmt
+
+
+def test_report_page_lists_every_rule_and_links_the_gx_data_docs(tmp_path):
+    from transforms.validation import write_report
+
+    doc = {"metadata": metadata(), "observations": observations({("CHILD_IDN", "F", "_Z", "_Z"): -6})}
+    path = tmp_path / "ART8_AT_2023_R1.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    submission = read_submission(path)
+    report = validate(submission)
+    _, html_path = write_report(report, tmp_path / "reports", "AT-2023", submission.rows())
+    html = html_path.read_text(encoding="utf-8")
+    for rule in load_contract().rules:
+        assert f"<td>{rule}</td>" in html, rule
+    assert 'href="AT-2023.datadocs/index.html"' in html
+    assert (tmp_path / "reports" / "AT-2023.datadocs" / "index.html").exists()
+    assert "1 failed" in html  # GX: obs_value below the contract's minimum
+
+
+def test_loader_writes_data_docs_as_configured(csa_env, tmp_path, monkeypatch):
+    from csa_stats.settings import get_settings
+    from warehouse.loader import ingest_file
+
+    def docs_of(result):
+        return result.report_path.with_name(f"{result.submission_id}.datadocs")
+
+    first = ingest_file(
+        write_json_submission(tmp_path / "bad0", year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -3})
+    )
+    assert first.status == "rejected" and not docs_of(first).exists()  # default: none
+    monkeypatch.setenv("CSA_DATA_DOCS", "rejected")
+    good = ingest_file(write_json_submission(tmp_path / "in"), get_settings())
+    bad = write_json_submission(tmp_path / "bad", year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    rejected = ingest_file(bad, get_settings())
+    assert (good.status, rejected.status) == ("accepted", "rejected")
+    assert not docs_of(good).exists() and (docs_of(rejected) / "index.html").exists()
+    stored = json.loads(rejected.report_path.read_text(encoding="utf-8"))
+    assert stored["event"]["trigger"] == "ingest" and stored["event"]["actor"] == "system"
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = Path(sys.executable).parent / "csa-stats"
+    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True)
+
+
+def test_validate_writes_reports_with_data_docs_on_request(tmp_path):
+    bad = write_json_submission(tmp_path / "in", changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    result = _cli("validate", bad, "--report-dir", tmp_path / "out", "--data-docs")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == [
+        "ART8_AT_2023_R1.datadocs",
+        "ART8_AT_2023_R1.validation.html",
+        "ART8_AT_2023_R1.validation.json",
+    ]
+    report = json.loads((tmp_path / "out" / "ART8_AT_2023_R1.validation.json").read_text(encoding="utf-8"))
+    assert report["event"]["trigger"] == "validate" and report["contract_version"] == load_contract().version
+
+
+def test_plain_validate_imports_nothing_heavy(tmp_path):
+    """`csa-stats validate` must start in well under a second: no pandas, pandera, GX, DuckDB, numpy."""
+    import subprocess
+    import sys
+
+    from transforms.writers import write_submission
+
+    path = tmp_path / "ART8_AT_2023_R1.xlsx"
+    write_submission(metadata(), [dict(o, geo="AT", time_period=2023) for o in observations()], path, "xlsx")
+    heavy = ("pandas", "pandera", "great_expectations", "duckdb", "numpy")
+    code = (
+        "import sys; from csa_stats.cli import main; code = main(['validate', sys.argv[1]]); "
+        f"print([m for m in {heavy!r} if m in sys.modules], code)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "[] 0", result.stdout + result.stderr

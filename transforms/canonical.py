@@ -37,6 +37,10 @@ class Submission:
     observations: list[Observation]
     findings: list[Finding] = _field(default_factory=list)
     metadata_where: str = "metadata field '{field}'"  # how to name the place of a metadata field
+    metadata_locations: dict[str, str] = _field(default_factory=dict)  # field -> place, where known
+
+    def metadata_location(self, name: str) -> str:
+        return self.metadata_locations.get(name) or self.metadata_where.format(field=name)
 
     @property
     def geo(self) -> str | None:

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from transforms import values
@@ -96,6 +97,9 @@ def _csv_rows(path: Path, findings: list[Finding]) -> list[list[str]]:
 def _table(rows: list[list[str]], names: list[str], findings: list[Finding]) -> list[tuple]:
     """Map rows to dicts by header; report missing and unknown columns."""
     header = [h.strip() for h in rows[0]]
+    for name, n in Counter(header).items():
+        if name and n > 1:
+            findings.append(Finding("L0_DUPLICATE_COLUMN", "row 1 (header)", name, name))
     for name in names:
         if name not in header:
             findings.append(Finding("L0_REQUIRED_FIELD", "row 1 (header)", name))
@@ -125,6 +129,7 @@ def read_csv(path: Path) -> Submission:
     findings: list[Finding] = []
     table = _table(_csv_rows(path, findings), _observation_columns(), findings)
     observations = [Observation(values.typed_observation(raw, loc, findings), loc) for loc, raw in table]
+    values.settle_separators(observations, findings)
     return _with_sidecar(path, "csv", observations, findings)
 
 
@@ -151,6 +156,7 @@ def read_sdmx_csv(path: Path) -> Submission:
                 findings.append(Finding("L0_SDMX_STRUCTURE", loc, field, value, {"expected": expected}))
         lowered = {k.lower(): v for k, v in raw.items() if k not in SDMX_PREFIX}
         observations.append(Observation(values.typed_observation(lowered, loc, findings), loc))
+    values.settle_separators(observations, findings)
     return _with_sidecar(path, "sdmx-csv", observations, findings)
 
 
@@ -218,12 +224,35 @@ def read_json(path: Path) -> Submission:
         raw_obs = []
     meta = {**name_metadata(path), **_given(raw_meta)}
     metadata = values.typed_metadata(meta, lambda f: f"$.metadata.{f}", findings)
-    observations = []
+    _unknown_keys(raw_meta, _metadata_names(), "$.metadata", findings)
+    observations, known = [], _observation_names()
     for i, item in enumerate(raw_obs):
         loc = f"$.observations[{i}]"
         if not isinstance(item, dict):
             findings.append(Finding("L0_TYPE", loc, "observation", item, {"type": "JSON object"}))
             continue
+        _unknown_keys(item, known, loc, findings)
         row = {"geo": metadata.get("geo"), "time_period": metadata.get("time_period"), **item}
         observations.append(Observation(values.typed_observation(row, loc, findings), loc))
+    values.settle_separators(observations, findings)
     return Submission(path, "json", metadata, observations, findings, "$.metadata.{field}")
+
+
+def _metadata_names() -> set[str]:
+    from contracts.contract import load_contract
+
+    return {f.name for f in load_contract().metadata_fields}
+
+
+def _observation_names() -> set[str]:
+    from contracts.contract import load_contract
+
+    return set(load_contract().columns)
+
+
+def _unknown_keys(item: dict, known: set[str], where: str, findings: list[Finding]) -> None:
+    """Keys outside the contract are ignored; each is reported once, where first seen."""
+    reported = {f.value for f in findings if f.rule == "L0_UNKNOWN_COLUMN"}
+    for key in item:
+        if key not in known and key not in reported:
+            findings.append(Finding("L0_UNKNOWN_COLUMN", f"{where}.{key}", key, key))

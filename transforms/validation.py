@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from dataclasses import field as _field
 from pathlib import Path
 
@@ -20,6 +21,8 @@ KEY_SEP = "/"
 
 @dataclass
 class Issue:
+    """One validation event that failed (the ESS report's `validation` with value 0)."""
+
     rule: str
     level: int
     severity: str
@@ -29,6 +32,33 @@ class Issue:
     field: str | None = None
     value: object = None
     expected: object = None
+    # The same place, split up: sheet/row/column (XLSX, CSV) or a JSON path (JSON, side file).
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    json_path: str | None = None
+
+
+def place(location: str, field: str | None) -> dict:
+    """Sheet, row, column and JSON path of a location such as "sheet '8(a) Reports', row 5",
+    "row 12", "$.observations[3]" or "ART8_AT_2023_R1.meta.json field 'contact'"."""
+    sheet = re.search(r"sheet '([^']*)'", location)
+    row = re.search(r"\brow (\d+)", location)
+    column = re.search(r"\bcolumn (\S+)", location)
+    side_field = re.search(r"\.json field '([^']*)'", location)
+    json_path = None
+    if re.fullmatch(r"\$\.observations\[\d+\]", location) and field:
+        json_path = f"{location}.{field}"
+    elif location.startswith("$"):
+        json_path = location
+    elif side_field:
+        json_path = f"$.{side_field[1]}"
+    return {
+        "sheet": sheet[1] if sheet else None,
+        "row": int(row[1]) if row else None,
+        "column": column[1] if column else (field if row else None),
+        "json_path": json_path,
+    }
 
 
 @dataclass
@@ -50,6 +80,19 @@ class Report:
     revision: int
     contract_version: str
     issues: list[Issue]
+    levels: tuple[int, ...] = (0, 1, 2)  # the levels whose rules were evaluated
+    # Who ran the validation and why (see validation_event); apart from the content.
+    event: dict = _field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> Report:
+        """The report back from its JSON, as the warehouse stores it."""
+        names = {f.name for f in fields(Issue)}
+        issues = [Issue(**{k: v for k, v in i.items() if k in names}) for i in doc["issues"]]
+        return cls(
+            doc["file"], doc["format"], doc["geo"], doc["time_period"], doc["revision"],
+            doc["contract_version"], issues, tuple(doc.get("levels", (0, 1))), doc.get("event", {}),
+        )  # fmt: skip
 
     def count(self, severity: str) -> int:
         return sum(1 for i in self.issues if i.severity == severity)
@@ -62,8 +105,32 @@ class Report:
     def readable(self) -> bool:
         return not any(i.rule == "L0_READABLE" and i.location == "file" for i in self.issues)
 
+    @property
+    def dataset(self) -> str:
+        """The submission's name in the ESS sense: state, year and revision."""
+        return f"ART8_{self.geo or 'XX'}_{self.time_period or 'YYYY'}_R{self.revision}"
+
+    def rule_results(self) -> list[dict]:
+        """Every rule of the contract: failed (with how often), passed, or not evaluated."""
+        fired = Counter(i.rule for i in self.issues)
+        results = []
+        for rule in load_contract().rules.values():
+            evaluated = rule.level in self.levels and (self.readable or rule.id == "L0_READABLE")
+            result = "failed" if fired[rule.id] else ("passed" if evaluated else "not evaluated")
+            results.append(
+                {"rule": rule.id, "level": rule.level, "severity": rule.severity,
+                 "dimension": rule.dimension, "result": result, "failures": fired[rule.id]}
+            )  # fmt: skip
+        return results
+
     def to_dict(self) -> dict:
+        """Modelled on the ESS validation report: dataset, event, every rule's result, and one
+        entry per failed validation with its place, value and expected value."""
         return {
+            "type": "validation_report",
+            "dataset": self.dataset,
+            "event": self.event,
+            "levels": list(self.levels),
             "file": self.file,
             "format": self.format,
             "geo": self.geo,
@@ -74,7 +141,8 @@ class Report:
             "errors": self.count("error"),
             "warnings": self.count("warning"),
             "information": self.count("information"),
-            "issues": [asdict(i) for i in self.issues],
+            "rules": self.rule_results(),
+            "issues": [{"id": f"{self.dataset}#{n}", **asdict(i)} for n, i in enumerate(self.issues, 1)],
         }
 
     def to_json(self) -> str:
@@ -97,22 +165,16 @@ class _Checker:
         rule = self.c.rules[rule_id]
         fill = {"field": field, "value": value, "expected": expected, "hint": "", **params}
         message = rule.message.format_map(_Blank(fill))
+        where = place(location, field)
+        if self.s.format == "sdmx-csv" and where["column"]:
+            where["column"] = where["column"].upper()  # SDMX-CSV headers are upper case
         self.issues.append(
-            Issue(
-                rule.id,
-                rule.level,
-                rule.severity,
-                message,
-                self.s.source.name,
-                location,
-                field,
-                value,
-                expected,
-            )
-        )
+            Issue(rule.id, rule.level, rule.severity, message, self.s.source.name, location, field,
+                  value, expected, **where)
+        )  # fmt: skip
 
     def meta_where(self, name: str) -> str:
-        return self.s.metadata_where.format(field=name)
+        return self.s.metadata_location(name)
 
     def key_text(self, key: tuple) -> str:
         return KEY_SEP.join(str(k) for k in key)
@@ -150,6 +212,7 @@ def validate(
         submission.revision,
         contract.version,
         check.issues,
+        levels=(0, 1, 2) if history else (0, 1),
     )
 
 
@@ -173,6 +236,8 @@ def _metadata(check: _Checker, today: dt.date) -> None:
                 check.add("L0_REQUIRED_FIELD", where, f.name)
         elif f.code_list:
             _code(check, meta.get(f.name), f.code_list, where, f.name)
+        elif f.minimum is not None and meta.get(f.name) is not None and meta[f.name] < f.minimum:
+            check.add("L0_TYPE", where, f.name, meta[f.name], type=f"whole number of at least {f.minimum}")
     year = check.s.time_period
     if year is None:
         return
@@ -218,6 +283,11 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
             check.add("L0_GEO_MISMATCH", loc, "geo", row["geo"], meta["geo"])
         if meta.get("time_period") and row.get("time_period") and row["time_period"] != meta["time_period"]:
             check.add("L0_YEAR_MISMATCH", loc, "time_period", row["time_period"], meta["time_period"])
+        for f in fields.values():
+            text = row.get(f.name)
+            if f.max_length is not None and text is not None and len(text) > f.max_length:
+                shown = f"{text[:40]}... ({len(text)} characters)"
+                check.add("L0_TYPE", loc, f.name, shown, type=f"text of at most {f.max_length} characters")
         value = row.get("obs_value")
         if value is not None and value < 0:
             check.add("L1_NON_NEGATIVE", loc, "obs_value", value)
@@ -238,7 +308,10 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
 
 def _untyped(check: _Checker, location: str) -> bool:
     """The value was there but unreadable: L0_TYPE already says so."""
-    return any(i.location == location and i.field == "obs_value" for i in check.issues)
+    return any(
+        i.field == "obs_value" and (i.location == location or i.location.startswith(f"{location},"))
+        for i in check.issues
+    )
 
 
 def _series(check: _Checker, index: dict) -> None:
@@ -334,12 +407,35 @@ def _history(check: _Checker, index: dict, history: History, band: float, min_ba
                 )
 
 
-def write_report(report: Report, folder: Path, stem: str) -> tuple[Path, Path]:
-    """The JSON report and its readable HTML page, written beside each other."""
+def validation_event(trigger: str, actor: str = "csa-stats") -> dict:
+    """The ESS report's event: who validated, with what, why. No wall-clock time, so the same
+    file validated again gives the same report bytes (the warehouse's audit log keeps when)."""
+    from importlib.metadata import version
+
+    return {"actor": actor, "agent": f"csa-stats {version('csa-stats')}", "trigger": trigger}
+
+
+def write_report(
+    report: Report, folder: Path, stem: str, rows: list[dict] | None = None, trigger: str = "validate"
+) -> tuple[Path, Path]:
+    """The JSON report and its readable HTML summary page of all rules, written beside each
+    other. With `rows` (the submission's canonical rows) the GX suite also runs on them and
+    its Data Docs go to `<stem>.datadocs/`, linked from the summary page (GX stamps them with
+    the time: unlike the report, they differ from run to run)."""
     from transforms.report_html import render_report
 
     folder.mkdir(parents=True, exist_ok=True)
     json_path, html_path = folder / f"{stem}.validation.json", folder / f"{stem}.validation.html"
+    report.event = report.event or validation_event(trigger)
+    gx = _data_docs(rows, folder / f"{stem}.datadocs") if rows is not None else None
     json_path.write_text(report.to_json(), encoding="utf-8")
-    html_path.write_text(render_report(report), encoding="utf-8")
+    html_path.write_text(render_report(report, gx, folder), encoding="utf-8")
     return json_path, html_path
+
+
+def _data_docs(rows: list[dict], docs_dir: Path):
+    """The GX part of the report: the contract's expectation suite on the canonical rows."""
+    from contracts.gx_suite import check_frame
+    from contracts.pandera_model import observation_frame
+
+    return check_frame(observation_frame(rows), docs_dir=docs_dir, name="submission")

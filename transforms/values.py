@@ -7,8 +7,14 @@ import re
 
 from transforms.canonical import Finding
 
-# Digit groups of three with one kind of separator: "12,345", "12 345", "12.345", "1.234.567".
-_GROUPED = re.compile(r"^\d{1,3}(?P<sep>[,. \u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*$")
+# Digit groups of three with one kind of separator: "12,345", "12 345", "12.345", "1.234.567",
+# optionally signed ("-12,345" is read, so that L1_NON_NEGATIVE can say what is wrong with it).
+# Anything else with a separator ("1,5", "1.234,5", "12,34") is not a whole number: L0_TYPE.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?P<sep>[,. \u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*$")
+_SPACES = " \u00a0\u202f"
+AMBIGUOUS = (
+    "whole number (this file groups digits with more than one separator, so '.' or ',' may be a decimal mark)"
+)
 
 
 def empty(raw) -> bool:
@@ -18,6 +24,8 @@ def empty(raw) -> bool:
 def text(raw) -> str | None:
     if empty(raw):
         return None
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))  # a number typed into a text cell of a workbook: 2021, not "2021.0"
     return str(raw).strip()
 
 
@@ -40,10 +48,25 @@ def count(raw, location: str, field: str, findings: list[Finding]) -> int | None
         return int(value)
     grouped = _GROUPED.match(value)
     if grouped:
-        findings.append(Finding("L0_THOUSANDS_SEPARATOR", location, field, value))
-        return int(re.sub(r"\D", "", value))
+        separator = " " if grouped["sep"] in _SPACES else grouped["sep"]
+        findings.append(Finding("L0_THOUSANDS_SEPARATOR", location, field, value, {"separator": separator}))
+        return int(re.sub(r"[^\d+-]", "", value))
     findings.append(Finding("L0_TYPE", location, field, value, {"type": "whole number"}))
     return None
+
+
+def settle_separators(observations: list, findings: list[Finding]) -> None:
+    """Thousands separators are unambiguous only when a file uses one kind throughout: if its
+    grouped values mix ',' and '.' (or a space), one of them may be a decimal mark, so every
+    grouped value becomes an L0_TYPE error and its figure is left empty."""
+    grouped = [f for f in findings if f.rule == "L0_THOUSANDS_SEPARATOR"]
+    if len({f.params["separator"] for f in grouped}) < 2:
+        return
+    for f in grouped:
+        f.rule, f.params = "L0_TYPE", {"type": AMBIGUOUS}
+        for o in observations:
+            if f.location == o.location or f.location.startswith(f"{o.location},"):
+                o.values[f.field] = None
 
 
 def year(raw, location: str, field: str, findings: list[Finding]) -> int | None:

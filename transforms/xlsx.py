@@ -32,9 +32,11 @@ def read_xlsx(path: Path) -> Submission:
         raise ValueError(f"it is not an XLSX workbook ({type(exc).__name__}: {exc})") from exc
     try:
         findings: list[Finding] = []
-        metadata = _metadata(wb, path, findings)
+        metadata, places = _metadata(wb, path, findings)
         observations = _observations(wb, metadata, findings)
-        return Submission(path, "xlsx", metadata, observations, findings)
+        values.settle_separators(observations, findings)
+        where = f"{_where(METADATA_SHEET)}, field '{{field}}'"
+        return Submission(path, "xlsx", metadata, observations, findings, where, places)
     except _DAMAGED as exc:  # sheets are parsed lazily in read-only mode
         raise ValueError(f"the workbook is damaged ({type(exc).__name__}: {exc})") from exc
     finally:
@@ -49,18 +51,23 @@ def _cell(row: tuple, i: int):
     return row[i] if i < len(row) else None
 
 
-def _metadata(wb: Workbook, path: Path, findings: list[Finding]) -> dict:
-    """Fields from column A, values from column B; the file name fills what is left empty."""
-    raw, row_of = name_metadata(path), {}
+def _metadata(wb: Workbook, path: Path, findings: list[Finding]) -> tuple[dict, dict[str, str]]:
+    """Fields from column A, values from column B; the file name fills what is left empty.
+    Returns the typed metadata and the cell of each field found on the sheet."""
+    raw, places = name_metadata(path), {}
     if METADATA_SHEET not in wb.sheetnames:
         findings.append(Finding("L0_REQUIRED_FIELD", "workbook", METADATA_SHEET))
     else:
         rows = wb[METADATA_SHEET].iter_rows(min_row=2, values_only=True)
         for i, row in enumerate(rows, start=2):
             name, value = values.text(_cell(row, 0)), _cell(row, 1)
+            if name:
+                places[name] = f"{_where(METADATA_SHEET, i)}, column value"
             if name and not values.empty(value):
-                raw[name], row_of[name] = value, i
-    return values.typed_metadata(raw, lambda f: _where(METADATA_SHEET, row_of.get(f)), findings)
+                raw[name] = value
+    where = f"{_where(METADATA_SHEET)}, field '{{field}}'"
+    metadata = values.typed_metadata(raw, lambda f: places.get(f) or where.format(field=f), findings)
+    return metadata, places
 
 
 def _observations(wb: Workbook, metadata: dict, findings: list[Finding]) -> list[Observation]:
@@ -99,6 +106,8 @@ def _header(title: str, cells: tuple, findings: list[Finding]) -> list[str | Non
     for name in known:
         if name not in names:
             findings.append(Finding("L0_REQUIRED_FIELD", where, name))
+        elif names.count(name) > 1:
+            findings.append(Finding("L0_DUPLICATE_COLUMN", where, name, name))
     for name in names:
         if name and name not in known:
             findings.append(Finding("L0_UNKNOWN_COLUMN", where, name, name))

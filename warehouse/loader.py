@@ -16,7 +16,15 @@ from contracts.contract import load_contract
 from csa_stats.settings import Settings, get_settings
 from transforms.canonical import Submission
 from transforms.readers import read_submission
-from transforms.validation import History, Report, figures, reference_days, validate, write_report
+from transforms.validation import (
+    History,
+    Report,
+    figures,
+    reference_days,
+    validate,
+    validation_event,
+    write_report,
+)
 from warehouse import db
 
 log = logging.getLogger(__name__)
@@ -47,6 +55,21 @@ def archive_bytes(data: bytes, suffix: str, archive: Path) -> Path:
     return target
 
 
+def _side_file(path: Path) -> Path:
+    return path.with_suffix(".meta.json")
+
+
+def _side_file_bytes(path: Path) -> bytes | None:
+    side = _side_file(path)
+    return side.read_bytes() if side.exists() and side != path else None
+
+
+def received_digests(path: Path) -> tuple[str, str | None]:
+    """What identifies a received submission: the SHA-256 of its file and of its metadata side file."""
+    meta = _side_file_bytes(path)
+    return sha256_of(path.read_bytes()), sha256_of(meta) if meta is not None else None
+
+
 def landed_at(path: Path) -> dt.datetime:
     """A landed file's arrival time is its modification time (never in the future)."""
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
@@ -67,17 +90,12 @@ def ingest_file(
 ) -> IngestResult:
     settings = settings or get_settings()
     path = Path(path)
-    data = path.read_bytes()
-    digest = sha256_of(data)
-    sidecar = path.with_suffix(".meta.json")
-    meta_data = sidecar.read_bytes() if sidecar.exists() and sidecar != path else None
-    meta_digest = sha256_of(meta_data) if meta_data is not None else None
+    data, meta_data = path.read_bytes(), _side_file_bytes(path)
+    digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
+    # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
     stored = archive_bytes(data, path.suffix, settings.archive)
-    if meta_data is not None:
-        archive_bytes(meta_data, ".meta.json", settings.archive)
+    stored_meta = archive_bytes(meta_data, ".meta.json", settings.archive) if meta_data else None
     received_at = received_at or landed_at(path)
-    submission = read_submission(path)
-    sid = submission_id(submission, digest)
 
     with db.writer(settings.warehouse) as con:
         existing = con.execute(
@@ -87,16 +105,31 @@ def ingest_file(
         ).fetchone()
         if existing:
             db.audit(con, actor, "duplicate", existing[0], json.dumps({"file": path.name}))
+            _restore_report(con, existing[0], settings)
             log.info("%s: already received as %s", path.name, existing[0])
             return IngestResult(existing[0], "duplicate", None, None, path.name)
+        submission = read_submission(path)  # only now: a duplicate needs no parsing
+        sid = submission_id(
+            submission, digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
+        )
         history = load_history(con, submission.geo, submission.time_period)
         report = validate(submission, history, settings.yoy_band)
+        report.event = validation_event("ingest", actor)
         status = "accepted" if report.valid else "rejected"
+        if status == "accepted":  # pandera: the contract's types, codes and key, before insert
+            from contracts.pandera_model import check_rows
+
+            check_rows(submission.rows())
         con.execute("BEGIN")
         con.execute(
             "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
             [digest, path.name, len(data), str(stored), received_at],
         )
+        if meta_data is not None:
+            con.execute(
+                "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
+                [meta_digest, _side_file(path).name, len(meta_data), str(stored_meta), received_at],
+            )
         _insert_submission(con, sid, submission, report, status, digest, meta_digest, received_at)
         if status == "accepted":
             _insert_observations(con, sid, submission)
@@ -110,8 +143,9 @@ def ingest_file(
             json.dumps({"errors": report.count("error"), "warnings": report.count("warning")}),
         )
         con.execute("COMMIT")
-    folder = settings.reports / (submission.geo if sid[:2] != "UN" else "UNKNOWN")
-    report_path, _ = write_report(report, folder, sid)
+    docs = settings.data_docs == "all" or (settings.data_docs == "rejected" and status == "rejected")
+    rows = submission.rows() if docs else None
+    report_path, _ = write_report(report, _report_folder(settings, sid), sid, rows, "ingest")
     log.info(
         "%s: %s as %s (%d errors, %d warnings)",
         path.name,
@@ -121,6 +155,21 @@ def ingest_file(
         report.count("warning"),
     )
     return IngestResult(sid, status, report, report_path, path.name)
+
+
+def _report_folder(settings: Settings, sid: str) -> Path:
+    return settings.reports / sid.split("-")[0]  # the state, or UNKNOWN
+
+
+def _restore_report(con, sid: str, settings: Settings) -> None:
+    """A load killed after its commit left no report files: write them from the stored report."""
+    folder = _report_folder(settings, sid)
+    if (folder / f"{sid}.validation.json").exists():
+        return
+    stored = json.loads(
+        con.execute("SELECT report FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]
+    )
+    write_report(Report.from_dict(stored), folder, sid)
 
 
 def _insert_submission(

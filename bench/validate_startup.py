@@ -1,0 +1,49 @@
+"""How long `csa-stats validate` takes on one normal submission of each format, start-up included.
+
+The goal (issue 3): under a second per submission. The baseline, measured in the same run, is
+a bare interpreter start (`python -c pass`), so the ratio shows what the command adds on this
+machine whatever its load. Run: .venv/bin/python bench/validate_startup.py [RUNS]
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def _time(command: list[str], runs: int) -> float:
+    """Median wall time in seconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=False, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(runs: int = 11) -> None:
+    from csa_stats.demo import generate_demo
+
+    with tempfile.TemporaryDirectory() as folder:
+        files = generate_demo(Path(folder), geos=["AT", "BE", "CY", "LT"])
+        samples = {}
+        for path in files:
+            fmt = "sdmx-csv" if path.suffix == ".csv" and path.read_text()[:9] == "STRUCTURE" else path.suffix
+            if not path.name.endswith(".meta.json") and "_2023_" in path.name:
+                samples.setdefault(fmt, path)
+        baseline = _time([sys.executable, "-c", "pass"], runs)
+        print(f"baseline python -c pass: {baseline:.3f} s (median of {runs})")
+        for fmt, path in sorted(samples.items()):
+            took = _time([str(BIN / "csa-stats"), "validate", str(path)], runs)
+            goal = "ok" if took < 1 else "OVER 1 s"
+            print(f"validate {fmt:<9} {path.name:<22} {took:.3f} s  x{took / baseline:.1f} baseline  {goal}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 11)

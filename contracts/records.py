@@ -1,0 +1,217 @@
+"""Load the record-level contract (ODCS YAML) and derive from it the DuckDB check SQL.
+
+Code lists are taken from the Article 8 contract: a record field with `codeList:
+article8:<list>` accepts the record-level codes of that list, i.e. the parts of the Article 8
+additivity rule over that dimension (totals and _Z are aggregates, never record values).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from contracts.contract import Rule, _rule, load_contract
+
+RECORDS_CONTRACT_PATH = Path(__file__).with_name("records.odcs.yaml")
+ARTICLE8_PREFIX = "article8:"
+
+
+@dataclass(frozen=True)
+class RecordField:
+    name: str
+    logical_type: str
+    physical_type: str
+    required: bool
+    description: str
+    code_list: str | None = None  # name of the Article 8 code list
+    codes: tuple[str, ...] = ()  # the record-level codes of that list
+    when_missing: str | None = None  # code an empty value is counted as
+    minimum: dt.date | None = None
+    maximum: str | None = None  # a date, or "today"
+    references: tuple[str, str] | None = None  # (table, field)
+
+    def max_date(self, today: dt.date) -> dt.date | None:
+        if self.maximum == "today":
+            return today
+        return dt.date.fromisoformat(self.maximum) if self.maximum else None
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    name: str  # report | child | conviction
+    file_stem: str  # files are <file_stem>*.parquet or <file_stem>*.csv
+    description: str
+    year_date: str  # the date field that decides the reporting year
+    fields: tuple[RecordField, ...]
+    primary_key: tuple[str, ...]
+
+    def field(self, name: str) -> RecordField:
+        return next(f for f in self.fields if f.name == name)
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One row-level rule: rows where `predicate` holds break it; `value` is what to show."""
+
+    rule: str
+    table: str
+    field: str
+    predicate: str
+    value: str
+    params: dict
+
+
+class RecordContract:
+    def __init__(self, doc: dict):
+        self.doc = doc
+        self.version: str = doc["version"]
+        self.id: str = doc["id"]
+        custom = {p["property"]: p["value"] for p in doc.get("customProperties", [])}
+        self.counting_rules: list[dict] = custom["countingRules"]
+        self.rules: dict[str, Rule] = {q["name"]: _rule(q) for q in doc["quality"]}
+        self.tables: dict[str, RecordTable] = {s["name"]: _table(s) for s in doc["schema"]}
+
+    def table_of_file(self, path: Path) -> RecordTable | None:
+        """The table a landed file belongs to, by its name (reports*.parquet, children*.csv ...)."""
+        if path.suffix.lower() not in (".parquet", ".csv"):
+            return None
+        return next((t for t in self.tables.values() if path.name.lower().startswith(t.file_stem)), None)
+
+    def counting_rule(self, indicator: str) -> str:
+        return next(r["rule"] for r in self.counting_rules if r["indicator"] == indicator)
+
+    def checks(self, table: str, typed: set[str], today: dt.date) -> list[Check]:
+        """The row-level checks of a table over the view `raw_<table>`.
+
+        `typed` names the columns the source already holds in their contract type (Parquet);
+        the others arrive as text (CSV) and get a type check first.
+        """
+        t = self.tables[table]
+        checks = []
+        for f in t.fields:
+            col, value = _quote(f.name), f"CAST({_quote(f.name)} AS VARCHAR)"
+            if f.required:
+                checks.append(Check("R0_REQUIRED_FIELD", table, f.name, f"{col} IS NULL", "NULL", {}))
+            if f.name not in typed:
+                checks.append(
+                    Check(
+                        "R0_TYPE",
+                        table,
+                        f.name,
+                        f"{col} IS NOT NULL AND {_typed(f)} IS NULL",
+                        value,
+                        {"type": f.logical_type},
+                    )
+                )
+            if f.codes:
+                allowed = ", ".join(_literal(c) for c in f.codes)
+                checks.append(
+                    Check(
+                        "R0_CODE_LIST",
+                        table,
+                        f.name,
+                        f"{col} IS NOT NULL AND {col} NOT IN ({allowed})",
+                        value,
+                        {"codelist": f.code_list, "expected": ", ".join(f.codes)},
+                    )
+                )
+            low, high = f.minimum, f.max_date(today)
+            if low or high:
+                low, high = low or dt.date.min, high or dt.date.max
+                checks.append(
+                    Check(
+                        "R0_DATE_RANGE",
+                        table,
+                        f.name,
+                        f"{_typed(f)} NOT BETWEEN DATE '{low}' AND DATE '{high}'",
+                        value,
+                        {"expected": f"{low} to {high}"},
+                    )
+                )
+        return checks
+
+    def typed_select(self, table: str, typed: set[str]) -> str:
+        """The select list that turns `raw_<table>` into contract types (bad values become NULL)."""
+        t = self.tables[table]
+        return ", ".join(
+            _quote(f.name) if f.name in typed else f"{_typed(f)} AS {_quote(f.name)}" for f in t.fields
+        )
+
+    def key_expression(self, table: str) -> str:
+        return ", ".join(_quote(k) for k in self.tables[table].primary_key)
+
+    def references(self) -> list[tuple[RecordTable, RecordField]]:
+        return [(t, f) for t in self.tables.values() for f in t.fields if f.references]
+
+
+def _typed(f: RecordField) -> str:
+    return f"TRY_CAST({_quote(f.name)} AS {f.physical_type})"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def record_codes(list_name: str) -> tuple[str, ...]:
+    """Record-level codes of an Article 8 code list: the parts of its additivity rule."""
+    article8 = load_contract()
+    for rule in article8.additivity:
+        ((dimension, codes),) = rule["parts"].items()
+        if dimension == list_name:
+            return tuple(codes)
+    raise ValueError(f"the Article 8 contract has no additivity parts over '{list_name}'")
+
+
+def _table(schema: dict) -> RecordTable:
+    custom = {p["property"]: p["value"] for p in schema.get("customProperties", [])}
+    fields = tuple(_field(p) for p in schema["properties"])
+    keyed = sorted((p["primaryKeyPosition"], p["name"]) for p in schema["properties"] if p.get("primaryKey"))
+    return RecordTable(
+        name=schema["name"],
+        file_stem=schema["physicalName"],
+        description=schema.get("description", ""),
+        year_date=custom["yearDate"],
+        fields=fields,
+        primary_key=tuple(name for _, name in keyed),
+    )
+
+
+def _field(p: dict) -> RecordField:
+    custom = {c["property"]: c["value"] for c in p.get("customProperties", [])}
+    options = p.get("logicalTypeOptions", {})
+    code_list = custom.get("codeList")
+    if code_list and not code_list.startswith(ARTICLE8_PREFIX):
+        raise ValueError(f"{p['name']}: code lists come from the Article 8 contract ('article8:<list>')")
+    code_list = code_list.removeprefix(ARTICLE8_PREFIX) if code_list else None
+    minimum = options.get("minimum")
+    return RecordField(
+        name=p["name"],
+        logical_type=p["logicalType"],
+        physical_type=p["physicalType"],
+        required=bool(p.get("required", False)),
+        description=p.get("description", ""),
+        code_list=code_list,
+        codes=record_codes(code_list) if code_list else (),
+        when_missing=custom.get("whenMissing"),
+        minimum=dt.date.fromisoformat(str(minimum)) if minimum else None,
+        maximum=str(options["maximum"]) if "maximum" in options else None,
+        references=tuple(custom["references"].split(".")) if "references" in custom else None,
+    )
+
+
+@cache
+def load_records_contract(path: Path = RECORDS_CONTRACT_PATH) -> RecordContract:
+    with open(path, encoding="utf-8") as f:
+        return RecordContract(yaml.safe_load(f))
