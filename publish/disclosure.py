@@ -9,6 +9,7 @@ States along the EU aggregate. A hidden figure is published with an empty value.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 
 from contracts.contract import load_contract
 
@@ -49,17 +50,40 @@ def _eu_row(key: tuple[str, ...], values: list[int], year: int) -> dict:
     }
 
 
-def apply_disclosure_control(rows: list[dict], threshold: int) -> list[dict]:
+def apply_disclosure_control(rows: list[dict], threshold: int, earlier: list[list[dict]] = ()) -> list[dict]:
     """The rows as published: conf_status set on every row, hidden values emptied.
 
-    EU aggregate rows among `rows` are protected too, and the Member States behind them.
+    `earlier` are the published rows of the earlier releases of the same year: an EU total
+    published there with other hidden state figures under it pins their sum, so the EU total
+    is hidden now unless the same figures (same submissions) are hidden under it.
+
+    A Member State's figures are hidden exactly as its own national release hides them
+    (within-state groups only), so a national publication never reveals a cell the Union
+    release relies on. Across states, the EU aggregate cells are the complements: where a
+    state's hidden figure could be worked back from the EU total, the EU total is hidden,
+    and the EU aggregate's own groups are protected in turn.
     """
     published = [dict(row, conf_status=None) for row in rows]
     for row in published:
         if row["obs_value"] is not None and 0 < row["obs_value"] < threshold:
             row["conf_status"] = PRIMARY
     cells = {(row["geo"], series_key(row)): row for row in published}
-    _suppress_secondary(_state_groups(cells) + _eu_groups(cells))
+    states = sorted({geo for geo, _ in cells} - {EU_AGGREGATE})
+    has_eu = any(geo == EU_AGGREGATE for geo, _ in cells)
+    published_sums = _published_sums(earlier)
+    changed = True
+    while changed:
+        changed = False
+        for geo in states:
+            for total, parts in _additivity_groups(cells, geo):
+                changed |= _protect(total, parts, threshold, _within_group)
+        if has_eu:
+            for total, parts in _eu_columns(cells, states):
+                if _differs_from_earlier(total, parts, published_sums) and not _is_hidden(total):
+                    total["conf_status"], changed = SECONDARY, True
+                changed |= _protect(total, parts, threshold, _eu_total_first)
+            for total, parts in _additivity_groups(cells, EU_AGGREGATE):
+                changed |= _protect(total, parts, threshold, _eu_cells_with_hidden_states(cells, states))
     for row in published:
         if row["conf_status"] is None:
             row["conf_status"] = FREE
@@ -68,19 +92,59 @@ def apply_disclosure_control(rows: list[dict], threshold: int) -> list[dict]:
     return published
 
 
-def _state_groups(cells: dict) -> list[Group]:
-    """Every additivity group of the contract, within each geo."""
-    geos = sorted({geo for geo, _ in cells})
+def _hidden_figures(parts: list[Cell | None]) -> frozenset:
+    """The hidden state figures under an EU total, each named by its submission."""
+    return frozenset((c["geo"], c["submission_id"]) for c in parts if c is not None and _is_hidden(c))
+
+
+def _published_sums(earlier: list[list[dict]]) -> dict[tuple, set[frozenset]]:
+    """Series key -> the sets of hidden state figures whose sum an earlier release revealed."""
+    sums = defaultdict(set)
+    for rows in earlier:
+        key_rows = defaultdict(list)
+        for row in rows:
+            key_rows[series_key(row)].append(row)
+        for key, column in key_rows.items():
+            eu = [r for r in column if r["geo"] == EU_AGGREGATE]
+            if eu and not _is_hidden(eu[0]):
+                sums[key].add(_hidden_figures([r for r in column if r["geo"] != EU_AGGREGATE]))
+    return sums
+
+
+def _differs_from_earlier(total: Cell, parts: list[Cell | None], published_sums: dict) -> bool:
+    """Whether publishing this EU total, beside an earlier one, would reveal a smaller sum."""
+    hidden = _hidden_figures(parts)
+    return bool(hidden) and any(s != hidden for s in published_sums.get(series_key(total), ()))
+
+
+def _additivity_groups(cells: dict, geo: str) -> list[Group]:
+    """Every additivity group of the contract within one geo, nested ones also flattened."""
     return [
         (cells.get((geo, total)), [cells.get((geo, part)) for part in parts])
-        for geo in geos
-        for _rule, total, parts in load_contract().additivity_groups()
+        for total, parts in _flattened_groups()
     ]
 
 
-def _eu_groups(cells: dict) -> list[Group]:
+@cache
+def _flattened_groups() -> list[tuple[tuple, tuple]]:
+    """The contract's groups plus, where a total is a part of another group, the group with
+    that part replaced by its own parts (reports = PIO + each service type): a hidden
+    subtotal leaves its parts only as much room as the outer total allows."""
+    groups = {(total, tuple(parts)) for _rule, total, parts in load_contract().additivity_groups()}
+    while True:
+        flattened = {
+            (total, tuple(p for p in parts if p != inner) + inner_parts)
+            for total, parts in groups
+            for inner, inner_parts in groups
+            if inner in parts
+        }
+        if flattened <= groups:
+            return sorted(groups)
+        groups |= flattened
+
+
+def _eu_columns(cells: dict, states: list[str]) -> list[Group]:
     """Per series key: the EU aggregate as the total of the Member States."""
-    states = sorted({geo for geo, _ in cells} - {EU_AGGREGATE})
     return [
         (cells[EU_AGGREGATE, key], [cells.get((geo, key)) for geo in states])
         for key in load_contract().series_keys()
@@ -88,24 +152,65 @@ def _eu_groups(cells: dict) -> list[Group]:
     ]
 
 
-def _suppress_secondary(groups: list[Group]) -> None:
-    """Apply the one-hidden-cell rule to every group until nothing changes."""
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in groups:
-            changed |= _protect(total, parts)
-
-
-def _protect(total: Cell | None, parts: list[Cell | None]) -> bool:
-    """If exactly one cell of the group is hidden, hide its smallest visible non-zero part (else total)."""
-    hidden = [c for c in (total, *parts) if c is not None and _is_hidden(c)]
-    # A hidden zero protects nothing (the cell still has no room to move), so prefer non-zero.
-    candidates = _nonzero(_visible(parts)) or _nonzero(_visible([total])) or _visible(parts)
-    if len(hidden) != 1 or not candidates:
+def _protect(total: Cell | None, parts: list[Cell | None], threshold: int, choose) -> bool:
+    """Hide one more cell of the group (picked by `choose`) if a hidden cell is exposed."""
+    if not _exposed(total, parts, threshold):
         return False
-    min(candidates, key=lambda c: c["obs_value"])["conf_status"] = SECONDARY
+    cell = choose(total, parts)
+    if cell is None:
+        return False
+    cell["conf_status"] = SECONDARY
     return True
+
+
+def _exposed(total: Cell | None, parts: list[Cell | None], threshold: int) -> bool:
+    """Whether a hidden cell of the group can be worked back, exactly or to within `threshold`.
+
+    With the total published, the hidden parts add up to total - visible parts (the slack):
+    each lies in [0, slack], so the slack must reach the threshold and at least two figures
+    must be unknown. A hidden total is exposed when every part is published.
+    """
+    present = [c for c in parts if c is not None]
+    hidden = [c for c in present if _is_hidden(c)]
+    unknown = [c for c in present if _is_hidden(c) or c["obs_value"] is None]
+    if total is None or (total["obs_value"] is None and not _is_hidden(total)):
+        return False  # no published total: nothing to work back from
+    if _is_hidden(total):
+        return not unknown
+    if not hidden:
+        return False
+    slack = total["obs_value"] - sum(c["obs_value"] for c in _visible(present))
+    return len(unknown) < 2 or slack < threshold
+
+
+def _within_group(total: Cell | None, parts: list[Cell | None]) -> Cell | None:
+    """The smallest visible non-zero part, else the total, else a visible zero part.
+
+    A hidden zero adds no room for the others to move, so it is the last resort.
+    """
+    candidates = _nonzero(_visible(parts)) or _nonzero(_visible([total])) or _visible(parts)
+    return min(candidates, key=lambda c: c["obs_value"]) if candidates else None
+
+
+def _eu_total_first(total: Cell | None, parts: list[Cell | None]) -> Cell | None:
+    """Across states the EU total is the complement; a state's figure only as a last resort."""
+    return _visible([total])[0] if _visible([total]) else _within_group(None, parts)
+
+
+def _eu_cells_with_hidden_states(cells: dict, states: list[str]):
+    """Within the EU aggregate: prefer EU cells that a hidden state figure keeps unknown."""
+
+    def choose(total: Cell | None, parts: list[Cell | None]) -> Cell | None:
+        def backed(cell: Cell) -> bool:
+            key = series_key(cell)
+            return any(c is not None and _is_hidden(c) for c in (cells.get((g, key)) for g in states))
+
+        candidates = [c for c in _visible([*parts, total]) if backed(c)]
+        if candidates:
+            return min(candidates, key=lambda c: c["obs_value"])
+        return _within_group(total, parts)
+
+    return choose
 
 
 def _nonzero(cells: list[Cell]) -> list[Cell]:

@@ -102,13 +102,28 @@ def test_suppressed_rows_keep_their_obs_status_and_input_is_not_changed():
     assert cells(rows)["AT", PERP]["obs_value"] == 1
 
 
-def test_eu_level_secondary_suppression_hides_next_smallest_state():
+def test_eu_level_protection_hides_the_eu_total_not_another_state():
     rows, _ = three_states(at={PERP: 40}, mt={PERP: 1}, lu={PERP: 7})
     published = cells(apply_disclosure_control(rows + eu_aggregate(rows, YEAR), threshold=3))
     assert status(published.values(), "MT", PERP) == "C"
-    assert status(published.values(), "LU", PERP) == "D"
+    assert status(published.values(), "LU", PERP) == "F"  # as in LU's own national release
     assert status(published.values(), "AT", PERP) == "F"
-    assert published[EU_AGGREGATE, PERP]["obs_value"] == 48
+    assert status(published.values(), EU_AGGREGATE, PERP) == "D"
+    assert published[EU_AGGREGATE, PERP]["obs_value"] is None
+
+
+def test_states_are_hidden_in_the_eu_release_exactly_as_in_their_national_release():
+    rows, _ = three_states(
+        at={child("F"): 30, child("M"): 25, child("U"): 6, child("T"): 61},
+        mt={child("F"): 1, child("M"): 4, child("U"): 0, child("T"): 5, PERP: 2},
+        lu={child("F"): 9, child("M"): 8, child("U"): 3, child("T"): 20},
+    )
+    union = cells(apply_disclosure_control(rows + eu_aggregate(rows, YEAR), threshold=3))
+    for geo in ("AT", "MT", "LU"):
+        national = cells(apply_disclosure_control([r for r in rows if r["geo"] == geo], threshold=3))
+        assert {c: r["conf_status"] for c, r in national.items()} == {
+            c: r["conf_status"] for c, r in union.items() if c[0] == geo
+        }
 
 
 def test_no_group_is_left_with_a_single_hidden_cell():
