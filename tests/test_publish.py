@@ -265,7 +265,7 @@ def test_identical_inputs_give_byte_identical_releases(tmp_path):
     build_release(rows, submissions, YEAR, tmp_path / "a")
     build_release(rows, submissions, YEAR, tmp_path / "b")
     first, second = release_files(tmp_path / "a"), release_files(tmp_path / "b")
-    assert len(first) == 7 + 1  # seven release files plus LATEST
+    assert len(first) == 10 + 1  # ten release files plus LATEST
     assert first == second
 
 
@@ -288,3 +288,41 @@ def test_national_release_has_one_state_and_no_eu_aggregate(tmp_path):
     document = json.loads((result.path / "observations.json").read_text())
     assert {o["geo"] for o in document["observations"]} == {"MT"}
     assert json.loads((result.path / "submissions.json").read_text()) == [submission("MT")]
+
+
+def test_data_package_is_valid_and_parquet_and_xlsx_hold_the_same_rows(tmp_path):
+    import duckdb
+    from frictionless import validate
+    from openpyxl import load_workbook
+
+    rows, submissions = three_states(mt={child("F"): 1})
+    folder = build_release(rows, submissions, YEAR, tmp_path).path
+    report = validate(folder / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    schema = json.loads((folder / "datapackage.json").read_text())["resources"][0]["schema"]
+    assert schema["primaryKey"] == CONTRACT.dimensions
+    csv_rows = list(csv.DictReader(io.StringIO((folder / "observations.csv").read_text())))
+    with duckdb.connect() as con:
+        parquet = con.execute(f"SELECT * FROM '{folder / 'observations.parquet'}'").fetchall()
+    assert [str(r[6] if r[6] is not None else "") for r in parquet] == [r["obs_value"] for r in csv_rows]
+    workbook = load_workbook(folder / "observations.xlsx")
+    assert workbook.sheetnames == ["README", "observations", "flags"]
+    assert workbook["observations"].max_row == len(csv_rows) + 1
+    legend = {(r[0], r[1]) for r in workbook["flags"].iter_rows(min_row=2, values_only=True)}
+    assert ("conf_status", "D") in legend and ("obs_status", "m") in legend
+
+
+def test_a_broken_csv_fails_the_data_package_validation(tmp_path):
+    from frictionless import validate
+
+    rows, submissions = three_states()
+    folder = build_release(rows, submissions, YEAR, tmp_path).path
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("datapackage.json", "observations.csv"):
+        (copy / name).write_bytes((folder / name).read_bytes())
+    text = (
+        (copy / "observations.csv").read_text().replace(",PERP_CNV,_Z,_Z,_Z,50,", ",PERP_CNV,_Z,_Z,_Z,-5,", 1)
+    )
+    (copy / "observations.csv").write_text(text)
+    assert not validate(copy / "datapackage.json").valid
