@@ -84,6 +84,8 @@ def release(
         dry_run=dry_run,
         geo=geo,
     )
+    if not dry_run:
+        publish_index(settings)
     if result.created:
         with db.writer(settings.warehouse) as con:
             db.audit(
@@ -101,6 +103,16 @@ def release(
         "path": str(result.path) if result.path else None,
         "changes": len(result.changes),
     }
+
+
+def publish_index(settings: Settings | None = None) -> None:
+    """Rebuild the DCAT-AP catalogue and the site from the release folders."""
+    from publish.catalog import write_catalog
+    from publish.site import build_site
+
+    settings = settings or get_settings()
+    write_catalog(settings.public, settings.public_base_url)
+    build_site(settings.public)
 
 
 def release_years(settings: Settings | None = None) -> list[int]:
