@@ -59,7 +59,7 @@ def release(
     year: int, geo: str | None = None, dry_run: bool = False, settings: Settings | None = None
 ) -> dict:
     """Publish the current figures of a year (all states, or one) as an immutable release."""
-    from publish.release import build_release
+    from publish.release import build_release, describe_change
     from warehouse import db, queries
 
     settings = settings or get_settings()
@@ -102,6 +102,9 @@ def release(
         "version": result.version,
         "path": str(result.path) if result.path else None,
         "changes": len(result.changes),
+        "change_lines": [describe_change(c) for c in result.changes],
+        # A dry run that would publish: build_release gives no path for a version not written.
+        "would_publish": result.version if dry_run and result.path is None else None,
     }
 
 

@@ -141,13 +141,14 @@ def _changelog(year: int, geo: str | None, version: int, changes: list[Change]) 
     if version == 1:
         body = ["First release."]
     elif changes:
-        body = [f"Changes against v{version - 1}:", "", *map(_change_line, changes)]
+        body = [f"Changes against v{version - 1}:", "", *map(describe_change, changes)]
     else:
         body = [f"No figure changed against v{version - 1} (comments or metadata did)."]
     return "\n".join([title, "", *body]) + "\n"
 
 
-def _change_line(change: Change) -> str:
+def describe_change(change: Change) -> str:
+    """One changelog line: '- AT PERP_CNV/_Z/_Z/_Z: 40 -> 45 (submission AT-2023-R2)'."""
     label = f"{change.geo} {'/'.join(change.key)}"
     source = f" (submission {change.submission_id})" if change.submission_id else ""
     if change.old is None:
