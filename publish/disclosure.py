@@ -50,18 +50,16 @@ def _eu_row(key: tuple[str, ...], values: list[int], year: int) -> dict:
     }
 
 
-def apply_disclosure_control(rows: list[dict], threshold: int, earlier: list[list[dict]] = ()) -> list[dict]:
+def apply_disclosure_control(rows: list[dict], threshold: int) -> list[dict]:
     """The rows as published: conf_status set on every row, hidden values emptied.
-
-    `earlier` are the published rows of the earlier releases of the same year: an EU total
-    published there with other hidden state figures under it pins their sum, so the EU total
-    is hidden now unless the same figures (same submissions) are hidden under it.
 
     A Member State's figures are hidden exactly as its own national release hides them
     (within-state groups only), so a national publication never reveals a cell the Union
-    release relies on. Across states, the EU aggregate cells are the complements: where a
-    state's hidden figure could be worked back from the EU total, the EU total is hidden,
-    and the EU aggregate's own groups are protected in turn.
+    release relies on, and the pattern of an unrevised state never changes between versions.
+    Across states the EU aggregate is the complement: an EU total over a hidden state figure
+    is hidden too (publishing it would pin the sum of the hidden figures under it, and chains
+    of such sums across states and versions narrow them further), then the EU aggregate's
+    own groups are protected like a state's.
     """
     published = [dict(row, conf_status=None) for row in rows]
     for row in published:
@@ -70,7 +68,6 @@ def apply_disclosure_control(rows: list[dict], threshold: int, earlier: list[lis
     cells = {(row["geo"], series_key(row)): row for row in published}
     states = sorted({geo for geo, _ in cells} - {EU_AGGREGATE})
     has_eu = any(geo == EU_AGGREGATE for geo, _ in cells)
-    published_sums = _published_sums(earlier)
     changed = True
     while changed:
         changed = False
@@ -79,9 +76,8 @@ def apply_disclosure_control(rows: list[dict], threshold: int, earlier: list[lis
                 changed |= _protect(total, parts, threshold, _within_group)
         if has_eu:
             for total, parts in _eu_columns(cells, states):
-                if _differs_from_earlier(total, parts, published_sums) and not _is_hidden(total):
+                if not _is_hidden(total) and any(p is not None and _is_hidden(p) for p in parts):
                     total["conf_status"], changed = SECONDARY, True
-                changed |= _protect(total, parts, threshold, _eu_total_first)
             for total, parts in _additivity_groups(cells, EU_AGGREGATE):
                 changed |= _protect(total, parts, threshold, _eu_cells_with_hidden_states(cells, states))
     for row in published:
@@ -90,31 +86,6 @@ def apply_disclosure_control(rows: list[dict], threshold: int, earlier: list[lis
         else:
             row["obs_value"] = None
     return published
-
-
-def _hidden_figures(parts: list[Cell | None]) -> frozenset:
-    """The hidden state figures under an EU total, each named by its submission."""
-    return frozenset((c["geo"], c["submission_id"]) for c in parts if c is not None and _is_hidden(c))
-
-
-def _published_sums(earlier: list[list[dict]]) -> dict[tuple, set[frozenset]]:
-    """Series key -> the sets of hidden state figures whose sum an earlier release revealed."""
-    sums = defaultdict(set)
-    for rows in earlier:
-        key_rows = defaultdict(list)
-        for row in rows:
-            key_rows[series_key(row)].append(row)
-        for key, column in key_rows.items():
-            eu = [r for r in column if r["geo"] == EU_AGGREGATE]
-            if eu and not _is_hidden(eu[0]):
-                sums[key].add(_hidden_figures([r for r in column if r["geo"] != EU_AGGREGATE]))
-    return sums
-
-
-def _differs_from_earlier(total: Cell, parts: list[Cell | None], published_sums: dict) -> bool:
-    """Whether publishing this EU total, beside an earlier one, would reveal a smaller sum."""
-    hidden = _hidden_figures(parts)
-    return bool(hidden) and any(s != hidden for s in published_sums.get(series_key(total), ()))
 
 
 def _additivity_groups(cells: dict, geo: str) -> list[Group]:
@@ -190,11 +161,6 @@ def _within_group(total: Cell | None, parts: list[Cell | None]) -> Cell | None:
     """
     candidates = _nonzero(_visible(parts)) or _nonzero(_visible([total])) or _visible(parts)
     return min(candidates, key=lambda c: c["obs_value"]) if candidates else None
-
-
-def _eu_total_first(total: Cell | None, parts: list[Cell | None]) -> Cell | None:
-    """Across states the EU total is the complement; a state's figure only as a last resort."""
-    return _visible([total])[0] if _visible([total]) else _within_group(None, parts)
 
 
 def _eu_cells_with_hidden_states(cells: dict, states: list[str]):

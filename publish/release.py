@@ -61,8 +61,7 @@ def build_release(
     """Publish the year's figures (of one Member State if `geo`) as a new version if changed."""
     root = release_root(public_dir, year, geo)
     latest = latest_version(root)
-    earlier = [_observations(root, v) for v in range(1, latest + 1) if (root / f"v{v}").is_dir()]
-    published = publish_rows(rows, year, threshold, geo, earlier)
+    published = publish_rows(rows, year, threshold, geo)
     submissions = [s for s in submissions if geo is None or s["geo"] == geo]
     exports = render_exports(published, submissions, year)
     fingerprint = hashlib.sha256(_checksums(exports).encode()).hexdigest()
@@ -97,15 +96,13 @@ def release_root(public_dir: Path, year: int, geo: str | None = None) -> Path:
     return root / geo if geo else root
 
 
-def publish_rows(
-    rows: list[dict], year: int, threshold: int, geo: str | None, earlier: list[list[dict]] = ()
-) -> list[dict]:
+def publish_rows(rows: list[dict], year: int, threshold: int, geo: str | None) -> list[dict]:
     """The rows as published: one state's (national release) or all plus the EU aggregate."""
     rows = [r for r in rows if r["geo"] == geo] if geo else rows + eu_aggregate(rows, year)
     other_years = {r["time_period"] for r in rows} - {year}
     if other_years:
         raise ValueError(f"rows for {sorted(other_years)} given to the {year} release")
-    return apply_disclosure_control(rows, threshold, earlier)
+    return apply_disclosure_control(rows, threshold)
 
 
 def latest_version(root: Path) -> int:
