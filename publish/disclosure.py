@@ -2,8 +2,10 @@
 
 Primary suppression hides small non-zero counts (conf_status C). Secondary suppression
 (conf_status D) hides further cells so that no hidden figure can be worked back from a
-total: within a Member State along the contract's additivity groups, and across Member
-States along the EU aggregate. A hidden figure is published with an empty value.
+total to within the threshold: within a Member State along the contract's additivity groups
+(nested ones flattened), and across Member States by hiding the EU aggregate over them. A
+hidden figure is published with an empty value. tests/test_publish_attacker.py checks the
+result with linear programs over everything published.
 """
 
 from __future__ import annotations
@@ -67,19 +69,17 @@ def apply_disclosure_control(rows: list[dict], threshold: int) -> list[dict]:
             row["conf_status"] = PRIMARY
     cells = {(row["geo"], series_key(row)): row for row in published}
     states = sorted({geo for geo, _ in cells} - {EU_AGGREGATE})
-    has_eu = any(geo == EU_AGGREGATE for geo, _ in cells)
     changed = True
     while changed:
         changed = False
-        for geo in states:
+        for geo in states:  # first the states, so the EU aggregate mirrors their patterns
             for total, parts in _additivity_groups(cells, geo):
-                changed |= _protect(total, parts, threshold, _within_group)
-        if has_eu:
-            for total, parts in _eu_columns(cells, states):
-                if not _is_hidden(total) and any(p is not None and _is_hidden(p) for p in parts):
-                    total["conf_status"], changed = SECONDARY, True
-            for total, parts in _additivity_groups(cells, EU_AGGREGATE):
-                changed |= _protect(total, parts, threshold, _eu_cells_with_hidden_states(cells, states))
+                changed |= _protect(total, parts, threshold)
+        for total, parts in _eu_columns(cells, states):
+            if not _is_hidden(total) and any(p is not None and _is_hidden(p) for p in parts):
+                total["conf_status"], changed = SECONDARY, True
+        for total, parts in _additivity_groups(cells, EU_AGGREGATE):
+            changed |= _protect(total, parts, threshold)
     for row in published:
         if row["conf_status"] is None:
             row["conf_status"] = FREE
@@ -123,11 +123,11 @@ def _eu_columns(cells: dict, states: list[str]) -> list[Group]:
     ]
 
 
-def _protect(total: Cell | None, parts: list[Cell | None], threshold: int, choose) -> bool:
-    """Hide one more cell of the group (picked by `choose`) if a hidden cell is exposed."""
+def _protect(total: Cell | None, parts: list[Cell | None], threshold: int) -> bool:
+    """Hide one more cell of the group if a hidden cell is exposed."""
     if not _exposed(total, parts, threshold):
         return False
-    cell = choose(total, parts)
+    cell = _complement(total, parts)
     if cell is None:
         return False
     cell["conf_status"] = SECONDARY
@@ -154,29 +154,13 @@ def _exposed(total: Cell | None, parts: list[Cell | None], threshold: int) -> bo
     return len(unknown) < 2 or slack < threshold
 
 
-def _within_group(total: Cell | None, parts: list[Cell | None]) -> Cell | None:
+def _complement(total: Cell | None, parts: list[Cell | None]) -> Cell | None:
     """The smallest visible non-zero part, else the total, else a visible zero part.
 
     A hidden zero adds no room for the others to move, so it is the last resort.
     """
     candidates = _nonzero(_visible(parts)) or _nonzero(_visible([total])) or _visible(parts)
     return min(candidates, key=lambda c: c["obs_value"]) if candidates else None
-
-
-def _eu_cells_with_hidden_states(cells: dict, states: list[str]):
-    """Within the EU aggregate: prefer EU cells that a hidden state figure keeps unknown."""
-
-    def choose(total: Cell | None, parts: list[Cell | None]) -> Cell | None:
-        def backed(cell: Cell) -> bool:
-            key = series_key(cell)
-            return any(c is not None and _is_hidden(c) for c in (cells.get((g, key)) for g in states))
-
-        candidates = [c for c in _visible([*parts, total]) if backed(c)]
-        if candidates:
-            return min(candidates, key=lambda c: c["obs_value"])
-        return _within_group(total, parts)
-
-    return choose
 
 
 def _nonzero(cells: list[Cell]) -> list[Cell]:
