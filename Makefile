@@ -69,7 +69,12 @@ demo: airflow-init
 	@echo "national warehouse, release and Commission-bound file: $(CSA_DATA_DIR)/national/$(DEMO_GEO)/"
 	@echo "Airflow logs of this run: $(CSA_DATA_DIR)/logs/"
 
-test: airflow-init
+# The site test drives Debian's chromium through Playwright (which never downloads a browser here).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
+
+test: airflow-init /usr/bin/chromium
 	$(BIN)/python -m pytest -q
 
 lint: .venv/installed

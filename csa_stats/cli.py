@@ -203,7 +203,14 @@ def cmd_release(args) -> int:
     for year in years:
         r = jobs.release(year, geo=args.geo, dry_run=args.dry_run)
         if args.dry_run:
-            print(f"{year}: would change {r['changes']} figures (dry run, nothing written)")
+            if r.get("would_publish"):
+                print(
+                    f"{year}: would publish v{r['would_publish']}, {r['changes']} figures changed (dry run)"
+                )
+            else:
+                print(f"{year}: nothing new (dry run, nothing written)")
+            for line in r.get("change_lines", []):
+                print(f"  {line}")
         elif r["created"]:
             print(f"{year}: published v{r['version']} at {r['path']} ({r['changes']} changes)")
         else:

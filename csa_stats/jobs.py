@@ -60,7 +60,7 @@ def release(
     year: int, geo: str | None = None, dry_run: bool = False, settings: Settings | None = None
 ) -> dict:
     """Publish the current figures of a year (all states, or one) as an immutable release."""
-    from publish.release import build_release
+    from publish.release import build_release, describe_change
     from warehouse import db, queries
 
     settings = settings or get_settings()
@@ -85,6 +85,8 @@ def release(
         dry_run=dry_run,
         geo=geo,
     )
+    if not dry_run:
+        publish_index(settings)
     if result.created:
         with db.writer(settings.warehouse) as con:
             db.audit(
@@ -101,7 +103,20 @@ def release(
         "version": result.version,
         "path": str(result.path) if result.path else None,
         "changes": len(result.changes),
+        "change_lines": [describe_change(c) for c in result.changes],
+        # A dry run that would publish: build_release gives no path for a version not written.
+        "would_publish": result.version if dry_run and result.path is None else None,
     }
+
+
+def publish_index(settings: Settings | None = None) -> None:
+    """Rebuild the DCAT-AP catalogue and the site from the release folders."""
+    from publish.catalog import write_catalog
+    from publish.site import build_site
+
+    settings = settings or get_settings()
+    write_catalog(settings.public, settings.public_base_url)
+    build_site(settings.public)
 
 
 def release_years(settings: Settings | None = None) -> list[int]:

@@ -18,6 +18,10 @@ VARIABLES = {
     "CSA_REPORTS": ("$CSA_DATA_DIR/reports", "validation reports and feedback per state"),
     "CSA_WAREHOUSE": ("$CSA_DATA_DIR/warehouse.duckdb", "the DuckDB warehouse file"),
     "CSA_PUBLIC": ("$CSA_DATA_DIR/public", "published releases, catalogue and site"),
+    "CSA_PUBLIC_BASE_URL": (
+        "https://example.org/csa-stats",
+        "URL where CSA_PUBLIC is served (the catalogue's links)",
+    ),
     "CSA_NATIONAL_DIR": ("$CSA_DATA_DIR/national", "national pipeline: sources, warehouse, outbox"),
     "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
     "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
@@ -57,6 +61,7 @@ class Settings:
     reports: Path
     warehouse: Path
     public: Path
+    public_base_url: str
     national_dir: Path
     deadline: str
     suppression_threshold: int
@@ -78,6 +83,7 @@ def get_settings() -> Settings:
         reports=_path("CSA_REPORTS"),
         warehouse=_path("CSA_WAREHOUSE"),
         public=_path("CSA_PUBLIC"),
+        public_base_url=_get("CSA_PUBLIC_BASE_URL"),
         national_dir=_path("CSA_NATIONAL_DIR"),
         deadline=_get("CSA_DEADLINE"),
         suppression_threshold=int(_get("CSA_SUPPRESSION_THRESHOLD")),

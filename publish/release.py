@@ -60,11 +60,11 @@ def build_release(
 ) -> ReleaseResult:
     """Publish the year's figures (of one Member State if `geo`) as a new version if changed."""
     root = release_root(public_dir, year, geo)
+    latest = latest_version(root)
     published = publish_rows(rows, year, threshold, geo)
     submissions = [s for s in submissions if geo is None or s["geo"] == geo]
     exports = render_exports(published, submissions, year)
     fingerprint = hashlib.sha256(_checksums(exports).encode()).hexdigest()
-    latest = latest_version(root)
     if latest and _release_info(root, latest)["fingerprint"] == fingerprint:
         if not dry_run:
             _point_latest(root, latest)
@@ -138,13 +138,14 @@ def _changelog(year: int, geo: str | None, version: int, changes: list[Change]) 
     if version == 1:
         body = ["First release."]
     elif changes:
-        body = [f"Changes against v{version - 1}:", "", *map(_change_line, changes)]
+        body = [f"Changes against v{version - 1}:", "", *map(describe_change, changes)]
     else:
         body = [f"No figure changed against v{version - 1} (comments or metadata did)."]
     return "\n".join([title, "", *body]) + "\n"
 
 
-def _change_line(change: Change) -> str:
+def describe_change(change: Change) -> str:
+    """One changelog line: '- AT PERP_CNV/_Z/_Z/_Z: 40 -> 45 (submission AT-2023-R2)'."""
     label = f"{change.geo} {'/'.join(change.key)}"
     source = f" (submission {change.submission_id})" if change.submission_id else ""
     if change.old is None:
