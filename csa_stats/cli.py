@@ -65,6 +65,7 @@ def cmd_template(args) -> int:
 
 def cmd_validate(args) -> int:
     from transforms.readers import read_submission
+    from transforms.safety import safe_name
     from transforms.validation import validate, write_report
 
     settings = get_settings()
@@ -73,7 +74,7 @@ def cmd_validate(args) -> int:
         report = validate(read_submission(Path(name)), yoy_band=settings.yoy_band)
         reports.append(report)
         if args.report_dir:
-            write_report(report, Path(args.report_dir), Path(name).stem)
+            write_report(report, Path(args.report_dir), safe_name(Path(name).stem))
         if not report.readable:
             code = max(code, UNREADABLE)
         elif not report.valid:

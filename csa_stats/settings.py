@@ -23,6 +23,9 @@ VARIABLES = {
     "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
     "CSA_YOY_BAND": ("0.5", "year-on-year relative change above which L2 warns"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
+    "CSA_MAX_FILE_BYTES": ("20000000", "a submission file larger than this is refused unread"),
+    "CSA_MAX_ROWS": ("10000", "a submission with more observation rows is refused"),
+    "CSA_MAX_XLSX_RATIO": ("100", "an XLSX unpacking to more than this many times its size is refused"),
     # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
@@ -57,6 +60,9 @@ class Settings:
     suppression_threshold: int
     yoy_band: float
     log_level: str
+    max_file_bytes: int
+    max_rows: int
+    max_xlsx_ratio: float
 
     def deadline_for(self, year: int) -> dt.date:
         month, day = (int(x) for x in self.deadline.split("-"))
@@ -76,4 +82,7 @@ def get_settings() -> Settings:
         suppression_threshold=int(_get("CSA_SUPPRESSION_THRESHOLD")),
         yoy_band=float(_get("CSA_YOY_BAND")),
         log_level=_get("CSA_LOG_LEVEL"),
+        max_file_bytes=int(_get("CSA_MAX_FILE_BYTES")),
+        max_rows=int(_get("CSA_MAX_ROWS")),
+        max_xlsx_ratio=float(_get("CSA_MAX_XLSX_RATIO")),
     )

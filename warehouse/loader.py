@@ -77,7 +77,8 @@ def ingest_file(
         archive_bytes(meta_data, ".meta.json", settings.archive)
     received_at = received_at or landed_at(path)
     submission = read_submission(path)
-    sid = submission_id(submission, digest)
+    # The same data file with other metadata is another submission: both make the id.
+    sid = submission_id(submission, sha256_of(f"{digest}:{meta_digest}".encode()) if meta_digest else digest)
 
     with db.writer(settings.warehouse) as con:
         existing = con.execute(
