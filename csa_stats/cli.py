@@ -164,8 +164,9 @@ def cmd_query(args) -> int:
 def cmd_status(args) -> int:
     from warehouse import db, queries
 
-    with db.reader(get_settings().warehouse) as con:
-        rows = queries.tracker(con, args.year)
+    settings = get_settings()
+    with db.reader(settings.warehouse) as con:
+        rows = queries.tracker(con, args.year, settings.deadline_for(args.year) if args.year else None)
     columns = [
         "geo",
         "time_period",
@@ -176,6 +177,12 @@ def cmd_status(args) -> int:
         "submissions",
     ]
     _table(f"Submission tracker {args.year or ''}".strip(), columns, [[r[c] for c in columns] for r in rows])
+    by_status: dict[str, list[str]] = {}
+    for r in rows:
+        by_status.setdefault(r["status"], []).append(f"{r['geo']} {r['time_period']}")
+    for status, which in sorted(by_status.items()):
+        shown = ", ".join(which) if status != "on time" else ""
+        print(f"{status}: {len(which)}{'  (' + shown + ')' if shown else ''}")
     return OK
 
 
@@ -192,6 +199,16 @@ def cmd_summary(args) -> int:
     print(f"warehouse:          {settings.warehouse}")
     print(f"validation reports: {settings.reports}")
     print(f"releases:           {settings.public / 'releases'}")
+    return OK
+
+
+def cmd_dictionary(args) -> int:
+    from warehouse.dictionary import build_dictionary, write_dictionary
+
+    if args.out:
+        print(f"data dictionary written to {write_dictionary(Path(args.out))}")
+    else:
+        print(build_dictionary(), end="")
     return OK
 
 
@@ -242,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("summary", help="key figures and status per state and year")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("dictionary", help="the data dictionary, generated from the contract (Markdown)")
+    p.add_argument("--out", help="FILE.md (default: print it)")
+    p.set_defaults(func=cmd_dictionary)
     return parser
 
 

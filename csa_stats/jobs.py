@@ -29,15 +29,16 @@ def landed_files(folder: Path) -> list[Path]:
 def new_submissions(settings: Settings | None = None) -> list[str]:
     """Landed files whose content the warehouse has not seen yet."""
     from warehouse import db
-    from warehouse.loader import sha256_of
+    from warehouse.loader import received_digests
 
     settings = settings or get_settings()
     files = landed_files(settings.landing)
     if not settings.warehouse.exists():
         return [str(p) for p in files]
     with db.reader(settings.warehouse) as con:
-        known = {s for (s,) in con.execute("SELECT sha256 FROM raw_file").fetchall()}
-    return [str(p) for p in files if sha256_of(p.read_bytes()) not in known]
+        # Data and side file together: a CSV revised only in its metadata is new.
+        known = set(con.execute("SELECT sha256, metadata_sha256 FROM submission").fetchall())
+    return [str(p) for p in files if received_digests(p) not in known]
 
 
 def ingest(path: str, settings: Settings | None = None, actor: str = "system") -> dict:

@@ -1,15 +1,28 @@
 """The warehouse against real DuckDB files in tmp_path."""
 
 import datetime as dt
+import json
 import multiprocessing
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import write_json_submission
 
+from contracts.contract import load_contract
+from csa_stats.demo import DEMO_FACTS, generate_demo
 from warehouse import db, queries
+from warehouse.dictionary import DICTIONARY_PATH, build_dictionary
 from warehouse.loader import ingest_file
+
+CLI = Path(sys.executable).parent / "csa-stats"
 
 UTC = dt.UTC
 
@@ -18,19 +31,26 @@ def _when(*args):
     return dt.datetime(*args, tzinfo=UTC)
 
 
-def fingerprint(path):
-    """Everything a load decides (not wall-clock times of the load itself)."""
+def fingerprint(path, archive=None, reports=None):
+    """Everything a load decides (not wall-clock times of the load itself, nor absolute paths)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return (
+        result = (
             con.execute(
-                "SELECT submission_id, status, errors, warnings, received_at FROM submission ORDER BY 1"
+                "SELECT submission_id, geo, time_period, revision, received_at, format, sha256, "
+                "metadata_sha256, status, errors, warnings, report FROM submission ORDER BY 1"
             ).fetchall(),
             con.execute("SELECT * FROM observation ORDER BY ALL").fetchall(),
-            con.execute("SELECT sha256, byte_size FROM raw_file ORDER BY 1").fetchall(),
+            con.execute(
+                "SELECT sha256, original_name, byte_size, first_received_at FROM raw_file ORDER BY 1"
+            ).fetchall(),
         )
     finally:
         con.close()
+    for folder in (archive, reports):  # file names and bytes
+        if folder is not None:
+            result += (sorted((p.name, p.read_bytes()) for p in folder.rglob("*") if p.is_file()),)
+    return result
 
 
 def test_accepted_submission_is_archived_and_loaded(tmp_path, csa_env):
@@ -55,6 +75,17 @@ def test_same_file_twice_is_recognised(tmp_path, csa_env):
     with db.reader(csa_env.warehouse) as con:
         assert con.execute("SELECT count(*) FROM submission").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'duplicate'").fetchone()[0] == 1
+
+
+def test_a_duplicate_restores_report_files_a_killed_load_did_not_write(tmp_path, csa_env):
+    path = write_json_submission(tmp_path / "in", changes={("CHILD_IDN", "U", "_Z", "_Z"): None})
+    first = ingest_file(path, csa_env)
+    written = {p: p.read_bytes() for p in first.report_path.parent.iterdir()}
+    assert len(written) == 2 and first.report.count("warning") == 1
+    for p in written:
+        p.unlink()
+    assert ingest_file(path, csa_env).status == "duplicate"
+    assert {p: p.read_bytes() for p in first.report_path.parent.iterdir()} == written
 
 
 def test_rejected_submission_is_kept_with_its_errors(tmp_path, csa_env):
@@ -135,7 +166,307 @@ def test_reader_meeting_a_writer_gets_busy_not_a_lock_error(tmp_path, csa_env):
 def test_migrations_are_recorded_once(tmp_path):
     path = tmp_path / "w.duckdb"
     with db.writer(path) as con:
-        first = con.execute("SELECT version, name FROM schema_version").fetchall()
+        first = con.execute("SELECT version, name FROM schema_version ORDER BY 1").fetchall()
     with db.writer(path) as con:
-        assert con.execute("SELECT version, name FROM schema_version").fetchall() == first
-    assert first[0] == (1, "001_initial.sql")
+        assert con.execute("SELECT version, name FROM schema_version ORDER BY 1").fetchall() == first
+    assert first[:2] == [(1, "001_initial.sql"), (2, "002_analyst_layer.sql")]
+
+
+def test_an_applied_migration_that_was_edited_is_refused(tmp_path, monkeypatch):
+    migrations = tmp_path / "migrations"
+    shutil.copytree(db.MIGRATIONS, migrations)
+    monkeypatch.setattr(db, "MIGRATIONS", migrations)
+    path = tmp_path / "w.duckdb"
+    with db.writer(path):
+        pass
+    first = migrations / "001_initial.sql"
+    first.write_text(first.read_text() + "\nCREATE TABLE sneaked_in (x INTEGER);\n")
+    edited = pytest.raises(db.WarehouseError, match="001_initial.sql was edited.*new numbered migration")
+    with edited, db.writer(path):
+        pass
+
+
+# --- the analyst layer ----------------------------------------------------------------------
+
+
+def _rows(con, sql, params=()):
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def test_analyst_views(tmp_path, csa_env):
+    no_sex = {("CHILD_IDN", s, "_Z", "_Z"): None for s in "FMU"}
+    for year, reports in ((2022, 80), (2023, 100)):
+        changes = {
+            ("REP_LEA", "_Z", "TOTAL", "TOTAL"): reports,
+            ("REP_LEA", "_Z", "PIO", "TOTAL"): reports - 80,
+        }
+        ingest_file(write_json_submission(tmp_path / f"AT{year}", year=year, changes=changes), csa_env)
+    ingest_file(write_json_submission(tmp_path / "BE", geo="BE", changes=no_sex), csa_env)
+    bad = write_json_submission(tmp_path / "MT", geo="MT", changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    ingest_file(bad, csa_env)
+    ingest_file(bad, csa_env)
+    with db.reader(csa_env.warehouse) as con:
+        wide = _rows(con, "SELECT * FROM current_figure_wide WHERE time_period = 2023 ORDER BY geo")
+        eu = _rows(
+            con,
+            "SELECT * FROM eu_aggregate WHERE time_period = 2023 AND indicator = 'CHILD_IDN' ORDER BY sex",
+        )
+        children = {r["geo"] + r["sex"]: r for r in _rows(con, "SELECT * FROM children_by_sex")}
+        quality = {r["geo"]: r for r in _rows(con, "SELECT * FROM data_quality WHERE time_period = 2023")}
+        errors = _rows(con, "SELECT * FROM submission_issue WHERE status = 'rejected' AND severity = 'error'")
+        series = _rows(
+            con,
+            "SELECT * FROM state_time_series WHERE geo = 'AT' AND indicator = 'REP_LEA' "
+            "AND reporter = 'TOTAL' ORDER BY time_period",
+        )
+        duplicates = _rows(con, "SELECT * FROM duplicate_arrival")
+        undocumented = con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND comment IS NULL"
+        ).fetchall()
+    # wide: one column per contract series
+    assert [r["geo"] for r in wide] == ["AT", "BE"]
+    assert len(wide[0]) == 4 + len(load_contract().series)
+    assert (
+        wide[0]["rep_lea_total_total"] == 100 and wide[0]["perp_cnv"] == 4 and wide[1]["child_idn_f"] is None
+    )
+    # EU aggregate: 2 of 27 states, never presented as a complete total
+    total, female = next(r for r in eu if r["sex"] == "T"), next(r for r in eu if r["sex"] == "F")
+    assert (total["partial_sum"], total["contributing_states"], total["member_states"]) == (20, 2, 27)
+    assert total["eu_total"] is None and not total["coverage_complete"] and len(total["missing_states"]) == 25
+    assert female["contributing_states"] == 1 and "BE" in female["missing_states"]
+    # children by sex with shares; a missing breakdown stays empty with its status
+    assert children["ATF"]["share"] == 0.6 and children["ATF"]["children_total"] == 10
+    assert children["BEF"]["children"] is None and children["BEF"]["obs_status"] == "m"
+    # data quality and rejected submissions with their errors
+    assert quality["BE"]["warnings"] >= 1 and "L1_BREAKDOWN_MISSING" in quality["BE"]["warning_rules"]
+    assert quality["MT"]["rejected_submissions"] == 1 and quality["MT"]["current_submission_id"] is None
+    assert [(e["geo"], e["rule"], e["value"]) for e in errors] == [("MT", "L1_NON_NEGATIVE", "-1")]
+    # time series with the change against the year before
+    assert [(r["time_period"], r["previous_value"], r["change"]) for r in series] == [
+        (2022, None, None),
+        (2023, 80, 20),
+    ]
+    assert [d["file"] for d in duplicates] == [bad.name]
+    assert undocumented == []
+
+
+def test_eu_aggregate_is_complete_only_with_every_member_state(tmp_path, csa_env):
+    for geo in load_contract().code_lists["geo"]:
+        ingest_file(write_json_submission(tmp_path / geo, geo=geo), csa_env)
+    with db.reader(csa_env.warehouse) as con:
+        row = _rows(con, "SELECT * FROM eu_aggregate WHERE indicator = 'PERP_CNV' AND time_period = 2023")[0]
+    assert row["coverage_complete"] and row["eu_total"] == 27 * 4 and row["missing_states"] == []
+
+
+def test_data_dictionary_is_up_to_date():
+    assert DICTIONARY_PATH.read_text(encoding="utf-8") == build_dictionary(), (
+        "regenerate it: csa-stats dictionary --out docs/data_dictionary.md"
+    )
+    text = DICTIONARY_PATH.read_text(encoding="utf-8")
+    for needle in (
+        "`L1_SEX_SUM` | 1 | error",
+        "| `EL` | Greece |",
+        "### eu_aggregate (view)",
+        "`child_idn_f`",
+    ):
+        assert needle in text
+
+
+def test_a_metadata_only_revision_of_a_csv_is_new(tmp_path, csa_env):
+    from conftest import metadata, observations
+
+    from csa_stats import jobs
+    from transforms.writers import write_submission
+
+    rows = [{"geo": "AT", "time_period": 2023, **o} for o in observations()]
+    first = write_submission(metadata(), rows, csa_env.landing / "ART8_AT_2023_R1.csv", "csv")[0]
+    assert ingest_file(first, csa_env).status == "accepted"
+    assert jobs.new_submissions(csa_env) == []
+    revised = metadata(revision=2) | {"national_definitions": "Now counted per case."}
+    second = write_submission(revised, rows, csa_env.landing / "ART8_AT_2023_R2.csv", "csv")[0]
+    assert second.read_bytes() == first.read_bytes()  # same figures, only the side file differs
+    assert jobs.new_submissions(csa_env) == [str(second)]
+    result = ingest_file(second, csa_env)
+    assert result.status == "accepted" and result.submission_id.startswith("AT-2023-R2-")
+
+
+# --- through the command line, in separate processes ----------------------------------------
+
+
+def _cli(*args, data):
+    env = {**os.environ, "CSA_DATA_DIR": str(data)}
+    return subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_demo_load_revise_reload_as_of_and_tracker(tmp_path):
+    """Done when: demo data, then the revision, then everything again gives the same
+    warehouse; as_of before the revision gives the old figures; the late state is late."""
+    data, revisions = tmp_path / "data", tmp_path / "revisions"
+    late_geo, late_year = DEMO_FACTS.late
+    revised_geo, revised_year = DEMO_FACTS.revised
+    generate_demo(data / "landing", geos=["AT", late_geo, revised_geo], revisions_dir=revisions)
+    warehouse, archive = data / "warehouse.duckdb", data / "archive"
+    first = _cli("ingest", data / "landing", data=data)
+    assert first.returncode == 0, first.stdout + first.stderr
+    before_revision = fingerprint(warehouse, archive)
+    assert _cli("ingest", revisions, data=data).returncode == 0
+    revised = fingerprint(warehouse, archive)
+    again = _cli("ingest", data / "landing", revisions, data=data)
+    assert again.returncode == 0 and again.stdout.count("duplicate") == 13
+    assert fingerprint(warehouse, archive) == revised != before_revision
+
+    def query(sql):
+        out = _cli("query", sql, "--format", "json", data=data)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    (r2,) = query(
+        f"SELECT received_at FROM submission WHERE geo = '{revised_geo}' AND time_period = {revised_year} "
+        "AND revision = 2"
+    )
+    figures = (
+        "SELECT indicator, sex, reporter, service, obs_value FROM {} "
+        f"WHERE geo = '{revised_geo}' AND time_period = {revised_year} ORDER BY ALL"
+    )
+    r1_rows = query(
+        figures.format("observation JOIN submission USING (submission_id, geo, time_period)").replace(
+            "WHERE", "WHERE revision = 1 AND"
+        )
+    )
+    old = query(figures.format(f"observation_as_of(TIMESTAMPTZ '{r2['received_at']}' - INTERVAL 1 SECOND)"))
+    new = query(figures.format(f"observation_as_of(TIMESTAMPTZ '{r2['received_at']}')"))
+    assert old == r1_rows and new == query(figures.format("current_observation")) and new != old
+    status = _cli("status", "--year", late_year, data=data)
+    late_line = next(line for line in status.stdout.splitlines() if f" {late_geo} " in line)
+    assert status.returncode == 0 and "late" in late_line and "on time" not in late_line
+    assert f"late: 1  ({late_geo} {late_year})" in status.stdout
+    late = "SELECT geo, status FROM submission_tracker WHERE status = 'late'"
+    csv_out = _cli("query", late, "--format", "csv", data=data).stdout
+    assert csv_out.splitlines() == ["geo,status", f"{late_geo},late"]
+
+
+def test_query_refuses_every_kind_of_write(tmp_path, csa_env):
+    ingest_file(write_json_submission(tmp_path / "in"), csa_env)
+    for sql in (
+        "DELETE FROM observation",
+        "-- harmless?\n/* no */ DROP TABLE observation",
+        "WITH x AS (SELECT 1) INSERT INTO audit_log (logged_at, actor, action, object) "
+        "SELECT now(), 'me', 'approve', 'x' FROM x",
+        "SELECT 1; UPDATE submission SET status = 'accepted'",
+    ):
+        out = _cli("query", sql, data=csa_env.data_dir)
+        assert out.returncode == 4 and "read-only" in out.stderr and "Traceback" not in out.stderr, sql
+    out = _cli("query", "SELECT * FROM read_csv('/etc/passwd')", data=csa_env.data_dir)
+    assert out.returncode == 4 and "query failed" in out.stderr
+    with db.reader(csa_env.warehouse) as con:
+        assert con.execute("SELECT count(*) FROM observation").fetchone()[0] == 15
+        assert con.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 2
+
+
+def test_status_of_a_year_nothing_arrived_for(tmp_path, csa_env):
+    ingest_file(write_json_submission(tmp_path / "in"), csa_env)
+    out = _cli("status", "--year", 2021, data=csa_env.data_dir)
+    assert out.returncode == 0 and "missing: 27" in out.stdout
+
+
+# --- killed and concurrent loaders ---------------------------------------------------------
+
+LOADER = """
+import sys
+from csa_stats import jobs
+import warehouse.loader
+print("ready", flush=True)
+for path in sys.argv[1:]:
+    jobs.ingest(path)
+    print("loaded", path, flush=True)
+"""
+
+
+def _load_files(tmp_path) -> list[Path]:
+    landing = tmp_path / "landing"
+    files = [
+        write_json_submission(landing / g, geo=g, received=_when(2024, 6, 1))
+        for g in ("AT", "BE", "LU", "MT")
+    ]
+    files.append(
+        write_json_submission(landing / "r2", revision=2, changes={("PERP_CNV", "_Z", "_Z", "_Z"): 5},
+                              received=_when(2024, 11, 1))
+    )  # fmt: skip
+    files.append(
+        write_json_submission(landing / "bad", geo="SI", changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    )
+    return files
+
+
+def _loader(files, data):
+    env = {**os.environ, "CSA_DATA_DIR": str(data)}
+    return subprocess.Popen(
+        [sys.executable, "-c", LOADER, *map(str, files)], stdout=subprocess.PIPE, text=True, env=env
+    )
+
+
+def test_a_killed_load_then_reloaded_equals_a_clean_load(tmp_path):
+    files = _load_files(tmp_path)
+    clean = tmp_path / "clean"
+    loader, loaded_at = _loader(files, clean), []
+    for _ in loader.stdout:
+        loaded_at.append(time.monotonic())
+    assert loader.wait(120) == 0
+    per_file = (loaded_at[-1] - loaded_at[0]) / len(files)
+    expected = fingerprint(clean / "warehouse.duckdb", clean / "archive", clean / "reports")
+    rng = random.Random(1232)
+    killed_mid_way = 0
+    for trial in range(4):
+        data = tmp_path / f"trial{trial}"
+        loader = _loader(files, data)
+        loaded = rng.randrange(len(files) - 1)  # files loaded before the kill, then a random moment
+        for line in loader.stdout:
+            if line.startswith("loaded"):
+                if loaded == 0:
+                    break
+                loaded -= 1
+        time.sleep(rng.uniform(0, per_file))
+        killed_mid_way += loader.poll() is None
+        loader.send_signal(signal.SIGKILL)
+        loader.wait(30)
+        assert _loader(files, data).wait(120) == 0
+        assert fingerprint(data / "warehouse.duckdb", data / "archive", data / "reports") == expected, trial
+    assert killed_mid_way >= 2
+
+
+def test_two_loaders_at_once_both_complete(tmp_path):
+    files = _load_files(tmp_path)
+    halves = [
+        [f for f in files if f.parent.name in ("AT", "r2", "MT")],
+        [f for f in files if f.parent.name in ("BE", "LU", "bad")],
+    ]
+    sequential = tmp_path / "sequential"
+    for half in halves:
+        assert _loader(half, sequential).wait(120) == 0
+    data = tmp_path / "data"
+    loaders = [_loader(half, data) for half in halves]
+    assert [p.wait(120) for p in loaders] == [0, 0]
+    assert fingerprint(data / "warehouse.duckdb", data / "archive") == fingerprint(
+        sequential / "warehouse.duckdb", sequential / "archive"
+    )
+
+
+def _hold_reader(path, seconds, ready):
+    con = duckdb.connect(str(path), read_only=True)
+    ready.set()
+    time.sleep(seconds)
+    con.close()
+
+
+def test_a_writer_waits_for_a_reader_instead_of_failing(tmp_path, csa_env):
+    ingest_file(write_json_submission(tmp_path / "a", geo="AT"), csa_env)
+    ready = multiprocessing.Event()
+    reader = multiprocessing.Process(target=_hold_reader, args=(csa_env.warehouse, 1.5, ready))
+    reader.start()
+    try:
+        assert ready.wait(20)
+        assert ingest_file(write_json_submission(tmp_path / "b", geo="BE"), csa_env).status == "accepted"
+    finally:
+        reader.join()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,9 +36,10 @@ def _lock(path: Path) -> FileLock:
 def writer(path: Path, wait: float = WRITE_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
     """The single writer: takes the file lock, migrates, and always closes the connection."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
     try:
         with _lock(path).acquire(timeout=wait):
-            con = duckdb.connect(str(path))
+            con = _connect_for_writing(path, deadline)
             try:
                 migrate(con)
                 yield con
@@ -44,6 +47,19 @@ def writer(path: Path, wait: float = WRITE_WAIT_SECONDS) -> Iterator[duckdb.Duck
                 con.close()
     except Timeout as exc:
         raise WarehouseBusy(f"{path} is being written by another process; retry later") from exc
+
+
+def _connect_for_writing(path: Path, deadline: float) -> duckdb.DuckDBPyConnection:
+    """Open read-write, waiting while a reader (which holds DuckDB's own lock) finishes."""
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise WarehouseError(f"cannot open {path}: {exc}") from exc
+            if time.monotonic() > deadline:
+                raise WarehouseBusy(f"{path} is being read by another process; retry later") from exc
+            time.sleep(0.2)
 
 
 @contextlib.contextmanager
@@ -64,37 +80,108 @@ def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply numbered migrations not yet recorded, each in its own transaction."""
+    """Apply numbered migrations not yet recorded, each in its own transaction; refuse a
+    warehouse whose applied migrations were edited since (a change is a new migration)."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
     )
-    done = {v for (v,) in con.execute("SELECT version FROM schema_version").fetchall()}
+    con.execute("ALTER TABLE schema_version ADD COLUMN IF NOT EXISTS sha256 VARCHAR")
+    done = dict(con.execute("SELECT version, sha256 FROM schema_version").fetchall())
     applied = []
     for sql_file in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):
-        version = int(sql_file.name[:3])
+        version, sql = int(sql_file.name[:3]), sql_file.read_text(encoding="utf-8")
+        digest = hashlib.sha256(sql.encode()).hexdigest()
         if version in done:
+            _check_unchanged(con, sql_file.name, version, done[version], digest)
             continue
         con.execute("BEGIN")
-        con.execute(sql_file.read_text(encoding="utf-8"))
+        con.execute(sql)
         con.execute(
-            "INSERT INTO schema_version VALUES (?, ?, ?)", [version, sql_file.name, dt.datetime.now(dt.UTC)]
+            "INSERT INTO schema_version VALUES (?, ?, ?, ?)",
+            [version, sql_file.name, dt.datetime.now(dt.UTC), digest],
         )
         con.execute("COMMIT")
         applied.append(sql_file.name)
         log.info("applied migration %s", sql_file.name)
-    _register_code_lists(con)
+    _register_contract(con)
     return applied
 
 
-def _register_code_lists(con: duckdb.DuckDBPyConnection) -> None:
+def _check_unchanged(con, name: str, version: int, recorded: str | None, digest: str) -> None:
+    if recorded is None:  # applied before checksums were recorded: record it now
+        con.execute("UPDATE schema_version SET sha256 = ? WHERE version = ?", [digest, version])
+    elif recorded != digest:
+        raise WarehouseError(
+            f"migration {name} was edited after it was applied to this warehouse; "
+            "restore it and put the change in a new numbered migration"
+        )
+
+
+def _register_contract(con: duckdb.DuckDBPyConnection) -> None:
+    """Code lists, series and the wide view of current figures, derived from the contract."""
     contract = load_contract()
-    rows = [
-        (name, code, label, contract.version)
-        for name, codes in contract.code_lists.items()
-        for code, label in codes.items()
-    ]
-    con.executemany("INSERT OR IGNORE INTO code_list VALUES (?, ?, ?, ?)", rows)
+    registered = con.execute(
+        "SELECT count(*) FROM series WHERE contract_version = ?", [contract.version]
+    ).fetchone()[0]
+    if not registered:  # a contract version never changes once released: register it once
+        rows = [
+            (name, code, label, contract.version)
+            for name, codes in contract.code_lists.items()
+            for code, label in codes.items()
+        ]
+        con.execute("BEGIN")
+        con.executemany("INSERT OR IGNORE INTO code_list VALUES (?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(code, *key, point, label, contract.version) for code, key, point, label in series_columns()],
+        )
+        con.execute("COMMIT")
+    comment = (
+        "Grain: state x year. Current figures wide: one column per series of the contract "
+        f"(series.series_code; generated from contract {contract.version}), with the revision."
+    )
+    existing = con.execute(
+        "SELECT comment FROM duckdb_views() WHERE view_name = 'current_figure_wide'"
+    ).fetchone()
+    if existing is None or existing[0] != comment:
+        con.execute(current_figure_wide_sql())
+        con.execute(f"COMMENT ON VIEW current_figure_wide IS '{comment}'")
+
+
+def series_columns() -> list[tuple[str, tuple[str, ...], str, str]]:
+    """(column name, series key, Article 8 point, label) of every series of the contract.
+
+    The name is the indicator followed by its applicable breakdown codes: rep_lea_provider_email.
+    """
+    contract = load_contract()
+    dims = contract.series_dimensions
+    columns = []
+    for s in contract.series:
+        key = contract.series_key(s)
+        codes = [c for c in key if c != "_Z"]
+        label = " - ".join(contract.code_lists[d][c] for d, c in zip(dims, key, strict=True) if c != "_Z")
+        columns.append(("_".join(codes).lower(), key, s["point"], label))
+    names = [c[0] for c in columns]
+    if len(set(names)) != len(names):
+        raise WarehouseError(f"the contract's series give clashing column names: {names}")
+    return columns
+
+
+def current_figure_wide_sql() -> str:
+    dims = load_contract().series_dimensions
+    picks = ",\n  ".join(
+        "max(obs_value) FILTER (WHERE "
+        + " AND ".join(f"{d} = '{c}'" for d, c in zip(dims, key, strict=True))
+        + f") AS {name}"
+        for name, key, _, _ in series_columns()
+    )
+    return (
+        "CREATE OR REPLACE VIEW current_figure_wide AS\n"
+        "SELECT geo, time_period, any_value(revision) AS revision,\n"
+        "  any_value(submission_id) AS submission_id,\n"
+        f"  {picks}\nFROM current_observation GROUP BY geo, time_period"
+    )
 
 
 def register_deadline(con: duckdb.DuckDBPyConnection, year: int, deadline: dt.date) -> None:

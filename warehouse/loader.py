@@ -4,6 +4,7 @@ with its report and (if accepted) its observations, in one transaction under the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -16,7 +17,7 @@ from contracts.contract import load_contract
 from csa_stats.settings import Settings, get_settings
 from transforms.canonical import Submission
 from transforms.readers import read_submission
-from transforms.validation import History, Report, figures, reference_days, validate, write_report
+from transforms.validation import History, Issue, Report, figures, reference_days, validate, write_report
 from warehouse import db
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,21 @@ def archive_bytes(data: bytes, suffix: str, archive: Path) -> Path:
     return target
 
 
+def _side_file(path: Path) -> Path:
+    return path.with_suffix(".meta.json")
+
+
+def _side_file_bytes(path: Path) -> bytes | None:
+    side = _side_file(path)
+    return side.read_bytes() if side.exists() and side != path else None
+
+
+def received_digests(path: Path) -> tuple[str, str | None]:
+    """What identifies a received submission: the SHA-256 of its file and of its metadata side file."""
+    meta = _side_file_bytes(path)
+    return sha256_of(path.read_bytes()), sha256_of(meta) if meta is not None else None
+
+
 def landed_at(path: Path) -> dt.datetime:
     """A landed file's arrival time is its modification time (never in the future)."""
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
@@ -67,18 +83,12 @@ def ingest_file(
 ) -> IngestResult:
     settings = settings or get_settings()
     path = Path(path)
-    data = path.read_bytes()
-    digest = sha256_of(data)
-    sidecar = path.with_suffix(".meta.json")
-    meta_data = sidecar.read_bytes() if sidecar.exists() and sidecar != path else None
-    meta_digest = sha256_of(meta_data) if meta_data is not None else None
+    data, meta_data = path.read_bytes(), _side_file_bytes(path)
+    digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
+    # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
     stored = archive_bytes(data, path.suffix, settings.archive)
-    if meta_data is not None:
-        archive_bytes(meta_data, ".meta.json", settings.archive)
+    stored_meta = archive_bytes(meta_data, ".meta.json", settings.archive) if meta_data else None
     received_at = received_at or landed_at(path)
-    submission = read_submission(path)
-    # The same data file with other metadata is another submission: both make the id.
-    sid = submission_id(submission, sha256_of(f"{digest}:{meta_digest}".encode()) if meta_digest else digest)
 
     with db.writer(settings.warehouse) as con:
         existing = con.execute(
@@ -88,8 +98,13 @@ def ingest_file(
         ).fetchone()
         if existing:
             db.audit(con, actor, "duplicate", existing[0], json.dumps({"file": path.name}))
+            _restore_report(con, existing[0], settings)
             log.info("%s: already received as %s", path.name, existing[0])
             return IngestResult(existing[0], "duplicate", None, None, path.name)
+        submission = read_submission(path)  # only now: a duplicate needs no parsing
+        sid = submission_id(
+            submission, digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
+        )
         history = load_history(con, submission.geo, submission.time_period)
         report = validate(submission, history, settings.yoy_band)
         status = "accepted" if report.valid else "rejected"
@@ -98,6 +113,11 @@ def ingest_file(
             "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
             [digest, path.name, len(data), str(stored), received_at],
         )
+        if meta_data is not None:
+            con.execute(
+                "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
+                [meta_digest, _side_file(path).name, len(meta_data), str(stored_meta), received_at],
+            )
         _insert_submission(con, sid, submission, report, status, digest, meta_digest, received_at)
         if status == "accepted":
             _insert_observations(con, sid, submission)
@@ -111,8 +131,7 @@ def ingest_file(
             json.dumps({"errors": report.count("error"), "warnings": report.count("warning")}),
         )
         con.execute("COMMIT")
-    folder = settings.reports / (submission.geo if sid[:2] != "UN" else "UNKNOWN")
-    report_path, _ = write_report(report, folder, sid)
+    report_path, _ = write_report(report, _report_folder(settings, sid), sid)
     log.info(
         "%s: %s as %s (%d errors, %d warnings)",
         path.name,
@@ -122,6 +141,23 @@ def ingest_file(
         report.count("warning"),
     )
     return IngestResult(sid, status, report, report_path, path.name)
+
+
+def _report_folder(settings: Settings, sid: str) -> Path:
+    return settings.reports / sid.split("-")[0]  # the state, or UNKNOWN
+
+
+def _restore_report(con, sid: str, settings: Settings) -> None:
+    """A load killed after its commit left no report files: write them from the stored report."""
+    folder = _report_folder(settings, sid)
+    if (folder / f"{sid}.validation.json").exists():
+        return
+    stored = json.loads(
+        con.execute("SELECT report FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]
+    )
+    names = {f.name for f in dataclasses.fields(Report)} - {"issues"}
+    report = Report(**{k: stored[k] for k in names}, issues=[Issue(**i) for i in stored["issues"]])
+    write_report(report, folder, sid)
 
 
 def _insert_submission(

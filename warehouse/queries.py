@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -67,15 +68,35 @@ def years(con: duckdb.DuckDBPyConnection) -> list[int]:
     ]
 
 
-def tracker(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict]:
+def tracker(
+    con: duckdb.DuckDBPyConnection, year: int | None = None, deadline: dt.date | None = None
+) -> list[dict]:
+    """Submitted, late or missing per state and year. A year nothing has arrived for has no
+    recorded deadline yet: with the configured `deadline` every state is missing or not yet due."""
     where = "WHERE time_period = ?" if year else ""
-    return _dicts(
+    rows = _dicts(
         con.execute(
             "SELECT geo, time_period, deadline, status, first_received_at, current_revision, submissions "
             f"FROM submission_tracker {where} ORDER BY time_period, geo",
             [year] if year else [],
         )
     )
+    if rows or not (year and deadline):
+        return rows
+    status = "missing" if dt.date.today() > deadline else "not yet due"
+    geos = con.execute("SELECT DISTINCT code FROM code_list WHERE list = 'geo' ORDER BY 1").fetchall()
+    return [
+        {
+            "geo": geo,
+            "time_period": year,
+            "deadline": deadline,
+            "status": status,
+            "first_received_at": None,
+            "current_revision": None,
+            "submissions": 0,
+        }
+        for (geo,) in geos
+    ]
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -106,19 +127,28 @@ class QueryRefused(Exception):
     pass
 
 
+def _without_leading_comments(sql: str) -> str:
+    return re.sub(r"^(\s*(--[^\n]*\n|/\*.*?\*/))*", "", sql, flags=re.S)
+
+
+READ_ONLY = (
+    "the warehouse is read-only for queries: only SELECT, WITH, DESCRIBE, SHOW and SUMMARIZE are allowed"
+)
+
+
 def run_query(path: Path, sql: str) -> tuple[list[str], list[tuple]]:
     """An analyst's read-only query: writes, attaching and file access are refused."""
-    if _WRITES.match(sql):
-        raise QueryRefused(
-            "the warehouse is read-only for queries: only SELECT, WITH, "
-            "DESCRIBE, SHOW and SUMMARIZE are allowed"
-        )
+    if _WRITES.match(_without_leading_comments(sql)):
+        raise QueryRefused(READ_ONLY)
     with db.reader(path) as con:
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         try:
             cursor = con.execute(sql)
         except duckdb.Error as exc:
+            # A write the pattern missed (e.g. after a CTE) meets the read-only connection.
+            if "read-only" in str(exc):
+                raise QueryRefused(READ_ONLY) from exc
             raise QueryRefused(f"query failed: {exc}") from exc
         if cursor.description is None:
             return [], []
