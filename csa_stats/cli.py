@@ -134,6 +134,7 @@ def cmd_validate(args) -> int:
     if not args.data_docs:
         _openpyxl_without_numpy()
     from transforms.readers import read_submission
+    from transforms.safety import safe_name
     from transforms.validation import validate, validation_event, write_report
 
     settings = get_settings()
@@ -145,7 +146,7 @@ def cmd_validate(args) -> int:
         reports.append(report)
         if args.report_dir:
             rows = submission.rows() if args.data_docs else None
-            write_report(report, Path(args.report_dir), Path(name).stem, rows)
+            write_report(report, Path(args.report_dir), safe_name(Path(name).stem), rows)
         if not report.readable:
             code = max(code, UNREADABLE)
         elif not report.valid:

@@ -32,6 +32,9 @@ VARIABLES = {
         "90",
         "`csa-stats retention` deletes landed record-level files older than this",
     ),
+    "CSA_MAX_FILE_BYTES": ("20000000", "a submission file larger than this is refused unread"),
+    "CSA_MAX_ROWS": ("10000", "a submission with more observation rows is refused"),
+    "CSA_MAX_XLSX_RATIO": ("100", "an XLSX unpacking to more than this many times its size is refused"),
     # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
@@ -67,8 +70,11 @@ class Settings:
     suppression_threshold: int
     yoy_band: float
     log_level: str
-    data_docs: str = "none"
-    record_retention_days: int = 90
+    data_docs: str
+    record_retention_days: int
+    max_file_bytes: int
+    max_rows: int
+    max_xlsx_ratio: float
 
     def deadline_for(self, year: int) -> dt.date:
         month, day = (int(x) for x in self.deadline.split("-"))
@@ -91,4 +97,7 @@ def get_settings() -> Settings:
         log_level=_get("CSA_LOG_LEVEL"),
         data_docs=_get("CSA_DATA_DOCS"),
         record_retention_days=int(_get("CSA_RECORD_RETENTION_DAYS")),
+        max_file_bytes=int(_get("CSA_MAX_FILE_BYTES")),
+        max_rows=int(_get("CSA_MAX_ROWS")),
+        max_xlsx_ratio=float(_get("CSA_MAX_XLSX_RATIO")),
     )

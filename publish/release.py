@@ -16,6 +16,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
+
 from contracts.contract import load_contract
 from publish.disclosure import (
     EU_AGGREGATE,
@@ -58,8 +60,19 @@ def build_release(
     dry_run: bool = False,
     geo: str | None = None,
 ) -> ReleaseResult:
-    """Publish the year's figures (of one Member State if `geo`) as a new version if changed."""
+    """Publish the year's figures (of one Member State if `geo`) as a new version if changed.
+
+    One release builder at a time (a file lock): it may then clear what a killed build left.
+    """
+    public_dir = Path(public_dir)
+    public_dir.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(public_dir.with_name(public_dir.name + ".lock"))):  # beside, not in, the public tree
+        return _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo)
+
+
+def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo) -> ReleaseResult:
     root = release_root(public_dir, year, geo)
+    _clear_unfinished(root)
     latest = latest_version(root)
     published = publish_rows(rows, year, threshold, geo)
     submissions = [s for s in submissions if geo is None or s["geo"] == geo]
@@ -89,6 +102,15 @@ def build_release(
     path = _write_release(root, version, files)
     _point_latest(root, version)
     return ReleaseResult(year, version, path, True, changes)
+
+
+def _clear_unfinished(root: Path) -> None:
+    """Temporary folders of a build that was killed: never visible, now removed."""
+    for tmp in root.glob(".tmp-*"):
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
 
 
 def release_root(public_dir: Path, year: int, geo: str | None = None) -> Path:
