@@ -91,7 +91,12 @@ airflow: airflow-init
 	@echo "Drop submissions into $(CSA_DATA_DIR)/landing/ ; approve releases under Browse -> Required Actions (README). Ctrl-C stops."
 	env -u CSA_AUTO_APPROVE_AS PATH="$(BIN):$$PATH" $(BIN)/airflow standalone
 
-test: airflow-init
+# The site test drives Debian's chromium through Playwright (which never downloads a browser here).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
+
+test: airflow-init /usr/bin/chromium
 	$(BIN)/python -m pytest -q
 
 lint: .venv/installed

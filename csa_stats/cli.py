@@ -134,6 +134,7 @@ def cmd_validate(args) -> int:
     if not args.data_docs:
         _openpyxl_without_numpy()
     from transforms.readers import read_submission
+    from transforms.safety import safe_name
     from transforms.validation import validate, validation_event, write_report
 
     settings = get_settings()
@@ -145,7 +146,7 @@ def cmd_validate(args) -> int:
         reports.append(report)
         if args.report_dir:
             rows = submission.rows() if args.data_docs else None
-            write_report(report, Path(args.report_dir), Path(name).stem, rows)
+            write_report(report, Path(args.report_dir), safe_name(Path(name).stem), rows)
         if not report.readable:
             code = max(code, UNREADABLE)
         elif not report.valid:
@@ -203,9 +204,14 @@ def cmd_release(args) -> int:
     for year in years:
         r = jobs.release(year, geo=args.geo, dry_run=args.dry_run)
         if args.dry_run:
-            print(f"{year}: would change {r['changes']} figures (dry run, nothing written)")
-            if r["pending"]:
-                print(r["summary"])
+            if r.get("would_publish"):
+                print(
+                    f"{year}: would publish v{r['would_publish']}, {r['changes']} figures changed (dry run)"
+                )
+            else:
+                print(f"{year}: nothing new (dry run, nothing written)")
+            for line in r.get("change_lines", []):
+                print(f"  {line}")
         elif r["created"]:
             print(f"{year}: published v{r['version']} at {r['path']} ({r['changes']} changes)")
         else:

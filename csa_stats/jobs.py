@@ -96,7 +96,7 @@ def release(
     year: int, geo: str | None = None, dry_run: bool = False, settings: Settings | None = None
 ) -> dict:
     """Publish the current figures of a year (all states, or one) as an immutable release."""
-    from publish.release import build_release
+    from publish.release import build_release, describe_change
     from warehouse import db, queries
 
     settings = settings or get_settings()
@@ -110,7 +110,7 @@ def release(
             "version": None,
             "path": None,
             "changes": 0,
-            "pending": False,
+            "would_publish": None,
             "summary": f"{geo or 'EU'} {year}: no accepted submissions",
             "note": "no accepted submissions for this year",
         }
@@ -123,6 +123,8 @@ def release(
         dry_run=dry_run,
         geo=geo,
     )
+    if not dry_run:
+        publish_index(settings)
     if result.created:
         with db.writer(settings.warehouse) as con:
             db.audit(
@@ -140,8 +142,10 @@ def release(
         "version": result.version,
         "path": str(result.path) if result.path else None,
         "changes": len(result.changes),
-        # A dry run that found something to publish: what an approver is asked to sign off.
-        "pending": dry_run and result.path is None,
+        "change_lines": [describe_change(c) for c in result.changes],
+        # A dry run that would publish: build_release gives no path for a version not written.
+        "would_publish": result.version if dry_run and result.path is None else None,
+        # What an approver is asked to sign off.
         "summary": change_summary(result, geo, len(submissions)),
     }
 
@@ -153,13 +157,23 @@ def change_summary(result, geo: str | None, states: int, limit: int = 15) -> str
         return f"{title}: first release, {states} Member State(s)."
     if not result.changes:
         return f"{title}: no figure changed against the last release."
+    from publish.release import describe_change
+
     lines = [f"{title}: {len(result.changes)} figure(s) changed against v{result.version - 1}:"]
-    for c in result.changes[:limit]:
-        source = f" (submission {c.submission_id})" if c.submission_id else ""
-        lines.append(f"- {c.geo} {'/'.join(c.key)}: {c.old or 'absent'} -> {c.new or 'absent'}{source}")
+    lines += [describe_change(c) for c in result.changes[:limit]]
     if len(result.changes) > limit:
         lines.append(f"- ... and {len(result.changes) - limit} more")
     return "\n".join(lines)
+
+
+def publish_index(settings: Settings | None = None) -> None:
+    """Rebuild the DCAT-AP catalogue and the site from the release folders."""
+    from publish.catalog import write_catalog
+    from publish.site import build_site
+
+    settings = settings or get_settings()
+    write_catalog(settings.public, settings.public_base_url)
+    build_site(settings.public)
 
 
 def approval_actor(response: dict, settings: Settings | None = None) -> str:
@@ -304,7 +318,7 @@ def national_load(geo: str, path: str, settings: Settings | None = None) -> dict
 def national_review(geo: str, year: int, settings: Settings | None = None) -> list[dict]:
     """The national release awaiting approval (a dry run), or nothing when no figure changed."""
     pending = release(year, geo=geo, dry_run=True, settings=national_settings(geo, settings))
-    return [pending] if pending["pending"] else []
+    return [pending] if pending["would_publish"] else []
 
 
 def national_publish(geo: str, year: int, settings: Settings | None = None) -> dict:

@@ -18,6 +18,10 @@ VARIABLES = {
     "CSA_REPORTS": ("$CSA_DATA_DIR/reports", "validation reports and feedback per state"),
     "CSA_WAREHOUSE": ("$CSA_DATA_DIR/warehouse.duckdb", "the DuckDB warehouse file"),
     "CSA_PUBLIC": ("$CSA_DATA_DIR/public", "published releases, catalogue and site"),
+    "CSA_PUBLIC_BASE_URL": (
+        "https://example.org/csa-stats",
+        "URL where CSA_PUBLIC is served (the catalogue's links)",
+    ),
     "CSA_NATIONAL_DIR": ("$CSA_DATA_DIR/national", "national pipeline: sources, warehouse, outbox"),
     "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
     "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
@@ -28,6 +32,9 @@ VARIABLES = {
         "90",
         "`csa-stats retention` deletes landed record-level files older than this",
     ),
+    "CSA_MAX_FILE_BYTES": ("20000000", "a submission file larger than this is refused unread"),
+    "CSA_MAX_ROWS": ("10000", "a submission with more observation rows is refused"),
+    "CSA_MAX_XLSX_RATIO": ("100", "an XLSX unpacking to more than this many times its size is refused"),
     # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
@@ -62,13 +69,17 @@ class Settings:
     reports: Path
     warehouse: Path
     public: Path
+    public_base_url: str
     national_dir: Path
     deadline: str
     suppression_threshold: int
     yoy_band: float
     log_level: str
-    data_docs: str = "none"
-    record_retention_days: int = 90
+    data_docs: str
+    record_retention_days: int
+    max_file_bytes: int
+    max_rows: int
+    max_xlsx_ratio: float
     auto_approve_as: str = ""
 
     def deadline_for(self, year: int) -> dt.date:
@@ -84,6 +95,7 @@ def get_settings() -> Settings:
         reports=_path("CSA_REPORTS"),
         warehouse=_path("CSA_WAREHOUSE"),
         public=_path("CSA_PUBLIC"),
+        public_base_url=_get("CSA_PUBLIC_BASE_URL"),
         national_dir=_path("CSA_NATIONAL_DIR"),
         deadline=_get("CSA_DEADLINE"),
         suppression_threshold=int(_get("CSA_SUPPRESSION_THRESHOLD")),
@@ -91,6 +103,9 @@ def get_settings() -> Settings:
         log_level=_get("CSA_LOG_LEVEL"),
         data_docs=_get("CSA_DATA_DOCS"),
         record_retention_days=int(_get("CSA_RECORD_RETENTION_DAYS")),
+        max_file_bytes=int(_get("CSA_MAX_FILE_BYTES")),
+        max_rows=int(_get("CSA_MAX_ROWS")),
+        max_xlsx_ratio=float(_get("CSA_MAX_XLSX_RATIO")),
         # Demo and tests only (the Makefile's demo target): approvals answer themselves as this
         # actor. Unset, as in production and `make airflow`, a human approves in the Airflow UI.
         auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),

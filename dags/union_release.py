@@ -78,7 +78,7 @@ def union_release():
         """Dry runs: disclosure control and the changes per year; nothing to approve if none."""
         from csa_stats import jobs
 
-        return [r for r in (jobs.release(year, dry_run=True) for year in years) if r["pending"]]
+        return [r for r in (jobs.release(year, dry_run=True) for year in years) if r["would_publish"]]
 
     @task(pool="warehouse_writer", map_index_template="{{ task.op_kwargs['release']['object'] }}")
     def publish(release: dict) -> dict:

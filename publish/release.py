@@ -16,6 +16,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
+
 from contracts.contract import load_contract
 from publish.disclosure import (
     EU_AGGREGATE,
@@ -58,13 +60,24 @@ def build_release(
     dry_run: bool = False,
     geo: str | None = None,
 ) -> ReleaseResult:
-    """Publish the year's figures (of one Member State if `geo`) as a new version if changed."""
+    """Publish the year's figures (of one Member State if `geo`) as a new version if changed.
+
+    One release builder at a time (a file lock): it may then clear what a killed build left.
+    """
+    public_dir = Path(public_dir)
+    public_dir.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(public_dir.with_name(public_dir.name + ".lock"))):  # beside, not in, the public tree
+        return _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo)
+
+
+def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo) -> ReleaseResult:
     root = release_root(public_dir, year, geo)
+    _clear_unfinished(root)
+    latest = latest_version(root)
     published = publish_rows(rows, year, threshold, geo)
     submissions = [s for s in submissions if geo is None or s["geo"] == geo]
     exports = render_exports(published, submissions, year)
     fingerprint = hashlib.sha256(_checksums(exports).encode()).hexdigest()
-    latest = latest_version(root)
     if latest and _release_info(root, latest)["fingerprint"] == fingerprint:
         if not dry_run:
             _point_latest(root, latest)
@@ -89,6 +102,15 @@ def build_release(
     path = _write_release(root, version, files)
     _point_latest(root, version)
     return ReleaseResult(year, version, path, True, changes)
+
+
+def _clear_unfinished(root: Path) -> None:
+    """Temporary folders of a build that was killed: never visible, now removed."""
+    for tmp in root.glob(".tmp-*"):
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
 
 
 def release_root(public_dir: Path, year: int, geo: str | None = None) -> Path:
@@ -138,13 +160,14 @@ def _changelog(year: int, geo: str | None, version: int, changes: list[Change]) 
     if version == 1:
         body = ["First release."]
     elif changes:
-        body = [f"Changes against v{version - 1}:", "", *map(_change_line, changes)]
+        body = [f"Changes against v{version - 1}:", "", *map(describe_change, changes)]
     else:
         body = [f"No figure changed against v{version - 1} (comments or metadata did)."]
     return "\n".join([title, "", *body]) + "\n"
 
 
-def _change_line(change: Change) -> str:
+def describe_change(change: Change) -> str:
+    """One changelog line: '- AT PERP_CNV/_Z/_Z/_Z: 40 -> 45 (submission AT-2023-R2)'."""
     label = f"{change.geo} {'/'.join(change.key)}"
     source = f" (submission {change.submission_id})" if change.submission_id else ""
     if change.old is None:

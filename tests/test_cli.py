@@ -72,3 +72,22 @@ def test_readme_documents_every_setting():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     for name, (default, _meaning) in VARIABLES.items():
         assert f"`{name}` | `{default}`" in readme, name
+
+
+def test_query_cannot_attach_or_read_files(tmp_path):
+    data = tmp_path / "data"
+    write_json_submission(data / "landing")
+    run("ingest", data / "landing", env_dir=data)
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n42\n")
+    for sql in (
+        f"SELECT * FROM read_csv('{secret}')",
+        f"SELECT * FROM '{secret}'",
+        f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
+        "SET enable_external_access = true",
+        "COPY submission TO '/tmp/leak.csv'",
+    ):
+        result = run("query", sql, env_dir=data)
+        assert result.returncode == 4, sql
+        assert "42" not in result.stdout and "Traceback" not in result.stderr
+    assert not (tmp_path / "other.duckdb").exists()

@@ -250,7 +250,7 @@ def test_the_approval_body_lists_changed_figures_old_to_new(csa_env):
     revision = {("PERP_CNV", "_Z", "_Z", "_Z"): 5}
     jobs.ingest(str(write_json_submission(csa_env.landing, geo="AT", revision=2, changes=revision)))
     pending = jobs.release(2023, dry_run=True)
-    assert pending["pending"] and pending["object"] == "EU-2023-v2"
+    assert pending["would_publish"] == 2 and pending["object"] == "EU-2023-v2"
     lines = pending["summary"].splitlines()
     assert lines[0] == "**EU 2023 v2**: 2 figure(s) changed against v1:"
     assert lines[1].startswith("- AT PERP_CNV/_Z/_Z/_Z: 4 -> 5 (submission AT-2023-R2-")

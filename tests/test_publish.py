@@ -102,13 +102,28 @@ def test_suppressed_rows_keep_their_obs_status_and_input_is_not_changed():
     assert cells(rows)["AT", PERP]["obs_value"] == 1
 
 
-def test_eu_level_secondary_suppression_hides_next_smallest_state():
+def test_eu_level_protection_hides_the_eu_total_not_another_state():
     rows, _ = three_states(at={PERP: 40}, mt={PERP: 1}, lu={PERP: 7})
     published = cells(apply_disclosure_control(rows + eu_aggregate(rows, YEAR), threshold=3))
     assert status(published.values(), "MT", PERP) == "C"
-    assert status(published.values(), "LU", PERP) == "D"
+    assert status(published.values(), "LU", PERP) == "F"  # as in LU's own national release
     assert status(published.values(), "AT", PERP) == "F"
-    assert published[EU_AGGREGATE, PERP]["obs_value"] == 48
+    assert status(published.values(), EU_AGGREGATE, PERP) == "D"
+    assert published[EU_AGGREGATE, PERP]["obs_value"] is None
+
+
+def test_states_are_hidden_in_the_eu_release_exactly_as_in_their_national_release():
+    rows, _ = three_states(
+        at={child("F"): 30, child("M"): 25, child("U"): 6, child("T"): 61},
+        mt={child("F"): 1, child("M"): 4, child("U"): 0, child("T"): 5, PERP: 2},
+        lu={child("F"): 9, child("M"): 8, child("U"): 3, child("T"): 20},
+    )
+    union = cells(apply_disclosure_control(rows + eu_aggregate(rows, YEAR), threshold=3))
+    for geo in ("AT", "MT", "LU"):
+        national = cells(apply_disclosure_control([r for r in rows if r["geo"] == geo], threshold=3))
+        assert {c: r["conf_status"] for c, r in national.items()} == {
+            c: r["conf_status"] for c, r in union.items() if c[0] == geo
+        }
 
 
 def test_no_group_is_left_with_a_single_hidden_cell():
@@ -250,7 +265,7 @@ def test_identical_inputs_give_byte_identical_releases(tmp_path):
     build_release(rows, submissions, YEAR, tmp_path / "a")
     build_release(rows, submissions, YEAR, tmp_path / "b")
     first, second = release_files(tmp_path / "a"), release_files(tmp_path / "b")
-    assert len(first) == 7 + 1  # seven release files plus LATEST
+    assert len(first) == 10 + 1  # ten release files plus LATEST
     assert first == second
 
 
@@ -273,3 +288,41 @@ def test_national_release_has_one_state_and_no_eu_aggregate(tmp_path):
     document = json.loads((result.path / "observations.json").read_text())
     assert {o["geo"] for o in document["observations"]} == {"MT"}
     assert json.loads((result.path / "submissions.json").read_text()) == [submission("MT")]
+
+
+def test_data_package_is_valid_and_parquet_and_xlsx_hold_the_same_rows(tmp_path):
+    import duckdb
+    from frictionless import validate
+    from openpyxl import load_workbook
+
+    rows, submissions = three_states(mt={child("F"): 1})
+    folder = build_release(rows, submissions, YEAR, tmp_path).path
+    report = validate(folder / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    schema = json.loads((folder / "datapackage.json").read_text())["resources"][0]["schema"]
+    assert schema["primaryKey"] == CONTRACT.dimensions
+    csv_rows = list(csv.DictReader(io.StringIO((folder / "observations.csv").read_text())))
+    with duckdb.connect() as con:
+        parquet = con.execute(f"SELECT * FROM '{folder / 'observations.parquet'}'").fetchall()
+    assert [str(r[6] if r[6] is not None else "") for r in parquet] == [r["obs_value"] for r in csv_rows]
+    workbook = load_workbook(folder / "observations.xlsx")
+    assert workbook.sheetnames == ["README", "observations", "flags"]
+    assert workbook["observations"].max_row == len(csv_rows) + 1
+    legend = {(r[0], r[1]) for r in workbook["flags"].iter_rows(min_row=2, values_only=True)}
+    assert ("conf_status", "D") in legend and ("obs_status", "m") in legend
+
+
+def test_a_broken_csv_fails_the_data_package_validation(tmp_path):
+    from frictionless import validate
+
+    rows, submissions = three_states()
+    folder = build_release(rows, submissions, YEAR, tmp_path).path
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("datapackage.json", "observations.csv"):
+        (copy / name).write_bytes((folder / name).read_bytes())
+    text = (
+        (copy / "observations.csv").read_text().replace(",PERP_CNV,_Z,_Z,_Z,50,", ",PERP_CNV,_Z,_Z,_Z,-5,", 1)
+    )
+    (copy / "observations.csv").write_text(text)
+    assert not validate(copy / "datapackage.json").valid

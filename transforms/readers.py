@@ -6,14 +6,17 @@ place, so the validation report lists every problem at once.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
+import zipfile
 from collections import Counter
 from pathlib import Path
 
-from transforms import values
+from csa_stats.settings import get_settings
+from transforms import safety, values
 from transforms.canonical import Finding, Observation, Submission
 
 _NAME = re.compile(r"ART8_(?P<geo>[A-Za-z]{2})_(?P<year>\d{4})(?:_R(?P<revision>\d+))?", re.I)
@@ -36,10 +39,20 @@ def read_submission(path: Path) -> Submission:
     readers = {"csv": read_csv, "sdmx-csv": read_sdmx_csv, "json": read_json, "xlsx": _read_xlsx}
     if fmt is None:
         return unreadable(path, "unknown", "the file is not a submission (.xlsx, .csv or .json)")
+    settings = get_settings()
     try:
-        return readers[fmt](path)
-    except (OSError, ValueError, RecursionError, UnicodeError, csv.Error) as exc:
+        refused = safety.refusal(path, fmt, settings)
+        if refused:
+            return Submission(path, fmt, name_metadata(path), [], [refused])
+        submission = readers[fmt](path)
+        if fmt == "xlsx":
+            submission.findings += safety.workbook_findings(path)
+    except (OSError, ValueError, RecursionError, UnicodeError, csv.Error, zipfile.BadZipFile) as exc:
         return unreadable(path, fmt, str(exc) or type(exc).__name__)
+    too_many = safety.too_many_rows(len(submission.observations), settings)
+    if too_many:  # validating them would cost what the limit protects
+        return Submission(path, fmt, submission.metadata, [], [too_many])
+    return submission
 
 
 def unreadable(path: Path, fmt: str, detail: str) -> Submission:
@@ -76,6 +89,8 @@ def _first_line(path: Path) -> str:
 
 
 def decode(data: bytes, location: str, findings: list[Finding]) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ValueError("it is UTF-16 encoded; save it as UTF-8 (or Windows-1252)")
     if b"\x00" in data:
         raise ValueError("it contains binary data (NUL bytes), not text")
     try:

@@ -17,6 +17,7 @@ from contracts.contract import Contract, load_contract
 from transforms.canonical import Submission
 
 KEY_SEP = "/"
+UNPARSED = ("L0_READABLE", "L0_LIMIT", "L0_UNSAFE_WORKBOOK")  # the file was not (allowed to be) read
 
 
 @dataclass
@@ -103,7 +104,8 @@ class Report:
 
     @property
     def readable(self) -> bool:
-        return not any(i.rule == "L0_READABLE" and i.location == "file" for i in self.issues)
+        """False when the file could not, or was not allowed to, be parsed."""
+        return not any(i.rule in UNPARSED and i.location == "file" for i in self.issues)
 
     @property
     def dataset(self) -> str:
@@ -196,7 +198,7 @@ def validate(
     check = _Checker(submission, contract)
     for f in submission.findings:
         check.add(f.rule, f.location, f.field, f.value, **f.params)
-    if submission.observations or not any(f.rule == "L0_READABLE" for f in submission.findings):
+    if submission.observations or not any(f.rule in UNPARSED for f in submission.findings):
         _metadata(check, today or dt.date.today())
         index = _rows(check)
         _series(check, index)
@@ -275,6 +277,9 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
                 if not any(i.location == loc and i.field == name for i in check.issues):
                     check.add("L0_REQUIRED_FIELD", loc, name)
         for name, f in fields.items():
+            text = row.get(name)
+            if f.max_length and isinstance(text, str) and len(text) > f.max_length:
+                check.add("L0_TOO_LONG", loc, name, len(text), f.max_length)
             inherited = name in ("geo", "time_period") and row.get(name) == meta.get(name)
             if f.code_list and not inherited:  # metadata problems are reported once, there
                 known = _code(check, row.get(name), f.code_list, loc, name)

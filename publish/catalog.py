@@ -1,0 +1,278 @@
+"""The DCAT-AP 3.0.1 catalogue of every release, old ones included (public/catalog.ttl, .jsonld).
+
+An index, not part of a release: rebuilt after each release from the release folders alone,
+so the same folders give the same bytes. Each release version is a dcat:Dataset (what
+data.europa.eu harvests), linked to the version before it; each file a dcat:Distribution
+with its size and SHA-256. No blank nodes: every node has an IRI under the base URL, so the
+serialisation does not depend on generated labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF
+
+from contracts.contract import load_contract
+from publish.disclosure import EU_AGGREGATE
+
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")  # DCAT 3 (rdflib's closed one lacks dcat:version)
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+NUTS = "http://data.europa.eu/nuts/code/"  # NUTS 0 codes are the Eurostat geo codes (EL for Greece)
+PREFIXES = {
+    "adms": ADMS,
+    "dcat": DCAT,
+    "dcatap": DCATAP,
+    "dct": DCTERMS,
+    "foaf": FOAF,
+    "rdf": RDF,
+    "spdx": SPDX,
+    "vcard": VCARD,
+    "xsd": XSD,
+}
+
+PUBLISHER = ("European Commission", URIRef(EU_AUTHORITY + "corporate-body/COM"))
+PUBLISHER_TYPE = URIRef("http://purl.org/adms/publishertype/SupraNationalAuthority")
+LICENCE = URIRef(EU_AUTHORITY + "licence/CC_BY_4_0")
+LEGISLATION = URIRef("http://data.europa.eu/eli/reg/2021/1232/oj")
+THEME = URIRef(EU_AUTHORITY + "data-theme/JUST")
+SPATIAL_EU = URIRef(EU_AUTHORITY + "country/EUR")
+ENGLISH = URIRef(EU_AUTHORITY + "language/ENG")
+STABLE = URIRef(EU_AUTHORITY + "planned-availability/STABLE")
+KEYWORDS = ("child sexual abuse", "online", "law enforcement", "Regulation (EU) 2021/1232", "Article 8")
+
+# File of a release -> (what it is, EU file type, IANA media type); other files are not listed.
+DISTRIBUTIONS = {
+    "observations.csv": ("Figures as CSV (UTF-8, RFC 4180)", "CSV", "text/csv"),
+    "observations.json": ("Figures as JSON", "JSON", "application/json"),
+    "observations.parquet": ("Figures as Parquet", "PARQUET", "application/vnd.apache.parquet"),
+    "observations.xlsx": (
+        "Figures as a spreadsheet, with a README sheet and the flags legend",
+        "XLSX",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    "observations_sdmx.csv": ("Figures as SDMX-CSV 2.0, with OBS_STATUS and CONF_STATUS", "CSV", "text/csv"),
+    "datapackage.json": ("Frictionless Data Package v2 describing the CSV file", "JSON", "application/json"),
+    "submissions.json": (
+        "The submissions the figures come from, with national definitions",
+        "JSON",
+        "application/json",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ReleaseFolder:
+    """One published version: releases/<year>/[<geo>/]v<N>."""
+
+    year: int
+    geo: str  # EU27_2020 for the Union release
+    version: int
+    path: Path
+
+    @property
+    def relative(self) -> str:
+        parts = [str(self.year)] + ([self.geo] if self.geo != EU_AGGREGATE else []) + [f"v{self.version}"]
+        return "releases/" + "/".join(parts)
+
+
+def release_folders(public_dir: Path) -> list[ReleaseFolder]:
+    """Every release version under public_dir, in year, geo, version order."""
+    found = []
+    for folder in Path(public_dir).glob("releases/*/**/v*"):
+        info_file = folder / "release.json"
+        if folder.is_dir() and not folder.is_symlink() and info_file.exists():
+            info = json.loads(info_file.read_text(encoding="utf-8"))
+            found.append(ReleaseFolder(info["year"], info["geo"], info["version"], folder))
+    return sorted(found, key=lambda r: (r.year, r.geo != EU_AGGREGATE, r.geo, r.version))
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """File name -> SHA-256 from the release's SHA256SUMS."""
+    lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    return {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
+
+
+def as_of(folder: Path) -> str:
+    """The day the newest submission of a release was received: a date the folder itself fixes
+    (a build date would make identical inputs give different bytes)."""
+    submissions = json.loads((folder / "submissions.json").read_text(encoding="utf-8"))
+    return max(s["received_at"][:10] for s in submissions)
+
+
+def build_catalog(public_dir: Path, base_url: str) -> Graph:
+    """The catalogue graph of every release under public_dir."""
+    base = base_url.rstrip("/") + "/"
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    releases = release_folders(public_dir)
+    catalog = URIRef(base + "catalog")
+    dates = [as_of(r.path) for r in releases] or ["2022-08-03"]
+    _describe(graph, catalog, DCAT.Catalog, "Article 8 statistics, Regulation (EU) 2021/1232", _purpose())
+    graph.add((catalog, FOAF.homepage, URIRef(base + "index.html")))
+    graph.add((catalog, DCTERMS.language, ENGLISH))
+    graph.add((catalog, DCTERMS.license, LICENCE))
+    graph.add((catalog, DCTERMS.spatial, SPATIAL_EU))
+    graph.add((catalog, DCTERMS.issued, Literal(min(dates), datatype=XSD.date)))
+    graph.add((catalog, DCTERMS.modified, Literal(max(dates), datatype=XSD.date)))
+    graph.add((catalog, DCAT.themeTaxonomy, URIRef(EU_AUTHORITY + "data-theme")))
+    graph.add((catalog, DCTERMS.publisher, _publisher(graph)))
+    first_issued = {}
+    for release in releases:
+        first_issued.setdefault((release.year, release.geo), as_of(release.path))
+        dataset = _dataset(graph, base, release, first_issued[release.year, release.geo])
+        graph.add((catalog, DCAT.dataset, dataset))
+    return graph
+
+
+def write_catalog(public_dir: Path, base_url: str) -> list[Path]:
+    """Write catalog.ttl and catalog.jsonld (sorted, so the same releases give the same bytes)."""
+    graph = build_catalog(public_dir, base_url)
+    turtle = Path(public_dir) / "catalog.ttl"
+    jsonld = Path(public_dir) / "catalog.jsonld"
+    _write_if_changed(turtle, _sorted_turtle(graph))
+    document = json.loads(graph.serialize(format="json-ld", sort_keys=True))
+    for node in document:
+        for values in node.values():
+            if isinstance(values, list):
+                values.sort(key=lambda v: json.dumps(v, sort_keys=True))
+    document.sort(key=lambda node: node["@id"])
+    _write_if_changed(jsonld, json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    return [turtle, jsonld]
+
+
+def _sorted_turtle(graph: Graph) -> str:
+    """Turtle with subjects, predicates and objects in a fixed order."""
+    ordered = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        ordered.bind(prefix, namespace)
+    for triple in sorted(graph):
+        ordered.add(triple)
+    return ordered.serialize(format="turtle")
+
+
+def _dataset(graph: Graph, base: str, release: ReleaseFolder, issued: str) -> URIRef:
+    dataset = URIRef(base + release.relative)
+    scope = "the Member States and the EU aggregate" if release.geo == EU_AGGREGATE else release.geo
+    title = f"Article 8 statistics {release.year}{'' if release.geo == EU_AGGREGATE else ' ' + release.geo}"
+    description = (
+        f"{_purpose()} Reporting year {release.year}, {scope}, version {release.version}. "
+        f"{_limitations()} Small counts are suppressed (CONF_STATUS C and D)."
+    )
+    _describe(graph, dataset, DCAT.Dataset, f"{title} (v{release.version})", description)
+    graph.add((dataset, DCTERMS.identifier, Literal(f"csa-stats/{release.relative}")))
+    graph.add((dataset, DCAT.version, Literal(str(release.version))))
+    graph.add((dataset, ADMS.versionNotes, Literal(_version_notes(release.path), lang="en")))
+    if release.version > 1:
+        graph.add(
+            (dataset, DCAT.previousVersion, URIRef(dataset.rsplit("/", 1)[0] + f"/v{release.version - 1}"))
+        )
+    graph.add((dataset, DCTERMS.issued, Literal(issued, datatype=XSD.date)))
+    graph.add((dataset, DCTERMS.modified, Literal(as_of(release.path), datatype=XSD.date)))
+    graph.add((dataset, DCTERMS.publisher, _publisher(graph)))
+    graph.add((dataset, DCAT.contactPoint, _contact(graph, base)))
+    graph.add((dataset, DCTERMS.temporal, _period(graph, dataset, release.year)))
+    for geo in _geos(release):
+        graph.add((dataset, DCTERMS.spatial, SPATIAL_EU if geo == EU_AGGREGATE else URIRef(NUTS + geo)))
+    graph.add((dataset, DCAT.theme, THEME))
+    graph.add((dataset, DCATAP.applicableLegislation, LEGISLATION))
+    graph.add((dataset, DCAT.landingPage, URIRef(f"{base}{release.year}.html")))
+    for keyword in KEYWORDS:
+        graph.add((dataset, DCAT.keyword, Literal(keyword, lang="en")))
+    sums = checksums(release.path)
+    for name in DISTRIBUTIONS:
+        if name in sums:
+            graph.add((dataset, DCAT.distribution, _distribution(graph, base, release, name, sums[name])))
+    return dataset
+
+
+def _geos(release: ReleaseFolder) -> list[str]:
+    """The areas a release covers: its state, or the EU and every state that submitted."""
+    submissions = json.loads((release.path / "submissions.json").read_text(encoding="utf-8"))
+    return sorted({release.geo, *(s["geo"] for s in submissions)})
+
+
+def _distribution(graph: Graph, base: str, release: ReleaseFolder, name: str, digest: str) -> URIRef:
+    what, file_type, media_type = DISTRIBUTIONS[name]
+    url = URIRef(f"{base}{release.relative}/{name}")
+    _describe(graph, url, DCAT.Distribution, f"{name} (v{release.version})", what)
+    graph.add((url, DCAT.accessURL, url))
+    graph.add((url, DCAT.downloadURL, url))
+    graph.add((url, DCTERMS.format, URIRef(EU_AUTHORITY + "file-type/" + file_type)))
+    graph.add((url, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media_type)))
+    size = (release.path / name).stat().st_size
+    graph.add((url, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
+    checksum = URIRef(f"{url}#sha256")
+    graph.add((checksum, RDF.type, SPDX.Checksum))
+    graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    graph.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
+    graph.add((url, SPDX.checksum, checksum))
+    graph.add((url, DCTERMS.license, LICENCE))
+    graph.add((url, DCATAP.availability, STABLE))
+    graph.add((url, DCTERMS.issued, Literal(as_of(release.path), datatype=XSD.date)))
+    graph.add((url, DCTERMS.modified, Literal(as_of(release.path), datatype=XSD.date)))
+    return url
+
+
+def _describe(graph: Graph, node: URIRef, kind: URIRef, title: str, description: str) -> None:
+    graph.add((node, RDF.type, kind))
+    graph.add((node, DCTERMS.title, Literal(title, lang="en")))
+    graph.add((node, DCTERMS.description, Literal(description, lang="en")))
+
+
+def _publisher(graph: Graph) -> URIRef:
+    name, agent = PUBLISHER
+    graph.add((agent, RDF.type, FOAF.Agent))
+    graph.add((agent, FOAF.name, Literal(name, lang="en")))
+    graph.add((agent, DCTERMS.type, PUBLISHER_TYPE))
+    return agent
+
+
+def _contact(graph: Graph, base: str) -> URIRef:
+    contact = URIRef(base + "methodology.html#contact")
+    graph.add((contact, RDF.type, VCARD.Organization))
+    graph.add((contact, VCARD.fn, Literal(PUBLISHER[0], lang="en")))
+    graph.add((contact, VCARD.hasURL, URIRef(base + "methodology.html")))
+    return contact
+
+
+def _period(graph: Graph, dataset: URIRef, year: int) -> URIRef:
+    period = URIRef(f"{dataset}#period")
+    graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
+    graph.add((period, DCAT.startDate, Literal(f"{year}-01-01", datatype=XSD.date)))
+    graph.add((period, DCAT.endDate, Literal(f"{year}-12-31", datatype=XSD.date)))
+    return period
+
+
+def _version_notes(folder: Path) -> str:
+    """The changelog's summary: first release, or how many figures changed."""
+    lines = (folder / "CHANGELOG.md").read_text(encoding="utf-8").splitlines()
+    changed = [line for line in lines if line.startswith("- ")]
+    return f"{len(changed)} figures changed: see CHANGELOG.md." if changed else lines[2]
+
+
+def _purpose() -> str:
+    return " ".join(load_contract().doc["description"]["purpose"].split())
+
+
+def _limitations() -> str:
+    return " ".join(load_contract().doc["description"]["limitations"].split())
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Replace atomically, and only when the content differs (readers never see half a file)."""
+    data = text.encode("utf-8")
+    if path.exists() and hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
+        return
+    tmp = path.with_name(f".tmp-{path.name}")
+    tmp.write_bytes(data)
+    tmp.replace(path)

@@ -1,0 +1,141 @@
+"""Crash safety and determinism: SIGKILL at seeded random moments, rerun, and the warehouse and
+the release tree equal a clean run's; a half-written release is never visible."""
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from csa_stats.demo import generate_demo
+
+CLI = str(Path(sys.executable).parent / "csa-stats")
+GEOS = ["LU", "NL"]  # NL revises 2023
+TRIALS = 20
+
+
+def _env(data: Path) -> dict:
+    return {**os.environ, "CSA_DATA_DIR": str(data), "CSA_LOG_LEVEL": "WARNING"}
+
+
+def _steps(data: Path) -> list[list[str]]:
+    return [[CLI, "ingest", str(data / "landing")], [CLI, "release"]]
+
+
+def _land(data: Path, source: Path | None = None) -> None:
+    """Land the demo files (copied with their landing times when a source is given)."""
+    if source:
+        shutil.copytree(source / "landing", data / "landing")
+    else:
+        generate_demo(data / "landing", geos=GEOS, years=range(2022, 2024))
+
+
+def _run_all(data: Path, steps: slice = slice(None)) -> None:
+    """The steps to completion, in this process (only the killed run needs a process of its own)."""
+    from csa_stats.cli import main
+
+    saved = os.environ.get("CSA_DATA_DIR")
+    os.environ["CSA_DATA_DIR"] = str(data)
+    try:
+        for step in _steps(data)[steps]:
+            assert main(step[1:]) in (0, 2)
+    finally:
+        os.environ.pop("CSA_DATA_DIR") if saved is None else os.environ.update(CSA_DATA_DIR=saved)
+
+
+def warehouse_fingerprint(path: Path) -> tuple:
+    """What the loads decided, without wall-clock times of the loads themselves."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return tuple(
+            con.execute(sql).fetchall()
+            for sql in (
+                "SELECT submission_id, geo, time_period, revision, received_at, status, errors, warnings, "
+                "sha256, metadata_sha256, contract_version FROM submission ORDER BY ALL",
+                "SELECT * FROM observation ORDER BY ALL",
+                "SELECT sha256, original_name, byte_size FROM raw_file ORDER BY ALL",
+            )
+        )
+    finally:
+        con.close()
+
+
+def tree_fingerprint(root: Path) -> dict[str, str]:
+    """Every visible file and link of the public tree with its content hash."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".tmp-") for part in rel.parts):
+            continue
+        if path.is_symlink():
+            found[str(rel)] = "-> " + os.readlink(path)
+        elif path.is_file():
+            found[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def assert_no_half_release(public: Path) -> None:
+    """Every visible v<N> is complete: SHA256SUMS lists and verifies every file in it."""
+    for version in public.glob("releases/**/v[0-9]*"):
+        sums = version / "SHA256SUMS"
+        assert sums.exists(), f"{version} visible without SHA256SUMS"
+        listed = dict(reversed(line.split("  ", 1)) for line in sums.read_text().splitlines())
+        present = {p.name for p in version.iterdir()} - {"SHA256SUMS"}
+        assert set(listed) == present, version
+        for name, digest in listed.items():
+            assert hashlib.sha256((version / name).read_bytes()).hexdigest() == digest
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory):
+    data = tmp_path_factory.mktemp("clean") / "data"
+    _land(data)
+    durations = []
+    for step in _steps(data):  # as separate processes, to time what a killed process would do
+        started = time.monotonic()
+        subprocess.run(step, env=_env(data), check=True, capture_output=True, timeout=120)
+        durations.append(time.monotonic() - started)
+    return data, durations
+
+
+def test_same_inputs_give_the_same_warehouse_and_byte_identical_releases(clean_run, tmp_path):
+    clean, _ = clean_run
+    again = tmp_path / "data"
+    _land(again)  # generated anew: the demo itself is deterministic too
+    _run_all(again)
+    assert warehouse_fingerprint(again / "warehouse.duckdb") == warehouse_fingerprint(
+        clean / "warehouse.duckdb"
+    )
+    assert tree_fingerprint(again / "public") == tree_fingerprint(clean / "public")
+    assert tree_fingerprint(clean / "public"), "the clean run published nothing"
+
+
+def test_killed_ingest_or_release_then_rerun_equals_a_clean_run(clean_run, tmp_path):
+    clean, durations = clean_run
+    expected = (warehouse_fingerprint(clean / "warehouse.duckdb"), tree_fingerprint(clean / "public"))
+    rng = random.Random(8)
+    for trial in range(TRIALS):
+        data = tmp_path / f"trial{trial}" / "data"
+        _land(data, source=clean)
+        steps = _steps(data)
+        victim = trial % 2  # even trials kill the ingest, odd ones the release
+        _run_all(data, slice(0, victim))
+        process = subprocess.Popen(
+            steps[victim], env=_env(data), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(0.1, durations[victim]))  # anywhere from start-up to the end
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if (data / "public").exists():
+            assert_no_half_release(data / "public")
+        _run_all(data)
+        got = (warehouse_fingerprint(data / "warehouse.duckdb"), tree_fingerprint(data / "public"))
+        assert got == expected, f"trial {trial} (killed {'release' if victim else 'ingest'})"
+        assert not list((data / "public").rglob(".tmp-*")), "a rerun leaves no unfinished build behind"

@@ -1,0 +1,104 @@
+"""The DCAT-AP catalogue: official SHACL shapes, every version listed, byte-identical rebuilds."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pyshacl
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+from test_publish import PERP, YEAR, child, three_states
+
+from publish.catalog import DCAT, SPDX, write_catalog
+from publish.release import build_release
+from publish.site import build_site
+
+SHAPES = Path(__file__).parents[2] / "shared" / "reference" / "dcat-ap-3.0.1"
+BASE = "https://example.org/csa-stats"
+
+
+def two_versions_and_a_national(public: Path) -> None:
+    rows, submissions = three_states(mt={child("F"): 1})
+    build_release(rows, submissions, YEAR, public)
+    rows, submissions = three_states(at={PERP: 45}, mt={child("F"): 1})
+    build_release(rows, submissions, YEAR, public)
+    build_release(rows, submissions, YEAR, public, geo="MT")
+
+
+@pytest.fixture
+def catalog(tmp_path) -> Graph:
+    two_versions_and_a_national(tmp_path)
+    write_catalog(tmp_path, BASE)
+    return Graph().parse(tmp_path / "catalog.ttl")
+
+
+@pytest.mark.parametrize("shapes", ["shapes.ttl", "shapes_recommended.ttl"])
+def test_catalog_conforms_to_the_official_dcat_ap_shapes(catalog, shapes):
+    conforms, _graph, text = pyshacl.validate(catalog, shacl_graph=Graph().parse(SHAPES / shapes))
+    assert conforms, text
+
+
+def test_shapes_catch_a_dataset_without_title(catalog):
+    dataset = URIRef(f"{BASE}/releases/{YEAR}/v1")
+    catalog.remove((dataset, URIRef("http://purl.org/dc/terms/title"), None))
+    conforms, _graph, _text = pyshacl.validate(catalog, shacl_graph=Graph().parse(SHAPES / "shapes.ttl"))
+    assert not conforms
+
+
+def test_every_version_and_file_is_listed_with_its_checksum(tmp_path, catalog):
+    datasets = set(catalog.subjects(predicate=DCAT.version))
+    assert {str(d).removeprefix(BASE) for d in datasets} == {
+        f"/releases/{YEAR}/v1",
+        f"/releases/{YEAR}/v2",
+        f"/releases/{YEAR}/MT/v1",
+    }
+    assert (
+        URIRef(f"{BASE}/releases/{YEAR}/v2"),
+        DCAT.previousVersion,
+        URIRef(f"{BASE}/releases/{YEAR}/v1"),
+    ) in (catalog)
+    csv_file = tmp_path / "releases" / str(YEAR) / "v1" / "observations.csv"
+    distribution = URIRef(f"{BASE}/releases/{YEAR}/v1/observations.csv")
+    checksum = catalog.value(distribution, SPDX.checksum)
+    assert (
+        str(catalog.value(checksum, SPDX.checksumValue)) == hashlib.sha256(csv_file.read_bytes()).hexdigest()
+    )
+    assert catalog.value(distribution, DCAT.byteSize).toPython() == csv_file.stat().st_size
+
+
+def test_jsonld_says_the_same_as_turtle(tmp_path, catalog):
+    assert isomorphic(catalog, Graph().parse(tmp_path / "catalog.jsonld"))
+
+
+def test_rebuild_in_another_process_is_byte_identical(tmp_path):
+    """Releases, catalogue and site: same inputs, same bytes, whatever the hash seed."""
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, 'tests');"
+        "from test_publish_catalog import two_versions_and_a_national, BASE;"
+        "from publish.catalog import write_catalog; from publish.site import build_site;"
+        "p = Path(sys.argv[1]); two_versions_and_a_national(p); write_catalog(p, BASE); build_site(p)"
+    )
+    for name, seed in (("a", "1"), ("b", "2")):
+        env = {"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / name)], check=True, env=env)
+    first, second = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert any(name.endswith(".pdf") for name in first) and "catalog.jsonld" in first
+    assert first == second
+
+
+def test_site_and_catalog_are_rewritten_only_when_they_change(tmp_path):
+    two_versions_and_a_national(tmp_path)
+    write_catalog(tmp_path, BASE)
+    build_site(tmp_path)
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    write_catalog(tmp_path, BASE)
+    build_site(tmp_path)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
