@@ -29,8 +29,8 @@ deadline (`CSA_RELEASE_CRON`).
 3. **Approval** by a human: the task waits under *Browse → Required Actions*; its body lists
    what changes. *Approve* publishes; *Reject* publishes nothing. Either decision is written
    to the warehouse audit log with the approver's name (`approve` / `reject_release`).
-4. **Publish**: an immutable release `CSA_PUBLIC/releases/<year>/v<N>/` with SHA256SUMS and
-   a changelog, per year.
+4. **Publish and catalogue**: an immutable release `CSA_PUBLIC/releases/<year>/v<N>/` with
+   SHA256SUMS and a changelog, per year; the DCAT-AP catalogue and the site are rebuilt with it.
 """
 
 
