@@ -278,6 +278,7 @@ def cmd_summary(args) -> int:
     print(f"warehouse:          {settings.warehouse}")
     print(f"validation reports: {settings.reports}")
     print(f"releases:           {settings.public / 'releases'}")
+    print(f"site and catalogue: {settings.public / 'index.html'}, {settings.public / 'catalog.ttl'}")
     return OK
 
 

@@ -12,6 +12,7 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from jinja2 import Environment, select_autoescape
 
@@ -269,14 +270,15 @@ def national_pdf(y: Year, geo: str) -> bytes:
         Paragraph(
             f"Regulation (EU) 2021/1232. Release v{y.release.version}, submission "
             f"{submission['submission_id']} (revision {submission.get('revision')}), "
-            f"reporting authority: {submission.get('reporting_authority') or 'not stated'}.",
+            f"reporting authority: {escape(submission.get('reporting_authority') or 'not stated')}.",
             styles["Normal"],
         ),
         Spacer(1, 8),
         grid,
         Spacer(1, 8),
         Paragraph("National definitions", styles["Heading3"]),
-        Paragraph(str(submission.get("national_definitions") or "None given."), styles["Normal"]),
+        # Paragraph reads mini-HTML: text from a submission must not become markup.
+        Paragraph(escape(str(submission.get("national_definitions") or "None given.")), styles["Normal"]),
         Paragraph("Reading the figures", styles["Heading3"]),
         Paragraph(CAVEAT, styles["Normal"]),
         Paragraph(f"Flags: {legend}.", styles["Normal"]),
