@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
@@ -433,9 +434,16 @@ def write_report(
     json_path, html_path = folder / f"{stem}.validation.json", folder / f"{stem}.validation.html"
     report.event = report.event or validation_event(trigger)
     gx = _data_docs(rows, folder / f"{stem}.datadocs") if rows is not None else None
-    json_path.write_text(report.to_json(), encoding="utf-8")
-    html_path.write_text(render_report(report, gx, folder), encoding="utf-8")
+    # Each file whole or not at all, the JSON last: a load killed in between is completed on rerun.
+    _write_whole(html_path, render_report(report, gx, folder))
+    _write_whole(json_path, report.to_json())
     return json_path, html_path
+
+
+def _write_whole(path: Path, text: str) -> None:
+    tmp = path.with_name(f".tmp-{path.name}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _data_docs(rows: list[dict], docs_dir: Path):

@@ -49,7 +49,7 @@ def archive_bytes(data: bytes, suffix: str, archive: Path) -> Path:
     target = archive / digest[:2] / f"{digest}{suffix.lower()}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp = target.with_name(f".tmp-{target.name}")  # only the lock holder writes here
         tmp.write_bytes(data)
         os.replace(tmp, target)
     return target
@@ -92,12 +92,13 @@ def ingest_file(
     path = Path(path)
     data, meta_data = path.read_bytes(), _side_file_bytes(path)
     digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
-    # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
-    stored = archive_bytes(data, path.suffix, settings.archive)
-    stored_meta = archive_bytes(meta_data, ".meta.json", settings.archive) if meta_data else None
     received_at = received_at or landed_at(path)
 
-    with db.writer(settings.warehouse) as con:
+    with db.writer(settings.warehouse) as con:  # archive and reports are written under the lock too
+        _clear_unfinished(settings.archive, settings.reports)
+        # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
+        stored = archive_bytes(data, path.suffix, settings.archive)
+        stored_meta = archive_bytes(meta_data, ".meta.json", settings.archive) if meta_data else None
         existing = con.execute(
             "SELECT submission_id FROM submission "
             "WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ?",
@@ -143,9 +144,9 @@ def ingest_file(
             json.dumps({"errors": report.count("error"), "warnings": report.count("warning")}),
         )
         con.execute("COMMIT")
-    docs = settings.data_docs == "all" or (settings.data_docs == "rejected" and status == "rejected")
-    rows = submission.rows() if docs else None
-    report_path, _ = write_report(report, _report_folder(settings, sid), sid, rows, "ingest")
+        docs = settings.data_docs == "all" or (settings.data_docs == "rejected" and status == "rejected")
+        rows = submission.rows() if docs else None
+        report_path, _ = write_report(report, _report_folder(settings, sid), sid, rows, "ingest")
     log.info(
         "%s: %s as %s (%d errors, %d warnings)",
         path.name,
@@ -157,6 +158,14 @@ def ingest_file(
     return IngestResult(sid, status, report, report_path, path.name)
 
 
+def _clear_unfinished(*folders: Path) -> None:
+    """Temporary files of a load that was killed (whole files replace them atomically)."""
+    for folder in folders:
+        for tmp in folder.rglob(".tmp-*") if folder.exists() else ():
+            if tmp.is_file():
+                tmp.unlink()
+
+
 def _report_folder(settings: Settings, sid: str) -> Path:
     return settings.reports / sid.split("-")[0]  # the state, or UNKNOWN
 
@@ -164,7 +173,7 @@ def _report_folder(settings: Settings, sid: str) -> Path:
 def _restore_report(con, sid: str, settings: Settings) -> None:
     """A load killed after its commit left no report files: write them from the stored report."""
     folder = _report_folder(settings, sid)
-    if (folder / f"{sid}.validation.json").exists():
+    if all((folder / f"{sid}.validation.{ext}").exists() for ext in ("json", "html")):
         return
     stored = json.loads(
         con.execute("SELECT report FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]
