@@ -70,7 +70,8 @@ def local_copy(landed, settings: Settings | None = None) -> Path:
         if source is landed or source.exists():
             target = staging / source.name
             target.write_bytes(source.read_bytes())
-            mtime = source.stat().get("mtime") or source.stat().get("LastModified")
+            info = source.stat().as_info()
+            mtime = info.get("mtime") or info.get("LastModified")
             if mtime is not None:
                 stamp = mtime.timestamp() if isinstance(mtime, dt.datetime) else float(mtime)
                 os.utime(target, (stamp, stamp))
@@ -93,9 +94,14 @@ def ingest(path: str, settings: Settings | None = None, actor: str = "system") -
 
 
 def release(
-    year: int, geo: str | None = None, dry_run: bool = False, settings: Settings | None = None
+    year: int,
+    geo: str | None = None,
+    dry_run: bool = False,
+    settings: Settings | None = None,
+    approved: str | None = None,
 ) -> dict:
-    """Publish the current figures of a year (all states, or one) as an immutable release."""
+    """Publish the current figures of a year (all states, or one) as an immutable release;
+    with `approved` (a dry run's fingerprint) only if the figures are still those."""
     from publish.release import build_release, describe_change
     from warehouse import db, queries
 
@@ -122,6 +128,7 @@ def release(
         threshold=settings.suppression_threshold,
         dry_run=dry_run,
         geo=geo,
+        approved=approved,
     )
     if not dry_run:
         publish_index(settings)
@@ -140,6 +147,7 @@ def release(
         "object": f"{geo or 'EU'}-{year}-v{result.version}",
         "created": result.created,
         "version": result.version,
+        "fingerprint": result.fingerprint,
         "path": str(result.path) if result.path else None,
         "changes": len(result.changes),
         "change_lines": [describe_change(c) for c in result.changes],
@@ -321,8 +329,8 @@ def national_review(geo: str, year: int, settings: Settings | None = None) -> li
     return [pending] if pending["would_publish"] else []
 
 
-def national_publish(geo: str, year: int, settings: Settings | None = None) -> dict:
-    return release(year, geo=geo, settings=national_settings(geo, settings))
+def national_publish(geo: str, year: int, approved: str, settings: Settings | None = None) -> dict:
+    return release(year, geo=geo, settings=national_settings(geo, settings), approved=approved)
 
 
 def national_submission_file(geo: str, year: int, settings: Settings | None = None) -> str:

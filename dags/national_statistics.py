@@ -87,10 +87,16 @@ def national_statistics():
 
     @task
     def publish(approved: list[dict], params=None) -> dict:
-        """Runs only after the approval (a rejection skips it)."""
-        from csa_stats import jobs
+        """Runs only after the approval (a rejection skips it), and publishes exactly what was approved."""
+        from airflow.sdk.exceptions import AirflowFailException
 
-        return jobs.national_publish(params["geo"], int(params["year"]))
+        from csa_stats import jobs
+        from publish.release import NotApproved
+
+        try:  # review short-circuits when there is nothing to approve: here there is one release
+            return jobs.national_publish(params["geo"], int(params["year"]), approved[0]["fingerprint"])
+        except NotApproved as exc:
+            raise AirflowFailException(str(exc)) from exc
 
     @task
     def write_submission(published: dict, params=None) -> str:

@@ -82,9 +82,16 @@ def union_release():
 
     @task(pool="warehouse_writer", map_index_template="{{ task.op_kwargs['release']['object'] }}")
     def publish(release: dict) -> dict:
-        from csa_stats import jobs
+        """Exactly the figures approved: if they changed since, fail and publish nothing."""
+        from airflow.sdk.exceptions import AirflowFailException
 
-        return jobs.release(release["year"])
+        from csa_stats import jobs
+        from publish.release import NotApproved
+
+        try:
+            return jobs.release(release["year"], approved=release["fingerprint"])
+        except NotApproved as exc:
+            raise AirflowFailException(str(exc)) from exc
 
     pending = disclosure_control(quality_gate.expand(year=reporting_years()))
     pending >> release_approval(pending) >> publish.expand(release=pending)

@@ -48,6 +48,11 @@ class ReleaseResult:
     path: Path | None
     created: bool  # False when nothing changed, or on a dry run
     changes: list[Change]
+    fingerprint: str | None = None  # of the exports: what an approver signs off
+
+
+class NotApproved(ValueError):
+    """The figures changed between approval and publication: what was approved is not this."""
 
 
 def build_release(
@@ -59,18 +64,21 @@ def build_release(
     threshold: int = 3,
     dry_run: bool = False,
     geo: str | None = None,
+    approved: str | None = None,
 ) -> ReleaseResult:
     """Publish the year's figures (of one Member State if `geo`) as a new version if changed.
 
-    One release builder at a time (a file lock): it may then clear what a killed build left.
+    With `approved` (the fingerprint a human signed off on a dry run) only those very figures
+    are published. One release builder at a time (a file lock): it may then clear what a
+    killed build left.
     """
     public_dir = Path(public_dir)
     public_dir.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(public_dir.with_name(public_dir.name + ".lock"))):  # beside, not in, the public tree
-        return _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo)
+        return _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo, approved)
 
 
-def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo) -> ReleaseResult:
+def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo, approved) -> ReleaseResult:
     root = release_root(public_dir, year, geo)
     _clear_unfinished(root)
     latest = latest_version(root)
@@ -81,11 +89,16 @@ def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo)
     if latest and _release_info(root, latest)["fingerprint"] == fingerprint:
         if not dry_run:
             _point_latest(root, latest)
-        return ReleaseResult(year, latest, root / f"v{latest}", False, [])
+        return ReleaseResult(year, latest, root / f"v{latest}", False, [], fingerprint)
     version = latest + 1
     changes = compare(_observations(root, latest), published) if latest else []
     if dry_run:
-        return ReleaseResult(year, version, None, False, changes)
+        return ReleaseResult(year, version, None, False, changes, fingerprint)
+    if approved and approved != fingerprint:
+        raise NotApproved(
+            f"the {geo or 'EU'} {year} figures changed after they were approved; "
+            "nothing was published, the next run asks for approval again"
+        )
     info = {
         "contract_version": load_contract().version,
         "fingerprint": fingerprint,
@@ -101,7 +114,7 @@ def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo)
     }
     path = _write_release(root, version, files)
     _point_latest(root, version)
-    return ReleaseResult(year, version, path, True, changes)
+    return ReleaseResult(year, version, path, True, changes, fingerprint)
 
 
 def _clear_unfinished(root: Path) -> None:

@@ -326,3 +326,17 @@ def test_a_broken_csv_fails_the_data_package_validation(tmp_path):
     )
     (copy / "observations.csv").write_text(text)
     assert not validate(copy / "datapackage.json").valid
+
+
+def test_only_the_approved_figures_are_published(tmp_path):
+    """Figures that change between the approver's dry run and publication publish nothing."""
+    rows, submissions = three_states(at={PERP: 40})
+    build_release(rows, submissions, YEAR, tmp_path)
+    revised, _ = three_states(at={PERP: 45})
+    dry = build_release(revised, submissions, YEAR, tmp_path, dry_run=True)
+    later, _ = three_states(at={PERP: 46})  # landed while the approver was reading
+    with pytest.raises(release_module.NotApproved, match="changed after they were approved"):
+        build_release(later, submissions, YEAR, tmp_path, approved=dry.fingerprint)
+    assert not (tmp_path / "releases" / str(YEAR) / "v2").exists()
+    published = build_release(revised, submissions, YEAR, tmp_path, approved=dry.fingerprint)
+    assert (published.version, published.created) == (2, True)
