@@ -45,14 +45,12 @@ retries; its problems are in the task log.
 def national_statistics():
     @task(retries=0)  # record files that break their contract are not transient
     def aggregate(params=None) -> str | None:
-        from airflow.sdk.exceptions import AirflowFailException
+        from task_errors import not_transient
 
         from csa_stats import jobs
 
-        try:
+        with not_transient(jobs.RecordsInvalid):
             return jobs.national_aggregate(params["geo"], int(params["year"]))
-        except jobs.RecordsInvalid as exc:
-            raise AirflowFailException(str(exc)) from exc
 
     @task
     def collect(aggregated: str | None, params=None) -> str:
@@ -62,14 +60,12 @@ def national_statistics():
 
     @task(retries=0)  # a contract violation is not transient
     def validate(path: str) -> str:
-        from airflow.sdk.exceptions import AirflowFailException
+        from task_errors import not_transient
 
         from csa_stats import jobs
 
-        try:
+        with not_transient(ValueError):
             jobs.national_validate(path)
-        except ValueError as exc:
-            raise AirflowFailException(str(exc)) from exc
         return path
 
     @task
@@ -88,15 +84,13 @@ def national_statistics():
     @task
     def publish(approved: list[dict], params=None) -> dict:
         """Runs only after the approval (a rejection skips it), and publishes exactly what was approved."""
-        from airflow.sdk.exceptions import AirflowFailException
+        from task_errors import not_transient
 
         from csa_stats import jobs
         from publish.release import NotApproved
 
-        try:  # review short-circuits when there is nothing to approve: here there is one release
+        with not_transient(NotApproved):  # review short-circuits when nothing is to approve: one here
             return jobs.national_publish(params["geo"], int(params["year"]), approved[0]["fingerprint"])
-        except NotApproved as exc:
-            raise AirflowFailException(str(exc)) from exc
 
     @task
     def write_submission(published: dict, params=None) -> str:

@@ -63,14 +63,12 @@ def union_release():
 
     @task(retries=0, map_index_template="{{ task.op_kwargs['year'] }}")  # bad figures are not transient
     def quality_gate(year: int) -> int:
-        from airflow.sdk.exceptions import AirflowFailException
+        from task_errors import not_transient
 
         from csa_stats import jobs
 
-        try:
+        with not_transient(ValueError):
             jobs.quality_gate(year)
-        except ValueError as exc:
-            raise AirflowFailException(str(exc)) from exc
         return year
 
     @task.short_circuit
@@ -83,15 +81,13 @@ def union_release():
     @task(pool="warehouse_writer", map_index_template="{{ task.op_kwargs['release']['object'] }}")
     def publish(release: dict) -> dict:
         """Exactly the figures approved: if they changed since, fail and publish nothing."""
-        from airflow.sdk.exceptions import AirflowFailException
+        from task_errors import not_transient
 
         from csa_stats import jobs
         from publish.release import NotApproved
 
-        try:
+        with not_transient(NotApproved):
             return jobs.release(release["year"], approved=release["fingerprint"])
-        except NotApproved as exc:
-            raise AirflowFailException(str(exc)) from exc
 
     pending = disclosure_control(quality_gate.expand(year=reporting_years()))
     pending >> release_approval(pending) >> publish.expand(release=pending)
