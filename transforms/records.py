@@ -176,11 +176,7 @@ def check(con, contract: RecordContract, typed: dict[str, set], today: dt.date |
         for c, n in zip(checks, broken, strict=True):
             if n:
                 issues += _examples(con, contract, c, n)
-        keys = contract.key_expression(table.name)
-        (duplicates,) = con.execute(
-            f"SELECT count(*) - count(DISTINCT hash({keys})) FROM raw_{table.name}"
-        ).fetchone()
-        if duplicates:  # hashes can collide: the exact check confirms
+        if _hashes_repeat(con, contract, table.name):  # hashes can collide: the exact check confirms
             issues += _duplicates(con, contract, table.name)
     issues += _links(con, contract)
     return issues
@@ -197,6 +193,20 @@ def _examples(con, contract, c, count: int) -> list[Issue]:
     if count > len(rows):
         found[-1].message += f" (and {count - len(rows)} more rows break this rule)"
     return found
+
+
+def _hashes_repeat(con, contract, table: str) -> bool:
+    """Whether two rows of a table have the same hash of their key (then maybe the same key).
+
+    The 64-bit hashes are sorted and compared with their neighbours in numpy: at 10M reports
+    0.5 s, where a DuckDB hash table of all keys (count DISTINCT) took 1.6 to 2.7 s.
+    """
+    import numpy as np
+
+    keys = contract.key_expression(table)
+    hashes = con.execute(f"SELECT hash({keys}) AS h FROM raw_{table}").fetchnumpy()["h"]
+    hashes.sort()
+    return bool(np.any(hashes[1:] == hashes[:-1]))
 
 
 def _duplicates(con, contract, table: str) -> list[Issue]:
