@@ -52,7 +52,7 @@ class Contract:
         self.doc = doc
         self.version: str = doc["version"]
         self.id: str = doc["id"]
-        custom = {p["property"]: p["value"] for p in doc.get("customProperties", [])}
+        custom = custom_properties(doc)
         self.code_lists: dict[str, dict[str, str]] = custom["codeLists"]
         self.legal_bases = [
             LegalBasis(b["code"], b["valid_from"], b["valid_to"]) for b in custom["legalBases"]
@@ -60,7 +60,7 @@ class Contract:
         self.series: list[dict] = _expand_series(custom["series"])
         self.additivity: list[dict] = custom["additivity"]
         self.ordering: list[dict] = custom["ordering"]
-        self.rules = {q["name"]: _rule(q) for q in doc["quality"]}
+        self.rules = {q["name"]: parse_rule(q) for q in doc["quality"]}
         self.tables = {s["name"]: [_field(p) for p in s["properties"]] for s in doc["schema"]}
 
     @property
@@ -109,13 +109,19 @@ class Contract:
         return next((b for b in self.legal_bases if b.code == code), None)
 
 
-def _rule(q: dict) -> Rule:
-    custom = {p["property"]: p["value"] for p in q.get("customProperties", [])}
+def custom_properties(element: dict) -> dict:
+    """An ODCS element's customProperties as a dict (property -> value)."""
+    return {c["property"]: c["value"] for c in element.get("customProperties", [])}
+
+
+def parse_rule(q: dict) -> Rule:
+    """An ODCS quality entry as a rule (its level is a custom property)."""
+    custom = custom_properties(q)
     return Rule(q["name"], int(custom["level"]), q["severity"], q["dimension"], q["description"])
 
 
 def _field(p: dict) -> Field:
-    custom = {c["property"]: c["value"] for c in p.get("customProperties", [])}
+    custom = custom_properties(p)
     options = p.get("logicalTypeOptions", {})
     return Field(
         name=p["name"],

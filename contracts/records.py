@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from contracts.contract import Rule, _rule, load_contract
+from contracts.contract import Rule, custom_properties, load_contract, parse_rule
 
 RECORDS_CONTRACT_PATH = Path(__file__).with_name("records.odcs.yaml")
 ARTICLE8_PREFIX = "article8:"
@@ -74,9 +74,9 @@ class RecordContract:
         self.doc = doc
         self.version: str = doc["version"]
         self.id: str = doc["id"]
-        custom = {p["property"]: p["value"] for p in doc.get("customProperties", [])}
+        custom = custom_properties(doc)
         self.counting_rules: list[dict] = custom["countingRules"]
-        self.rules: dict[str, Rule] = {q["name"]: _rule(q) for q in doc["quality"]}
+        self.rules: dict[str, Rule] = {q["name"]: parse_rule(q) for q in doc["quality"]}
         self.tables: dict[str, RecordTable] = {s["name"]: _table(s) for s in doc["schema"]}
 
     def table_of_file(self, path: Path) -> RecordTable | None:
@@ -175,7 +175,7 @@ def record_codes(list_name: str) -> tuple[str, ...]:
 
 
 def _table(schema: dict) -> RecordTable:
-    custom = {p["property"]: p["value"] for p in schema.get("customProperties", [])}
+    custom = custom_properties(schema)
     fields = tuple(_field(p) for p in schema["properties"])
     keyed = sorted((p["primaryKeyPosition"], p["name"]) for p in schema["properties"] if p.get("primaryKey"))
     return RecordTable(
@@ -189,7 +189,7 @@ def _table(schema: dict) -> RecordTable:
 
 
 def _field(p: dict) -> RecordField:
-    custom = {c["property"]: c["value"] for c in p.get("customProperties", [])}
+    custom = custom_properties(p)
     options = p.get("logicalTypeOptions", {})
     code_list = custom.get("codeList")
     if code_list and not code_list.startswith(ARTICLE8_PREFIX):
