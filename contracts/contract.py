@@ -62,6 +62,7 @@ class Contract:
         self.ordering: list[dict] = custom["ordering"]
         self.rules = {q["name"]: parse_rule(q) for q in doc["quality"]}
         self.tables = {s["name"]: [_field(p) for p in s["properties"]] for s in doc["schema"]}
+        self.key_figures: dict[str, tuple] = {n: self.series_key(k) for n, k in custom["keyFigures"].items()}
 
     @property
     def observation_fields(self) -> list[Field]:
@@ -101,6 +102,11 @@ class Contract:
                     parts = [self.series_key({**series, dimension: code}) for code in codes]
                     groups.append((rule["rule"], self.series_key(series), parts))
         return groups
+
+    def breakdown_of(self, total: tuple) -> list[tuple]:
+        """The total and its parts, for a total that has an additivity group (else just the total)."""
+        parts = next((p for _rule, t, p in self.additivity_groups() if t == total), [])
+        return [total, *parts]
 
     def point_of(self, indicator: str) -> str:
         return next(s["point"] for s in self.series if s["indicator"] == indicator)

@@ -21,9 +21,11 @@ from publish.catalog import DISTRIBUTIONS, ReleaseFolder, checksums, release_fol
 from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY, series_key
 from publish.exports import flags_legend
 
-REPORTS = ("REP_LEA", "_Z", "TOTAL", "TOTAL")
-CONVICTED = ("PERP_CNV", "_Z", "_Z", "_Z")
-CHILDREN = {sex: ("CHILD_IDN", sex, "_Z", "_Z") for sex in ("F", "M", "U", "T")}
+_CONTRACT = load_contract()
+REPORTS = _CONTRACT.key_figures["reports"]
+CONVICTED = _CONTRACT.key_figures["convicted"]
+_SEX = _CONTRACT.series_dimensions.index("sex")
+CHILDREN = {key[_SEX]: key for key in _CONTRACT.breakdown_of(_CONTRACT.key_figures["children"])}
 SEX_COLOURS = {"F": "#b2182b", "M": "#2166ac", "U": "#999999"}
 BAR_COLOUR = "#35739b"
 CAVEAT = (

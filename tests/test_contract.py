@@ -234,3 +234,10 @@ def test_contract_command_writes_every_derived_artefact(tmp_path):
     assert in_set == {f.name for f in load_contract().observation_fields if f.code_list}
     ddl = (out / "article8-staging.duckdb.sql").read_text(encoding="utf-8")
     assert load_contract().version in ddl and "CHECK (obs_value >= 0)" in ddl
+
+
+def test_key_figures_are_series_of_the_contract():
+    c = load_contract()
+    assert set(c.key_figures) == {"reports", "children", "convicted"}
+    assert set(c.key_figures.values()) <= set(c.series_keys())
+    assert len(c.breakdown_of(c.key_figures["children"])) == 4  # T and F, M, U

@@ -20,7 +20,6 @@ from contracts.contract import load_contract
 from contracts.records import RecordContract, load_records_contract
 from transforms.validation import Issue
 
-_ALL_REPORTS = ("REP_LEA", "TOTAL", "TOTAL")
 DECLARATION = "submission.meta.json"  # beside the records: reporting authority and contact
 EXAMPLES = 20  # rows shown per broken rule; the count says how many there are in all
 
@@ -406,11 +405,9 @@ def run_records(
         if run.valid:
             started = time.perf_counter()
             run.rows = aggregate(con, geo, year, contract)
-            run.reports_in_year = next(
-                r["obs_value"]
-                for r in run.rows
-                if (r["indicator"], r["reporter"], r["service"]) == _ALL_REPORTS
-            )
+            article8 = load_contract()
+            reports = article8.key_figures["reports"]
+            run.reports_in_year = next(r["obs_value"] for r in run.rows if article8.series_key(r) == reports)
             if not run.reports_in_year:
                 run.rows = []
                 run.issues.append(

@@ -22,11 +22,6 @@ SUBMISSION_FIELDS = (
     "ref_period_end",
     "legal_basis",
 )
-KEY_FIGURES = {
-    "reports": ("REP_LEA", "_Z", "TOTAL", "TOTAL"),
-    "children": ("CHILD_IDN", "T", "_Z", "_Z"),
-    "convicted": ("PERP_CNV", "_Z", "_Z", "_Z"),
-}
 
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -101,16 +96,17 @@ def tracker(
 
 def summary(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Per state and year: tracker status, current revision and the key Article 8 figures."""
+    key_figures = load_contract().key_figures
     picks = ", ".join(
         f"max(obs_value) FILTER (WHERE indicator = '{k[0]}' AND sex = '{k[1]}' "
         f"AND reporter = '{k[2]}' AND service = '{k[3]}') AS {name}"
-        for name, k in KEY_FIGURES.items()
+        for name, k in key_figures.items()
     )
     return _dicts(
         con.execute(f"""
         WITH figures AS (SELECT geo, time_period, {picks} FROM current_observation GROUP BY 1, 2)
         SELECT t.geo, t.time_period, t.status, t.current_revision AS revision,
-               {", ".join("f." + n for n in KEY_FIGURES)}
+               {", ".join("f." + n for n in key_figures)}
         FROM submission_tracker t LEFT JOIN figures f USING (geo, time_period)
         ORDER BY t.geo, t.time_period""")
     )
