@@ -63,6 +63,8 @@ class Contract:
         self.rules = {q["name"]: parse_rule(q) for q in doc["quality"]}
         self.tables = {s["name"]: [_field(p) for p in s["properties"]] for s in doc["schema"]}
         self.key_figures: dict[str, tuple] = {n: self.series_key(k) for n, k in custom["keyFigures"].items()}
+        self.disclosure: dict = custom["disclosure"]
+        self.eu_aggregate: dict = custom["euAggregate"]
 
     @property
     def observation_fields(self) -> list[Field]:

@@ -1,175 +1,223 @@
 """Statistical disclosure control of Article 8 figures before publication.
 
-Primary suppression hides small non-zero counts (conf_status C). Secondary suppression
-(conf_status D) hides further cells so that no hidden figure can be worked back from a
-total to within the threshold: within a Member State along the contract's additivity groups
-(nested ones flattened), and across Member States by hiding the EU aggregate over them. A
-hidden figure is published with an empty value. tests/test_publish_attacker.py checks the
-result with linear programs over everything published.
+The data owner decides first: a figure a Member State sent as confidential (a code of the
+contract's `disclosure.hidden`, e.g. C or N) is hidden with that code, in every release
+built from that submission; only a later submission of the state (which replaces all its
+figures) can lift it. Primary suppression then hides small non-zero counts (C). Secondary
+suppression (D) is an optimisation (publish/suppression.py): the cheapest set of further
+cells such that the linear-programming attacker, over everything published, narrows no
+hidden figure to less than the threshold.
+
+Two steps, so a state's national release and the Union release never undo each other:
+1. each Member State on its own (exactly its national release): the within-state
+   additivity and ordering of the contract;
+2. the EU aggregate, with every state's pattern fixed: EU = sum of the states, in this
+   release and in every earlier version of the year.
+Costs make a state's headline figures (the contract's keyFigures) the last of its cells to
+hide, and the EU headline figures the last of all; otherwise fewer and smaller cells first.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cache
 
 from contracts.contract import load_contract
+from publish.suppression import FREE, HIDDEN, KNOWN, Table, suppress
 
-EU_AGGREGATE = "EU27_2020"
-FREE, PRIMARY, SECONDARY = "F", "C", "D"
-MISSING = "m"
-
-Cell = dict  # one observation row
-Group = tuple[Cell | None, list[Cell | None]]  # (total, parts); None where a row is absent
+CONTRACT = load_contract()
+EU_AGGREGATE = CONTRACT.eu_aggregate["geo"]
+FREE_STATUS = CONTRACT.disclosure["free"]
+PRIMARY = CONTRACT.disclosure["primary"]
+SECONDARY = CONTRACT.disclosure["secondary"]
+HIDDEN_CODES = frozenset(CONTRACT.disclosure["hidden"])
+MISSING = CONTRACT.eu_aggregate["missing"]
+COVERAGE = CONTRACT.eu_aggregate["coverageAttribute"]
 
 
 def series_key(row: dict) -> tuple[str, ...]:
-    return load_contract().series_key(row)
+    return CONTRACT.series_key(row)
+
+
+def is_hidden(row: dict) -> bool:
+    return row.get("conf_status") in HIDDEN_CODES
+
+
+# --- the EU aggregate -------------------------------------------------------------------------
 
 
 def eu_aggregate(rows: list[dict], year: int) -> list[dict]:
-    """One EU27_2020 row per series key: the sum over the Member States with a value."""
-    values = defaultdict(list)
+    """One EU row per series key: the sum over the Member States that gave the figure, with
+    its coverage (contributing states), the contract's status for incomplete coverage and
+    the flags it inherits; no sum below the contract's minimum coverage."""
+    contributing = defaultdict(list)
     for row in rows:
         if row["obs_value"] is not None:
-            values[series_key(row)].append(row["obs_value"])
-    return [_eu_row(key, values[key], year) for key in load_contract().series_keys()]
+            contributing[series_key(row)].append(row)
+    return [_eu_row(key, contributing[key], year) for key in CONTRACT.series_keys()]
 
 
-def _eu_row(key: tuple[str, ...], values: list[int], year: int) -> dict:
-    contract = load_contract()
-    member_states = len(contract.code_lists["geo"])
-    coverage = f"coverage {len(values)}/{member_states} Member States: incomplete"
+def _eu_row(key: tuple[str, ...], rows: list[dict], year: int) -> dict:
+    rule = CONTRACT.eu_aggregate
+    member_states = len(CONTRACT.code_lists["geo"])
+    coverage = len(rows)
+    flags = {r["obs_status"] for r in rows if r["obs_status"]}
+    if coverage < member_states:
+        flags.add(rule["incompleteStatus"])
+    status = next((s for s in rule["propagatedStatus"] if s in flags), None)
+    published = coverage >= rule["minimumCoverage"]
     return {
         "geo": EU_AGGREGATE,
         "time_period": year,
-        **dict(zip(contract.series_dimensions, key, strict=True)),
-        "obs_value": sum(values) if values else None,
-        "obs_status": None if values else MISSING,
+        **dict(zip(CONTRACT.series_dimensions, key, strict=True)),
+        "obs_value": sum(r["obs_value"] for r in rows) if published else None,
+        "obs_status": status if published else MISSING,
         "conf_status": None,
-        "comment": None if len(values) == member_states else coverage,
+        "comment": _coverage_note(rows, member_states, published),
         "submission_id": None,
+        COVERAGE: coverage,
     }
 
 
-def apply_disclosure_control(rows: list[dict], threshold: int) -> list[dict]:
+def _coverage_note(rows: list[dict], member_states: int, published: bool) -> str | None:
+    rule = CONTRACT.eu_aggregate
+    missing = sorted(set(CONTRACT.code_lists["geo"]) - {r["geo"] for r in rows})
+    notes = []
+    if missing:
+        notes.append(f"coverage {len(rows)}/{member_states} Member States (missing: {', '.join(missing)})")
+    if not published:
+        notes.append(f"no sum below {rule['minimumCoverage']} contributing Member States")
+    for flag in rule["propagatedStatus"]:
+        geos = sorted(r["geo"] for r in rows if r["obs_status"] == flag)
+        if geos and published:
+            notes.append(f"includes figures flagged {flag} ({', '.join(geos)})")
+    return "; ".join(notes) or None
+
+
+# --- disclosure control ---------------------------------------------------------------------
+
+
+def apply_disclosure_control(
+    rows: list[dict], threshold: int, earlier: list[list[dict]] | None = None
+) -> list[dict]:
     """The rows as published: conf_status set on every row, hidden values emptied.
 
-    A Member State's figures are hidden exactly as its own national release hides them
-    (within-state groups only), so a national publication never reveals a cell the Union
-    release relies on, and the pattern of an unrevised state never changes between versions.
-    Across states the EU aggregate is the complement: an EU total over a hidden state figure
-    is hidden too (publishing it would pin the sum of the hidden figures under it, and chains
-    of such sums across states and versions narrow them further), then the EU aggregate's
-    own groups are protected like a state's.
+    `rows` are one release's figures (Member States and, in a Union release, the EU
+    aggregate); `earlier` the published observations of the earlier versions of the same
+    release, which the attacker reads too.
     """
-    published = [dict(row, conf_status=None) for row in rows]
-    for row in published:
-        if row["obs_value"] is not None and 0 < row["obs_value"] < threshold:
-            row["conf_status"] = PRIMARY
-    cells = {(row["geo"], series_key(row)): row for row in published}
-    states = sorted({geo for geo, _ in cells} - {EU_AGGREGATE})
-    changed = True
-    while changed:
-        changed = False
-        for geo in states:  # first the states, so the EU aggregate mirrors their patterns
-            for total, parts in _additivity_groups(cells, geo):
-                changed |= _protect(total, parts, threshold)
-        for total, parts in _eu_columns(cells, states):
-            if not _is_hidden(total) and any(p is not None and _is_hidden(p) for p in parts):
-                total["conf_status"], changed = SECONDARY, True
-        for total, parts in _additivity_groups(cells, EU_AGGREGATE):
-            changed |= _protect(total, parts, threshold)
-    for row in published:
-        if row["conf_status"] is None:
-            row["conf_status"] = FREE
-        else:
+    rows = [dict(row) for row in rows]
+    by_geo = defaultdict(list)
+    for row in rows:
+        by_geo[row["geo"]].append(row)
+    for geo in sorted(set(by_geo) - {EU_AGGREGATE}):
+        _protect_state(by_geo[geo], threshold)
+    if EU_AGGREGATE in by_geo:
+        _protect_eu(rows, earlier or [], threshold)
+    for row in rows:
+        if row["conf_status"] in HIDDEN_CODES:
             row["obs_value"] = None
-    return published
+        else:
+            row["conf_status"] = FREE_STATUS
+    return rows
 
 
-def _additivity_groups(cells: dict, geo: str) -> list[Group]:
-    """Every additivity group of the contract within one geo, nested ones also flattened."""
-    return [
-        (cells.get((geo, total)), [cells.get((geo, part)) for part in parts])
-        for total, parts in _flattened_groups()
-    ]
+def primary_status(row: dict, threshold: int) -> str | None:
+    """The owner's own confidentiality code, else C for a small non-zero count."""
+    if row.get("conf_status") in HIDDEN_CODES:
+        return row["conf_status"]
+    value = row["obs_value"]
+    return PRIMARY if value is not None and 0 < value < threshold else None
 
 
-@cache
-def _flattened_groups() -> list[tuple[tuple, tuple]]:
-    """The contract's groups plus, where a total is a part of another group, the group with
-    that part replaced by its own parts (reports = PIO + each service type): a hidden
-    subtotal leaves its parts only as much room as the outer total allows."""
-    groups = {(total, tuple(parts)) for _rule, total, parts in load_contract().additivity_groups()}
-    while True:
-        flattened = {
-            (total, tuple(p for p in parts if p != inner) + inner_parts)
-            for total, parts in groups
-            for inner, inner_parts in groups
-            if inner in parts
-        }
-        if flattened <= groups:
-            return sorted(groups)
-        groups |= flattened
+def _protect_state(rows: list[dict], threshold: int) -> None:
+    """A Member State's pattern from its own figures only (its national release)."""
+    for row in rows:
+        row["conf_status"] = primary_status(row, threshold)
+    total = sum(r["obs_value"] for r in rows if r["obs_value"] is not None)
+    table, cells = Table(), {}
+    for row in rows:
+        if row["obs_value"] is not None:
+            kind = HIDDEN if row["conf_status"] else FREE
+            cells[series_key(row)] = table.add(row["obs_value"], kind, _cost(row, total, 1.0))
+    _state_relations(table, cells)
+    for i in suppress(table, threshold).hidden:
+        next(r for r in rows if cells.get(series_key(r)) == i)["conf_status"] = SECONDARY
 
 
-def _eu_columns(cells: dict, states: list[str]) -> list[Group]:
-    """Per series key: the EU aggregate as the total of the Member States."""
-    return [
-        (cells[EU_AGGREGATE, key], [cells.get((geo, key)) for geo in states])
-        for key in load_contract().series_keys()
-        if (EU_AGGREGATE, key) in cells
-    ]
+def _cost(row: dict, total: float, tier: float) -> float:
+    """Hiding fewer cells first, then smaller ones; headline figures only after all others."""
+    n = len(CONTRACT.series_keys())
+    weight = 2 * (n + 1) * tier if series_key(row) in CONTRACT.key_figures.values() else tier
+    return weight * (1.0 + row["obs_value"] / (1.0 + total))
 
 
-def _protect(total: Cell | None, parts: list[Cell | None], threshold: int) -> bool:
-    """Hide one more cell of the group if a hidden cell is exposed."""
-    if not _exposed(total, parts, threshold):
-        return False
-    cell = _complement(total, parts)
-    if cell is None:
-        return False
-    cell["conf_status"] = SECONDARY
-    return True
+def _state_relations(table: Table, cells: dict[tuple, int]) -> None:
+    """Within one state: totals are the sum of their parts (parts never exceed a total when
+    some are missing), ordering chains (never larger than the next)."""
+    for _rule, total, parts in CONTRACT.additivity_groups():
+        if total not in cells:
+            continue
+        present = [cells[p] for p in parts if p in cells]
+        relation = {cells[total]: -1.0, **{p: 1.0 for p in present}}
+        (table.equalities if len(present) == len(parts) else table.inequalities).append(relation)
+    for rule in CONTRACT.ordering:
+        chain = [cells.get(series_key(link)) for link in rule["chain"]]
+        for smaller, larger in zip(chain, chain[1:], strict=False):
+            if smaller is not None and larger is not None:
+                table.inequalities.append({smaller: 1.0, larger: -1.0})
 
 
-def _exposed(total: Cell | None, parts: list[Cell | None], threshold: int) -> bool:
-    """Whether a hidden cell of the group can be worked back, exactly or to within `threshold`.
-
-    With the total published, the hidden parts add up to total - visible parts (the slack):
-    each lies in [0, slack], so the slack must reach the threshold and at least two figures
-    must be unknown. A hidden total is exposed when every part is published.
-    """
-    present = [c for c in parts if c is not None]
-    hidden = [c for c in present if _is_hidden(c)]
-    unknown = [c for c in present if _is_hidden(c) or c["obs_value"] is None]
-    if total is None or (total["obs_value"] is None and not _is_hidden(total)):
-        return False  # no published total: nothing to work back from
-    if _is_hidden(total):
-        return not unknown
-    if not hidden:
-        return False
-    slack = total["obs_value"] - sum(c["obs_value"] for c in _visible(present))
-    return len(unknown) < 2 or slack < threshold
-
-
-def _complement(total: Cell | None, parts: list[Cell | None]) -> Cell | None:
-    """The smallest visible non-zero part, else the total, else a visible zero part.
-
-    A hidden zero adds no room for the others to move, so it is the last resort.
-    """
-    candidates = _nonzero(_visible(parts)) or _nonzero(_visible([total])) or _visible(parts)
-    return min(candidates, key=lambda c: c["obs_value"]) if candidates else None
+def _protect_eu(rows: list[dict], earlier: list[list[dict]], threshold: int) -> None:
+    """The EU row with every state's pattern fixed, against this and the earlier versions."""
+    table, unknowns = Table(), {}
+    total = sum(r["obs_value"] for r in rows if r["geo"] != EU_AGGREGATE and r["obs_value"] is not None)
+    versions = [*earlier, rows]
+    for number, version_rows in enumerate(versions):
+        current = number == len(versions) - 1
+        cells = {}
+        for row in version_rows:
+            name = _unknown_name(row, number)
+            if not _contributes(row, current):
+                continue
+            if name not in unknowns:
+                unknowns[name] = _add_cell(table, row, current, total)
+            elif not is_hidden(row):  # published now or before: the attacker knows it
+                table.kinds[unknowns[name]], table.values[unknowns[name]] = KNOWN, row["obs_value"]
+            if name in unknowns:
+                cells[row["geo"], series_key(row)] = unknowns[name]
+        _column_relations(table, cells)
+        for geo in {g for g, _ in cells} - {EU_AGGREGATE}:
+            _state_relations(table, {k: i for (g, k), i in cells.items() if g == geo})
+    decided = suppress(table, threshold).hidden
+    for row in rows:
+        if row["geo"] == EU_AGGREGATE and unknowns.get(_unknown_name(row, len(versions) - 1)) in decided:
+            row["conf_status"] = SECONDARY
 
 
-def _nonzero(cells: list[Cell]) -> list[Cell]:
-    return [c for c in cells if c["obs_value"] > 0]
+def _unknown_name(row: dict, version: int) -> tuple:
+    """A state's figure is one unknown in every release of its submission; an EU figure is
+    a new one in every version."""
+    source = row["submission_id"] if row["geo"] != EU_AGGREGATE else version
+    return row["geo"], series_key(row), source
 
 
-def _is_hidden(cell: Cell) -> bool:
-    return cell["conf_status"] in (PRIMARY, SECONDARY)
+def _contributes(row: dict, current: bool) -> bool:
+    """A figure with a value (hidden or not); in an earlier version's published file a
+    hidden figure has no value but a confidentiality code."""
+    return row["obs_value"] is not None or (not current and is_hidden(row))
 
 
-def _visible(cells: list[Cell | None]) -> list[Cell]:
-    return [c for c in cells if c is not None and not _is_hidden(c) and c["obs_value"] is not None]
+def _add_cell(table: Table, row: dict, current: bool, total: float) -> int:
+    if not current:
+        return table.add(None if is_hidden(row) else row["obs_value"], HIDDEN if is_hidden(row) else KNOWN)
+    if row["geo"] != EU_AGGREGATE:
+        return table.add(row["obs_value"], HIDDEN if is_hidden(row) else KNOWN)
+    return table.add(row["obs_value"], FREE, _cost(row, total, len(CONTRACT.series_keys()) + 2.0))
+
+
+def _column_relations(table: Table, cells: dict[tuple, int]) -> None:
+    """EU = the sum of the Member States that gave the figure, per series."""
+    for key in CONTRACT.series_keys():
+        if (EU_AGGREGATE, key) in cells:
+            states = [i for (geo, k), i in cells.items() if k == key and geo != EU_AGGREGATE]
+            table.equalities.append({cells[EU_AGGREGATE, key]: -1.0, **{i: 1.0 for i in states}})

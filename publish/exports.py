@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 
 from contracts.contract import Field, load_contract
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
-from publish.disclosure import EU_AGGREGATE, series_key
+from publish.disclosure import COVERAGE, EU_AGGREGATE, series_key
 
 DATAFLOW = "CSA:DF_ART8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -42,6 +42,13 @@ def table_schema() -> dict:
     fields = [_schema_field(f) for f in contract.observation_fields]
     fields.append(
         {"name": "submission_id", "type": "string", "description": "Submission the figure comes from."}
+    )
+    fields.append(
+        {
+            "name": COVERAGE,
+            "type": "integer",
+            "description": f"{EU_AGGREGATE} rows: how many Member States the sum is over.",
+        }
     )
     return {"fields": fields, "missingValues": [""], "primaryKey": contract.dimensions}
 
@@ -90,11 +97,12 @@ def _parquet(rows: list[dict]) -> bytes:
     columns = _observation_columns()
     with tempfile.TemporaryDirectory() as tmp, duckdb.connect() as con:
         con.execute("SET threads = 1")
+        types[COVERAGE] = "INTEGER"
         ddl = ", ".join(f"{c} {types.get(c, 'VARCHAR')}" for c in columns)
         con.execute(f"CREATE TABLE observation ({ddl})")
         con.executemany(
             f"INSERT INTO observation VALUES ({', '.join('?' * len(columns))})",
-            [[row[c] for c in columns] for row in rows],
+            [[row.get(c) for c in columns] for row in rows],
         )
         path = Path(tmp) / "observations.parquet"
         con.execute(f"COPY observation TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
@@ -115,7 +123,7 @@ def _xlsx(rows: list[dict], year: int) -> bytes:
     columns = _observation_columns()
     sheet.append(columns)
     for row in rows:
-        sheet.append([_cell(row[c]) for c in columns])
+        sheet.append([_cell(row.get(c)) for c in columns])
     legend = wb.create_sheet("flags")
     legend.append(["attribute", "code", "meaning"])
     for name, (_code_list, codes) in flags_legend(contract).items():
@@ -149,25 +157,27 @@ def _readme_lines(year: int) -> list[str]:
         " ".join(contract.doc["description"]["purpose"].split()),
         " ".join(contract.doc["description"]["limitations"].split()),
         "Sheet 'observations': one row per figure. An empty obs_value has an obs_status saying why "
-        "(m: not available) or a conf_status C/D (hidden by disclosure control). 0 is a real zero.",
-        f"Geo {EU_AGGREGATE} is the sum of the Member States that gave the figure (see comment).",
+        "(m: not available) or a conf_status C/D/N (hidden: confidential by the sender or by disclosure control). 0 is a real zero.",
+        f"Geo {EU_AGGREGATE} is the sum of the Member States that gave the figure: {COVERAGE} says how "
+        "many; a sum over fewer than all carries an obs_status (see 'flags') and the comment names "
+        "the missing states.",
         "Sheet 'flags': the meaning of every obs_status and conf_status code.",
         f"Licence: {LICENCE_URL}",
     ]
 
 
 def _observation_columns() -> list[str]:
-    return [*load_contract().columns, "submission_id"]
+    return [*load_contract().columns, "submission_id", COVERAGE]
 
 
 def _observations_csv(rows: list[dict]) -> bytes:
     columns = _observation_columns()
-    return _csv(columns, [[row[c] for c in columns] for row in rows])
+    return _csv(columns, [[row.get(c) for c in columns] for row in rows])
 
 
 def _observations_json(rows: list[dict], year: int) -> bytes:
     columns = _observation_columns()
-    observations = [{c: row[c] for c in columns} for row in rows]
+    observations = [{c: row.get(c) for c in columns} for row in rows]
     contract_version = load_contract().version
     return _json({"contract_version": contract_version, "year": year, "observations": observations})
 
@@ -175,9 +185,10 @@ def _observations_json(rows: list[dict], year: int) -> bytes:
 def _sdmx_csv(rows: list[dict]) -> bytes:
     """SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION, then the contract's columns upper-cased."""
     contract = load_contract()
-    header = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *(c.upper() for c in contract.columns)]
+    columns = [*contract.columns, COVERAGE]
+    header = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *(c.upper() for c in columns)]
     structure = ["dataflow", f"{DATAFLOW}({contract.version})", "I"]
-    return _csv(header, [[*structure, *(row[c] for c in contract.columns)] for row in rows])
+    return _csv(header, [[*structure, *(row.get(c) for c in columns)] for row in rows])
 
 
 def sort_observations(rows: list[dict]) -> list[dict]:

@@ -21,10 +21,9 @@ from filelock import FileLock
 from contracts.contract import load_contract
 from publish.disclosure import (
     EU_AGGREGATE,
-    PRIMARY,
-    SECONDARY,
     apply_disclosure_control,
     eu_aggregate,
+    is_hidden,
     series_key,
 )
 from publish.exports import publication_order, render_exports
@@ -82,7 +81,8 @@ def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo,
     root = release_root(public_dir, year, geo)
     _clear_unfinished(root)
     latest = latest_version(root)
-    published = publish_rows(rows, year, threshold, geo)
+    earlier = [_observations(root, v) for v in range(1, latest + 1) if (root / f"v{v}").is_dir()]
+    published = publish_rows(rows, year, threshold, geo, earlier)
     submissions = [s for s in submissions if geo is None or s["geo"] == geo]
     exports = render_exports(published, submissions, year)
     fingerprint = hashlib.sha256(_checksums(exports).encode()).hexdigest()
@@ -131,13 +131,16 @@ def release_root(public_dir: Path, year: int, geo: str | None = None) -> Path:
     return root / geo if geo else root
 
 
-def publish_rows(rows: list[dict], year: int, threshold: int, geo: str | None) -> list[dict]:
-    """The rows as published: one state's (national release) or all plus the EU aggregate."""
+def publish_rows(
+    rows: list[dict], year: int, threshold: int, geo: str | None, earlier: list[list[dict]] | None = None
+) -> list[dict]:
+    """The rows as published: one state's (national release) or all plus the EU aggregate;
+    `earlier`: the observations of the earlier versions, which an attacker reads too."""
     rows = [r for r in rows if r["geo"] == geo] if geo else rows + eu_aggregate(rows, year)
     other_years = {r["time_period"] for r in rows} - {year}
     if other_years:
         raise ValueError(f"rows for {sorted(other_years)} given to the {year} release")
-    return apply_disclosure_control(rows, threshold)
+    return apply_disclosure_control(rows, threshold, earlier)
 
 
 def latest_version(root: Path) -> int:
@@ -162,7 +165,7 @@ def compare(old_rows: list[dict], new_rows: list[dict]) -> list[Change]:
 
 def _figure(row: dict) -> str:
     """A figure as a reader sees it: '12', '12 (p)', 'empty (m)', 'confidential (C)'."""
-    if row["conf_status"] in (PRIMARY, SECONDARY):
+    if is_hidden(row):
         return f"confidential ({row['conf_status']})"
     text = "empty" if row["obs_value"] is None else str(row["obs_value"])
     return f"{text} ({row['obs_status']})" if row["obs_status"] else text
