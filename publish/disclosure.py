@@ -176,18 +176,18 @@ def _protect_eu(rows: list[dict], earlier: list[list[dict]], threshold: int) -> 
         current = number == len(versions) - 1
         cells = {}
         for row in version_rows:
-            name = _unknown_name(row, number)
             if not _contributes(row, current):
                 continue
+            name = _unknown_name(row, number)
             if name not in unknowns:
                 unknowns[name] = _add_cell(table, row, current, total)
-            elif not is_hidden(row):  # published now or before: the attacker knows it
-                table.kinds[unknowns[name]], table.values[unknowns[name]] = KNOWN, row["obs_value"]
-            if name in unknowns:
-                cells[row["geo"], series_key(row)] = unknowns[name]
+            elif current and table.values[unknowns[name]] is None:
+                table.values[unknowns[name]] = row["obs_value"]  # hidden before, still hidden
+            cells[row["geo"], series_key(row)] = unknowns[name]
         _column_relations(table, cells)
         for geo in {g for g, _ in cells} - {EU_AGGREGATE}:
             _state_relations(table, {k: i for (g, k), i in cells.items() if g == geo})
+    _known_elsewhere(table, unknowns)
     decided = suppress(table, threshold).hidden
     for row in rows:
         if row["geo"] == EU_AGGREGATE and unknowns.get(_unknown_name(row, len(versions) - 1)) in decided:
@@ -195,10 +195,19 @@ def _protect_eu(rows: list[dict], earlier: list[list[dict]], threshold: int) -> 
 
 
 def _unknown_name(row: dict, version: int) -> tuple:
-    """A state's figure is one unknown in every release of its submission; an EU figure is
-    a new one in every version."""
+    """A hidden state figure is one unknown in every release of its submission; an EU
+    figure a new one in every version; a published figure is a constant (its value)."""
     source = row["submission_id"] if row["geo"] != EU_AGGREGATE else version
-    return row["geo"], series_key(row), source
+    return row["geo"], series_key(row), source, None if is_hidden(row) else row["obs_value"]
+
+
+def _known_elsewhere(table: Table, unknowns: dict[tuple, int]) -> None:
+    """A figure hidden in one release but published in another of the same submission is
+    known to the attacker everywhere."""
+    published = {name[:3]: name[3] for name in unknowns if name[3] is not None}
+    for name, i in unknowns.items():
+        if name[3] is None and name[:3] in published and table.kinds[i] == HIDDEN:
+            table.kinds[i], table.values[i] = KNOWN, published[name[:3]]
 
 
 def _contributes(row: dict, current: bool) -> bool:

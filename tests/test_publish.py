@@ -66,6 +66,11 @@ def three_states(at: dict | None = None, mt: dict | None = None, lu: dict | None
     return rows, [submission("AT"), submission("MT"), submission("LU")]
 
 
+def all_states(**overrides: dict) -> list[dict]:
+    """Every Member State (50 in every series), with some states' figures overridden."""
+    return [row for geo in CONTRACT.code_lists["geo"] for row in state_rows(geo, overrides.get(geo.lower()))]
+
+
 def cells(rows: list[dict]) -> dict:
     return {(r["geo"], series_key(r)): r for r in rows}
 
@@ -102,14 +107,22 @@ def test_suppressed_rows_keep_their_obs_status_and_input_is_not_changed():
     assert cells(rows)["AT", PERP]["obs_value"] == 1
 
 
-def test_eu_level_protection_hides_the_eu_total_not_another_state():
-    rows, _ = three_states(at={PERP: 40}, mt={PERP: 1}, lu={PERP: 7})
+def test_eu_total_over_one_hidden_state_figure_is_hidden_not_another_state():
+    rows = all_states(at={PERP: 40}, mt={PERP: 1}, lu={PERP: 7})
     published = cells(apply_disclosure_control(rows + eu_aggregate(rows, YEAR), threshold=3))
     assert status(published.values(), "MT", PERP) == "C"
     assert status(published.values(), "LU", PERP) == "F"  # as in LU's own national release
-    assert status(published.values(), "AT", PERP) == "F"
     assert status(published.values(), EU_AGGREGATE, PERP) == "D"
     assert published[EU_AGGREGATE, PERP]["obs_value"] is None
+
+
+def test_eu_total_over_hidden_figures_with_room_enough_is_published():
+    """MT 1 and LU 2 hidden: the EU total pins only their sum, 3, so each stays in [0, 3]."""
+    rows = all_states(mt={PERP: 1}, lu={PERP: 2})
+    published = cells(apply_disclosure_control(rows + eu_aggregate(rows, YEAR), threshold=3))
+    assert status(published.values(), "MT", PERP) == status(published.values(), "LU", PERP) == "C"
+    assert published[EU_AGGREGATE, PERP]["obs_value"] == 50 * 25 + 3
+    assert status(published.values(), EU_AGGREGATE, PERP) == "F"
 
 
 def test_states_are_hidden_in_the_eu_release_exactly_as_in_their_national_release():
@@ -127,26 +140,51 @@ def test_states_are_hidden_in_the_eu_release_exactly_as_in_their_national_releas
 
 
 def test_no_group_is_left_with_a_single_hidden_cell():
-    rows, _ = three_states(
+    rows = all_states(
         at={child("F"): 30, child("M"): 25, child("U"): 6, child("T"): 61},
         mt={child("F"): 1, child("M"): 4, child("U"): 0, child("T"): 5},
         lu={child("F"): 9, child("M"): 8, child("U"): 3, child("T"): 20},
     )
     published = cells(apply_disclosure_control(rows + eu_aggregate(rows, YEAR), threshold=3))
     hidden = {cell for cell, row in published.items() if row["conf_status"] in ("C", "D")}
-    sex_groups = [[(geo, child(s)) for s in "FMUT"] for geo in ("AT", "MT", "LU", EU_AGGREGATE)]
-    eu_groups = [[(geo, child(s)) for geo in ("AT", "MT", "LU", EU_AGGREGATE)] for s in "FMUT"]
+    geos = [*CONTRACT.code_lists["geo"], EU_AGGREGATE]
+    sex_groups = [[(geo, child(s)) for s in "FMUT"] for geo in geos]
+    eu_groups = [[(geo, child(s)) for geo in geos] for s in "FMUT"]
     assert ("MT", child("F")) in hidden
     assert all(len(hidden.intersection(group)) != 1 for group in sex_groups + eu_groups)
 
 
-def test_eu_aggregate_states_its_coverage_when_a_value_is_missing():
-    rows, _ = three_states(lu={PERP: None})
+def test_eu_aggregate_states_its_coverage_and_status_when_a_value_is_missing():
+    rows = all_states(lu={PERP: None})
     eu = cells(eu_aggregate(rows, YEAR))
-    assert eu[EU_AGGREGATE, PERP]["obs_value"] == 100
-    assert eu[EU_AGGREGATE, PERP]["obs_status"] is None
-    assert eu[EU_AGGREGATE, PERP]["comment"] == "coverage 2/27 Member States: incomplete"
-    assert eu[EU_AGGREGATE, child("T")]["comment"] == "coverage 3/27 Member States: incomplete"
+    assert eu[EU_AGGREGATE, PERP]["obs_value"] == 50 * 26
+    assert eu[EU_AGGREGATE, PERP]["obs_status"] == CONTRACT.eu_aggregate["incompleteStatus"]
+    assert eu[EU_AGGREGATE, PERP]["contributing_states"] == 26
+    assert eu[EU_AGGREGATE, PERP]["comment"] == "coverage 26/27 Member States (missing: LU)"
+    assert eu[EU_AGGREGATE, child("T")]["obs_status"] is None
+
+
+def test_eu_aggregate_below_the_minimum_coverage_is_not_a_sum():
+    rows, _ = three_states()
+    eu = cells(eu_aggregate(rows, YEAR))
+    assert eu[EU_AGGREGATE, PERP]["obs_value"] is None
+    assert eu[EU_AGGREGATE, PERP]["obs_status"] == "m"
+    assert eu[EU_AGGREGATE, PERP]["contributing_states"] == 3
+    minimum = CONTRACT.eu_aggregate["minimumCoverage"]
+    assert f"no sum below {minimum} contributing Member States" in eu[EU_AGGREGATE, PERP]["comment"]
+
+
+def test_eu_aggregate_carries_the_flags_of_the_figures_under_it():
+    rows = all_states()
+    for row in rows:
+        if series_key(row) == PERP:
+            row["obs_status"] = "d"  # every state counts convictions its own way
+        if series_key(row) == child("T") and row["geo"] == "AT":
+            row["obs_status"] = "e"
+    eu = cells(eu_aggregate(rows, YEAR))
+    assert eu[EU_AGGREGATE, PERP]["obs_status"] == "d"
+    assert eu[EU_AGGREGATE, child("T")]["obs_status"] == "e"
+    assert "includes figures flagged e (AT)" in eu[EU_AGGREGATE, child("T")]["comment"]
 
 
 def test_eu_aggregate_of_all_member_states_has_no_coverage_comment():
@@ -154,6 +192,7 @@ def test_eu_aggregate_of_all_member_states_has_no_coverage_comment():
     eu = cells(eu_aggregate(rows, YEAR))
     assert eu[EU_AGGREGATE, PERP]["obs_value"] == 50 * 27
     assert eu[EU_AGGREGATE, PERP]["comment"] is None
+    assert eu[EU_AGGREGATE, PERP]["contributing_states"] == 27
 
 
 # Exports
@@ -167,7 +206,7 @@ def test_csv_neutralises_formula_injection():
     for name in ("observations.csv", "observations_sdmx.csv"):
         assert b"\r\n" in exports[name]
         records = list(csv.reader(io.StringIO(exports[name].decode("utf-8"))))
-        comments = [r[-1] if name.endswith("sdmx.csv") else r[-2] for r in records[1:]]
+        comments = [r[-2] if name.endswith("sdmx.csv") else r[-3] for r in records[1:]]
         assert '\'=HYPERLINK("http://evil")' in comments
         assert "Police data, 2023" in comments
 
@@ -176,7 +215,7 @@ def test_exports_follow_the_contract_columns_and_version():
     exports = render_exports(apply_disclosure_control(state_rows("AT"), 3), [], YEAR)
     csv_header = exports["observations.csv"].split(b"\r\n")[0].decode()
     sdmx_first = exports["observations_sdmx.csv"].split(b"\r\n")[:2]
-    assert csv_header.split(",") == [*CONTRACT.columns, "submission_id"]
+    assert csv_header.split(",") == [*CONTRACT.columns, "submission_id", "contributing_states"]
     assert sdmx_first[0].decode().startswith("STRUCTURE,STRUCTURE_ID,ACTION,GEO,TIME_PERIOD")
     assert sdmx_first[1].decode().startswith(f"dataflow,CSA:DF_ART8({CONTRACT.version}),I,AT,")
     document = json.loads(exports["observations.json"])
@@ -205,9 +244,10 @@ def test_first_release_and_identical_rerun_creates_no_new_version(tmp_path):
 
 
 def test_changed_figure_makes_v2_with_changelog(tmp_path):
-    rows, submissions = three_states(at={PERP: 40})
+    rows = all_states(at={PERP: 40})
+    submissions = [submission(geo) for geo in CONTRACT.code_lists["geo"]]
     build_release(rows, submissions, YEAR, tmp_path)
-    revised, _ = three_states(at={PERP: 45})
+    revised = all_states(at={PERP: 45})
     for row in revised:
         if row["geo"] == "AT":
             row["submission_id"] = "AT-2023-R2"
@@ -217,7 +257,7 @@ def test_changed_figure_makes_v2_with_changelog(tmp_path):
     changelog = (root / "v2" / "CHANGELOG.md").read_text()
     assert (result.version, result.created) == (2, True)
     assert "- AT PERP_CNV/_Z/_Z/_Z: 40 -> 45 (submission AT-2023-R2)" in changelog
-    assert "- EU27_2020 PERP_CNV/_Z/_Z/_Z: 140 -> 145" in changelog
+    assert "- EU27_2020 PERP_CNV/_Z/_Z/_Z: 1340 -> 1345" in changelog
     assert result.changes[0].key == PERP and result.changes[0].submission_id == "AT-2023-R2"
     assert (root / "latest").readlink() == Path("v2")
     assert (root / "LATEST").read_text() == "v2\n"
