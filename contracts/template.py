@@ -44,10 +44,10 @@ def key_columns(contract: Contract | None = None) -> list[str]:
 
 
 def entry_columns(contract: Contract | None = None) -> list[str]:
-    """Columns a Member State fills in: the measure and attributes, except conf_status
-    (set by disclosure control, never submitted)."""
+    """Columns a Member State fills in: the measure and its attributes (conf_status: a
+    figure the state keeps confidential)."""
     contract = contract or load_contract()
-    return [f.name for f in contract.observation_fields if f.role != "dimension" and f.name != "conf_status"]
+    return [f.name for f in contract.observation_fields if f.role != "dimension"]
 
 
 def build_template(path: Path, metadata: dict | None = None, rows: list[dict] | None = None) -> Path:
@@ -82,8 +82,11 @@ def _instructions(ws: Worksheet, contract: Contract) -> None:
         "(normally m, missing) and say why in comment. 0 means a real zero, never 'not available'.",
         "4. A breakdown you do not have (for example children by gender): leave its cells empty "
         "with status m, give the total, and explain it in national_definitions.",
-        f"5. Sheet '{CODES_SHEET}' lists every allowed code; the drop-down lists use it.",
-        "6. Save as ART8_<GEO>_<YEAR>_R<REVISION>.xlsx; a correction is a new file with the next "
+        "5. A figure you keep confidential: choose conf_status C (or N, not for publication) and "
+        "still enter its value. It counts in the EU aggregate but is never published, not by "
+        "any release, file, page or report; a later revision of yours can lift it.",
+        f"6. Sheet '{CODES_SHEET}' lists every allowed code; the drop-down lists use it.",
+        "7. Save as ART8_<GEO>_<YEAR>_R<REVISION>.xlsx; a correction is a new file with the next "
         "revision number.",
         "",
         "The sheets are protected without a password, only to keep the layout intact.",
@@ -141,10 +144,12 @@ def _point(ws: Worksheet, point: str, contract: Contract, figures: dict, code_ra
     last = ws.max_row
     value_col = get_column_letter(len(keys) + entries.index("obs_value") + 1)
     status_col = get_column_letter(len(keys) + entries.index("obs_status") + 1)
+    conf_col = get_column_letter(len(keys) + entries.index("conf_status") + 1)
     for cell in ws[value_col][1:]:
         cell.number_format = "0"
     _whole_number(ws, f"{value_col}2:{value_col}{last}")
     _drop_down(ws, code_ranges["obs_status"], f"{status_col}2:{status_col}{last}")
+    _drop_down(ws, code_ranges["conf_status"], f"{conf_col}2:{conf_col}{last}")
     _widths(ws, [60 if name == "comment" else 12 for name in keys + entries])
     ws.protection.sheet = True
 

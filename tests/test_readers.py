@@ -107,7 +107,7 @@ def test_an_excel_number_in_a_text_field_is_read_as_written(tmp_path):
     wb = load_workbook(path)
     row = [c.value for c in wb["Metadata"]["A"]].index("national_definitions") + 1
     wb["Metadata"][f"B{row}"] = 2021.0  # typed as a number
-    wb["8(c) Convictions"]["G2"] = 12.0  # comment
+    wb["8(c) Convictions"]["H2"] = 12.0  # comment
     wb.save(path)
     sub = read_submission(path)
     assert sub.metadata["national_definitions"] == "2021"

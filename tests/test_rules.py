@@ -132,6 +132,8 @@ CASES = [
     Case("L0_CODE_LIST", "csv", meta_at("csv", "geo"), "GR", meta={"geo": "GR"}),
     Case("L0_CODE_LIST", "xlsx", meta_at("xlsx", "geo"), "GR", meta={"geo": "GR"}),
     Case("L0_CODE_LIST", "sdmx-csv", at("sdmx-csv", 14), "z", rows=_set(14, obs_status="z")),
+    Case("L0_CODE_LIST", "sdmx-csv", at("sdmx-csv", 13), "S", rows=_set(13, conf_status="S"), id="conf"),
+    Case("L0_CODE_LIST", "csv", at("csv", 13), "X", rows=_set(13, conf_status="X"), id="conf"),
     Case(
         "L0_UNKNOWN_COLUMN",
         "csv",
@@ -238,6 +240,10 @@ CASES = [
         "CHILD_IDN/F/_Z/_Z, CHILD_IDN/M/_Z/_Z, CHILD_IDN/U/_Z/_Z",
         changes={("CHILD_IDN", s, "_Z", "_Z"): None for s in "FMU"},
     ),  # fmt: skip
+    Case("L1_CONFIDENTIAL", "json", at("json", 14), "C", rows=_set(14, conf_status="C")),
+    Case("L1_CONFIDENTIAL", "csv", at("csv", 14), "N", rows=_set(14, conf_status="N")),
+    Case("L1_CONFIDENTIAL", "sdmx-csv", at("sdmx-csv", 14), "C", rows=_set(14, conf_status="C")),
+    Case("L1_CONFIDENTIAL", "xlsx", at("xlsx", 14), "C", rows=_set(14, conf_status="C")),
     Case(
         "L2_YOY_CHANGE",
         "json",
@@ -257,7 +263,7 @@ def _xlsx_edits(path: Path, case: Case) -> None:
     """Edits a writer cannot make: a duplicated header cell, a cleared key row."""
     if case.id.endswith("xlsx") and case.rule == "L0_DUPLICATE_COLUMN":
         wb = load_workbook(path)
-        wb["8(b) Children"]["H1"] = "comment"
+        wb["8(b) Children"]["I1"] = "comment"
         wb.save(path)
     if case.id.endswith("xlsx-row-cleared"):
         wb = load_workbook(path)

@@ -83,7 +83,7 @@ def test_template_has_the_sheets_of_the_layout(template):
 
 
 def test_template_has_one_prefilled_row_per_series_key(template):
-    header = ["indicator", "sex", "reporter", "service", "obs_value", "obs_status", "comment"]
+    header = ["indicator", "sex", "reporter", "service", "obs_value", "obs_status", "conf_status", "comment"]
     keys = []
     for point, title in point_sheets().items():
         ws = template[title]
@@ -384,7 +384,7 @@ def test_template_filled_by_hand_reads_like_the_other_formats(tmp_path):
     for title in point_sheets().values():
         for row in wb[title].iter_rows(min_row=2):
             figure = by_key[tuple(c.value for c in row[:4])]
-            for cell, name in zip(row[4:7], ["obs_value", "obs_status", "comment"], strict=True):
+            for cell, name in zip(row[4:8], ["obs_value", "obs_status", "conf_status", "comment"], strict=True):
                 cell.value = figure[name]
     wb.save(path)
     from_xlsx = read_submission(path)
