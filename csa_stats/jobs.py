@@ -336,6 +336,7 @@ def national_publish(geo: str, year: int, approved: str, settings: Settings | No
 def national_submission_file(geo: str, year: int, settings: Settings | None = None) -> str:
     """Write the Commission-bound submission (contract JSON format) from the national warehouse."""
     from contracts.contract import load_contract
+    from publish.disclosure import state_flags
     from transforms.writers import write_submission
     from warehouse import db
 
@@ -351,7 +352,10 @@ def national_submission_file(geo: str, year: int, settings: Settings | None = No
             [current["submission_id"]],
         ).fetchall()
     metadata = {f.name: current[f.name] for f in contract.metadata_fields}
-    observations = [dict(zip(contract.columns, r, strict=True)) for r in rows]
+    # Flagged as the national release hides them: the Commission never publishes those.
+    observations = state_flags(
+        [dict(zip(contract.columns, r, strict=True)) for r in rows], national.suppression_threshold
+    )
     target = national.national_dir / geo / "outbox" / f"ART8_{geo}_{year}_R{metadata['revision']}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     return str(write_submission(metadata, observations, target, "json")[0])

@@ -121,6 +121,14 @@ def apply_disclosure_control(
     return rows
 
 
+def state_flags(rows: list[dict], threshold: int) -> list[dict]:
+    """One Member State's figures with the contract's disclosure rule applied, values kept:
+    what a national office sends, so the Commission receives its confidentiality flags."""
+    rows = [dict(row) for row in rows]
+    _protect_state(rows, threshold)
+    return rows
+
+
 def primary_status(row: dict, threshold: int) -> str | None:
     """The owner's own confidentiality code, else C for a small non-zero count."""
     if row.get("conf_status") in HIDDEN_CODES:

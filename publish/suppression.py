@@ -69,7 +69,9 @@ def suppress(table: Table, threshold: float, max_iterations: int = 200) -> Outco
     attacker = _Attacker(table)
     everything = {i for i in free}
     unprotectable = [
-        j for j, k in enumerate(table.kinds) if k == HIDDEN and attacker.width(j, everything) < threshold - _EPS
+        j
+        for j, k in enumerate(table.kinds)
+        if k == HIDDEN and attacker.width(j, everything) < threshold - _EPS
     ]
     if not free:
         return Outcome(set(), 0, unprotectable)
@@ -104,7 +106,9 @@ class _Attacker:
         self.lp = _solver()
         self.lp.addVars(n, np.zeros(n), np.full(n, self.ceiling))
         self.rows: list[tuple[float, float]] = []
-        relations = [(r, 0.0) for r in table.equalities] + [(r, -highspy.kHighsInf) for r in table.inequalities]
+        relations = [(r, 0.0) for r in table.equalities] + [
+            (r, -highspy.kHighsInf) for r in table.inequalities
+        ]
         for relation, lower in relations:
             if _contradicted(relation, lower, table.values):
                 continue  # figures that break their own sums: no attacker can use that relation
@@ -129,7 +133,9 @@ class _Attacker:
         self.lp.run()
         status = self.lp.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
-            raise ValueError(f"the published figures contradict each other ({self.lp.modelStatusToString(status)})")
+            raise ValueError(
+                f"the published figures contradict each other ({self.lp.modelStatusToString(status)})"
+            )
         return -self.lp.getInfo().objective_function_value, np.array(self.lp.getSolution().col_dual)
 
     def width(self, j: int, hidden: set[int]) -> float:

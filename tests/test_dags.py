@@ -165,7 +165,8 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
     published = json.loads((release / "observations.json").read_text())["observations"]
     assert {r["geo"] for r in published} == {"AT", "LU", "MT", "EU27_2020"}
     eu = next(r for r in published if r["geo"] == "EU27_2020" and r["indicator"] == "PERP_CNV")
-    assert eu["obs_value"] == 12 and "3/27" in eu["comment"]
+    assert eu["obs_value"] is None and eu["obs_status"] == "m"  # 3 states: below the minimum coverage
+    assert eu["contributing_states"] == 3 and "3/27" in eu["comment"]
 
     monkeypatch.setenv("CSA_AUTO_APPROVE_AS", "demo")
     national = csa_env.national_dir / "EE"
@@ -175,6 +176,18 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
     assert (national / "public" / "releases" / "2023" / "EE" / "v1" / "SHA256SUMS").exists()
     (outbox,) = (national / "outbox").glob("*.json")
     assert outbox.name == "ART8_EE_2023_R1.json"
+    # What EE sends carries the flags of its national release (values kept, for the EU sum).
+    sent = json.loads(outbox.read_text())["observations"]
+    national_release = national / "public" / "releases" / "2023" / "EE" / "v1" / "observations.json"
+    hidden = {(r["indicator"], r["sex"], r["reporter"], r["service"]): r["conf_status"]
+              for r in json.loads(national_release.read_text())["observations"] if r["obs_value"] is None}  # fmt: skip
+    flags = {
+        (r["indicator"], r["sex"], r["reporter"], r["service"]): r["conf_status"]
+        for r in sent
+        if r["conf_status"]
+    }
+    assert flags == hidden and "C" in flags.values()
+    assert all(r["obs_value"] is not None for r in sent)
 
     # Closing the loop: the national office's file, landed as it is, is accepted by the Commission.
     shutil.copy2(outbox, csa_env.landing / outbox.name)

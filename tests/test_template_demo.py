@@ -384,7 +384,9 @@ def test_template_filled_by_hand_reads_like_the_other_formats(tmp_path):
     for title in point_sheets().values():
         for row in wb[title].iter_rows(min_row=2):
             figure = by_key[tuple(c.value for c in row[:4])]
-            for cell, name in zip(row[4:8], ["obs_value", "obs_status", "conf_status", "comment"], strict=True):
+            for cell, name in zip(
+                row[4:8], ["obs_value", "obs_status", "conf_status", "comment"], strict=True
+            ):
                 cell.value = figure[name]
     wb.save(path)
     from_xlsx = read_submission(path)
