@@ -18,7 +18,7 @@ from jinja2 import Environment, select_autoescape
 
 from contracts.contract import load_contract
 from publish.catalog import DISTRIBUTIONS, ReleaseFolder, checksums, release_folders
-from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY, series_key
+from publish.disclosure import EU_AGGREGATE, is_hidden, series_key
 from publish.exports import flags_legend
 
 _CONTRACT = load_contract()
@@ -100,10 +100,10 @@ def _years(public_dir: Path) -> list[Year]:
 
 
 def _figure(row: dict | None) -> str:
-    """A published figure as text: '1,234', 'C' or 'D' (hidden), 'm' (not available)."""
+    """A published figure as text: '1,234', 'C', 'D' or 'N' (hidden), 'm' (not available)."""
     if row is None:
         return ""
-    if row["conf_status"] in (PRIMARY, SECONDARY):
+    if is_hidden(row):
         return row["conf_status"]
     if row["obs_value"] is None:
         return row["obs_status"] or ""
@@ -121,7 +121,7 @@ def _completeness(years: list[Year], contract) -> list[tuple[str, list[tuple[str
                 row.append(("none", "not received"))
                 continue
             gaps = [r for (g, _), r in y.cells.items() if g == geo and r["obs_value"] is None]
-            missing = [r for r in gaps if r["conf_status"] not in (PRIMARY, SECONDARY)]
+            missing = [r for r in gaps if not is_hidden(r)]
             revision = y.submissions[geo].get("revision")
             text = f"R{revision}" + (f", {len(missing)} not available" if missing else "")
             row.append(("partial" if missing else "complete", text))
