@@ -19,11 +19,13 @@ hide, and the EU headline figures the last of all; otherwise fewer and smaller c
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 
 from contracts.contract import load_contract
 from publish.suppression import FREE, HIDDEN, KNOWN, Table, suppress
 
+log = logging.getLogger(__name__)
 CONTRACT = load_contract()
 EU_AGGREGATE = CONTRACT.eu_aggregate["geo"]
 FREE_STATUS = CONTRACT.disclosure["free"]
@@ -146,17 +148,49 @@ def _protect_state(rows: list[dict], threshold: int) -> None:
     for row in rows:
         if row["obs_value"] is not None:
             kind = HIDDEN if row["conf_status"] else FREE
-            cells[series_key(row)] = table.add(row["obs_value"], kind, _cost(row, total, 1.0))
+            cells[series_key(row)] = table.add(row["obs_value"], kind, _cost(row, total, _tier(row["geo"])))
     _state_relations(table, cells)
-    for i in suppress(table, threshold).hidden:
+    for i in _suppress(table, threshold, rows[0]["geo"] if rows else "?"):
         next(r for r in rows if cells.get(series_key(r)) == i)["conf_status"] = SECONDARY
 
 
+def _suppress(table: Table, threshold: int, scope: str) -> set[int]:
+    outcome = suppress(table, threshold)
+    if outcome.unprotectable:  # pinned by figures published earlier: say so, hiding more cannot help
+        log.warning(
+            "%s: %d hidden figure(s) already pinned by earlier releases", scope, len(outcome.unprotectable)
+        )
+    return outcome.hidden
+
+
 def _cost(row: dict, total: float, tier: float) -> float:
-    """Hiding fewer cells first, then smaller ones; headline figures only after all others."""
+    """The information lost by hiding one cell: 1 plus its share of the table's total (fewer
+    cells first, then smaller ones), times 2 * (series + 1) for a headline figure (so that
+    hiding one costs more than hiding every other cell of the table), times the tier (EU
+    cells: series + 2, above any state cell)."""
     n = len(CONTRACT.series_keys())
     weight = 2 * (n + 1) * tier if series_key(row) in CONTRACT.key_figures.values() else tier
     return weight * (1.0 + row["obs_value"] / (1.0 + total))
+
+
+def _tier(geo: str) -> float:
+    return len(CONTRACT.series_keys()) + 2.0 if geo == EU_AGGREGATE else 1.0
+
+
+def suppression_cost(rows: list[dict], published: list[dict]) -> float:
+    """The cost of a pattern: the sum of `_cost` over its secondary (D) cells, each against
+    its table's total (its state's; for the EU row, all states')."""
+    totals: dict[str, float] = defaultdict(float)
+    for row in rows:
+        if row["geo"] != EU_AGGREGATE and row["obs_value"] is not None:
+            totals[row["geo"]] += row["obs_value"]
+            totals[EU_AGGREGATE] += row["obs_value"]
+    truth = {(r["geo"], series_key(r)): r for r in rows}
+    return sum(
+        _cost(truth[r["geo"], series_key(r)], totals[r["geo"]], _tier(r["geo"]))
+        for r in published
+        if r["conf_status"] == SECONDARY
+    )
 
 
 def _state_relations(table: Table, cells: dict[tuple, int]) -> None:
@@ -196,7 +230,7 @@ def _protect_eu(rows: list[dict], earlier: list[list[dict]], threshold: int) -> 
         for geo in {g for g, _ in cells} - {EU_AGGREGATE}:
             _state_relations(table, {k: i for (g, k), i in cells.items() if g == geo})
     _known_elsewhere(table, unknowns)
-    decided = suppress(table, threshold).hidden
+    decided = _suppress(table, threshold, EU_AGGREGATE)
     for row in rows:
         if row["geo"] == EU_AGGREGATE and unknowns.get(_unknown_name(row, len(versions) - 1)) in decided:
             row["conf_status"] = SECONDARY
@@ -229,7 +263,7 @@ def _add_cell(table: Table, row: dict, current: bool, total: float) -> int:
         return table.add(None if is_hidden(row) else row["obs_value"], HIDDEN if is_hidden(row) else KNOWN)
     if row["geo"] != EU_AGGREGATE:
         return table.add(row["obs_value"], HIDDEN if is_hidden(row) else KNOWN)
-    return table.add(row["obs_value"], FREE, _cost(row, total, len(CONTRACT.series_keys()) + 2.0))
+    return table.add(row["obs_value"], FREE, _cost(row, total, _tier(EU_AGGREGATE)))
 
 
 def _column_relations(table: Table, cells: dict[tuple, int]) -> None:
