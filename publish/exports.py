@@ -157,7 +157,8 @@ def _readme_lines(year: int) -> list[str]:
         " ".join(contract.doc["description"]["purpose"].split()),
         " ".join(contract.doc["description"]["limitations"].split()),
         "Sheet 'observations': one row per figure. An empty obs_value has an obs_status saying why "
-        "(m: not available) or a conf_status C/D/N (hidden: confidential by the sender or by disclosure control). 0 is a real zero.",
+        "(m: not available) or a conf_status C/D/N (hidden: confidential by the sender or by "
+        "disclosure control). 0 is a real zero.",
         f"Geo {EU_AGGREGATE} is the sum of the Member States that gave the figure: {COVERAGE} says how "
         "many; a sum over fewer than all carries an obs_status (see 'flags') and the comment names "
         "the missing states.",
