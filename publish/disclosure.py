@@ -34,6 +34,8 @@ SECONDARY = CONTRACT.disclosure["secondary"]
 HIDDEN_CODES = frozenset(CONTRACT.disclosure["hidden"])
 MISSING = CONTRACT.eu_aggregate["missing"]
 COVERAGE = CONTRACT.eu_aggregate["coverageAttribute"]
+SERIES = CONTRACT.series_keys()
+HEADLINES = frozenset(CONTRACT.key_figures.values())
 
 
 def series_key(row: dict) -> tuple[str, ...]:
@@ -168,13 +170,13 @@ def _cost(row: dict, total: float, tier: float) -> float:
     cells first, then smaller ones), times 2 * (series + 1) for a headline figure (so that
     hiding one costs more than hiding every other cell of the table), times the tier (EU
     cells: series + 2, above any state cell)."""
-    n = len(CONTRACT.series_keys())
-    weight = 2 * (n + 1) * tier if series_key(row) in CONTRACT.key_figures.values() else tier
+    n = len(SERIES)
+    weight = 2 * (n + 1) * tier if series_key(row) in HEADLINES else tier
     return weight * (1.0 + row["obs_value"] / (1.0 + total))
 
 
 def _tier(geo: str) -> float:
-    return len(CONTRACT.series_keys()) + 2.0 if geo == EU_AGGREGATE else 1.0
+    return len(SERIES) + 2.0 if geo == EU_AGGREGATE else 1.0
 
 
 def suppression_cost(rows: list[dict], published: list[dict]) -> float:
@@ -268,7 +270,7 @@ def _add_cell(table: Table, row: dict, current: bool, total: float) -> int:
 
 def _column_relations(table: Table, cells: dict[tuple, int]) -> None:
     """EU = the sum of the Member States that gave the figure, per series."""
-    for key in CONTRACT.series_keys():
+    for key in SERIES:
         if (EU_AGGREGATE, key) in cells:
             states = [i for (geo, k), i in cells.items() if k == key and geo != EU_AGGREGATE]
             table.equalities.append({cells[EU_AGGREGATE, key]: -1.0, **{i: 1.0 for i in states}})

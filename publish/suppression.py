@@ -66,29 +66,32 @@ class Outcome:
 def suppress(table: Table, threshold: float, max_iterations: int = 200) -> Outcome:
     """The cheapest set of FREE cells to hide so that no hidden cell can be narrowed."""
     free = [i for i, k in enumerate(table.kinds) if k == FREE]
+    if not _fixed_hidden(table):
+        return Outcome(set(), 0, [])  # nothing to protect: nothing to hide
     attacker = _Attacker(table)
-    everything = {i for i in free}
-    unprotectable = [
-        j
-        for j, k in enumerate(table.kinds)
-        if k == HIDDEN and attacker.width(j, everything) < threshold - _EPS
-    ]
-    if not free:
-        return Outcome(set(), 0, unprotectable)
+    everything = set(free)
+    unprotectable: list[int] = []
     master = _Master(table, free)
+    safe: dict[int, set[int]] = {}  # cell -> a pattern under which it was protected
     for iteration in range(1, max_iterations + 1):
         hidden = master.solve()
-        exposed = [
-            j
-            for j in sorted(hidden | _fixed_hidden(table))
-            if j not in unprotectable and attacker.width(j, hidden) < threshold - _EPS
-        ]
+        exposed = []
+        for j in sorted(hidden | _fixed_hidden(table)):
+            if j in unprotectable or (j in safe and safe[j] <= hidden):
+                continue  # hiding more never narrows an interval: still protected
+            if attacker.width(j, hidden) < threshold - _EPS:
+                exposed.append(j)
+            else:
+                safe[j] = hidden
         if not exposed:
-            return Outcome(hidden, iteration, unprotectable)
+            return Outcome(hidden, iteration, sorted(unprotectable))
         for j in exposed:
-            master.add_cut(*attacker.cut(j, hidden, threshold), j, hidden, threshold)
+            if j not in hidden and attacker.width(j, everything) < threshold - _EPS:
+                unprotectable.append(j)  # pinned by what is published anyway: no cut can help
+            else:
+                master.add_cut(*attacker.cut(j, hidden, threshold), j, hidden, threshold)
     # Not reached on tables of this size; hiding every decision is always protecting.
-    return Outcome(everything, max_iterations, unprotectable)
+    return Outcome(everything, max_iterations, sorted(unprotectable))
 
 
 def _fixed_hidden(table: Table) -> set[int]:
@@ -104,8 +107,8 @@ class _Attacker:
         self.ceiling = 2.0 * float(sum(known)) + 10.0  # far above any cell: room to move
         n = len(table.values)
         self.lp = _solver()
+        self.lp.setOptionValue("presolve", "off")  # one model solved again and again: warm starts
         self.lp.addVars(n, np.zeros(n), np.full(n, self.ceiling))
-        self.rows: list[tuple[float, float]] = []
         relations = [(r, 0.0) for r in table.equalities] + [
             (r, -highspy.kHighsInf) for r in table.inequalities
         ]
@@ -115,21 +118,26 @@ class _Attacker:
             index = np.array(list(relation), dtype=np.int32)
             self.lp.addRow(lower, 0.0, len(index), index, np.array(list(relation.values()), dtype=float))
         self.n = n
-
-    def _bounds(self, hidden: set[int]) -> tuple[np.ndarray, np.ndarray]:
-        lower, upper = np.zeros(self.n), np.full(self.n, self.ceiling)
-        for i, (kind, value) in enumerate(zip(self.table.kinds, self.table.values, strict=True)):
-            if kind == KNOWN or (kind == FREE and i not in hidden):
-                lower[i] = upper[i] = value
-        return lower, upper
+        self.columns = np.arange(n, dtype=np.int32)
+        self.known = np.array([k == KNOWN for k in table.kinds])
+        self.free = np.array([k == FREE for k in table.kinds])
+        self.value = np.array([0.0 if v is None else float(v) for v in table.values])
+        self.pattern: set[int] | None = None
+        self.objective: int | None = None
 
     def _extreme(self, j: int, sign: float, hidden: set[int]) -> tuple[float, np.ndarray]:
         """sign=+1: the largest x_j; -1: minus the smallest. With the column duals."""
-        lower, upper = self._bounds(hidden)
-        self.lp.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lower, upper)
-        cost = np.zeros(self.n)
-        cost[j] = -sign  # HiGHS minimises
-        self.lp.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), cost)
+        if hidden != self.pattern:  # only then new bounds: the last basis stays a warm start
+            published = self.known | self.free
+            published[list(hidden)] = False
+            lower = np.where(published, self.value, 0.0)
+            upper = np.where(published, self.value, self.ceiling)
+            self.lp.changeColsBounds(self.n, self.columns, lower, upper)
+            self.pattern = set(hidden)
+        if self.objective is not None:
+            self.lp.changeColCost(self.objective, 0.0)
+        self.lp.changeColCost(j, -sign)  # HiGHS minimises
+        self.objective = j
         self.lp.run()
         status = self.lp.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
