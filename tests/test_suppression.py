@@ -4,12 +4,13 @@ pattern than the heuristic it replaced (tests/suppression_oracle.py)."""
 
 from __future__ import annotations
 
+import json
 import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from suppression_oracle import heuristic_pattern
-from test_publish_attacker import THRESHOLD, YEAR, Attacker, synthetic_state
+from test_publish_attacker import THRESHOLD, YEAR, Attacker, assert_protected, synthetic_state
 
 from contracts.contract import load_contract
 from publish.disclosure import (
@@ -108,3 +109,30 @@ def test_a_figure_pinned_by_what_is_already_published_is_reported_not_hidden_in_
     outcome = suppress(table, THRESHOLD)
     assert outcome.unprotectable == [a] and outcome.hidden == set()
     assert spare not in outcome.hidden
+
+
+def test_the_demo_publishes_the_eu_headlines_every_year_and_the_attacker_finds_nothing(tmp_path):
+    """`make demo`'s figures (the NL revision of 2023 as a second version): the EU totals of
+    8(a), 8(b) and 8(c) are published in every year, and every hidden figure stays hidden."""
+    from csa_stats.demo import generate_demo
+    from publish.release import build_release
+    from transforms.readers import read_submission
+
+    by_year: dict[int, dict[str, list[dict]]] = {}
+    for path in sorted(generate_demo(tmp_path / "landing")):
+        if not path.name.endswith(".meta.json"):
+            sub = read_submission(path)
+            rows = [{**o.values, "submission_id": f"{sub.geo}-R{sub.revision}"} for o in sub.observations]
+            by_year.setdefault(sub.time_period, {}).setdefault(sub.geo, []).append((sub.revision, rows))
+    public = tmp_path / "public"
+    for year, states in by_year.items():
+        for latest in (False, True):  # first the first submissions, then the revisions
+            rows = [r for revisions in states.values() for r in sorted(revisions)[-1 if latest else 0][1]]
+            submissions = [{"geo": r["geo"], "submission_id": r["submission_id"]} for r in rows]
+            result = build_release(
+                rows, list({s["submission_id"]: s for s in submissions}.values()), year, public
+            )
+            published = json.loads((result.path / "observations.json").read_text())["observations"]
+            eu = {series_key(r): r for r in published if r["geo"] == EU_AGGREGATE}
+            assert all(eu[k]["conf_status"] == "F" and eu[k]["obs_value"] for k in HEADLINES), year
+        assert assert_protected(public / "releases" / str(year)) > 10
