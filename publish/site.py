@@ -397,11 +397,26 @@ _METHODOLOGY = """
 <td>{{ label }}</td></tr>{% endfor %}</table>
 {% endfor %}
 <h2>Disclosure control</h2>
-<p>Non-zero counts below the threshold are hidden (C). Further figures are hidden (D) so that no
-hidden figure can be worked back from totals: within a state, parts and totals by sex, reporter
-and type of service; across states, the EU aggregate is hidden where it would reveal a state's
-figure. A state's figures are hidden as in its own national release. Zero is a real value and
-is never hidden.</p>
+<p>The data owner decides first: a figure a Member State sends as confidential (conf_status C, or N
+not for publication) is never published, in any release, later version, file, page or report; it
+still counts in the EU aggregate. Only a later submission of that state can lift it.
+Non-zero counts below the threshold are hidden too (C). Further figures are hidden (D) by an
+optimisation: the set of figures whose loss costs least such that no hidden figure can be worked
+back, by linear programming over everything published (every state, the EU aggregate, every
+version of the year, the national releases), to an interval narrower than the threshold. Each
+figure's cost is 1 plus its share of its table's total; a state's headline figures (reports
+forwarded, children identified, perpetrators convicted) are hidden only when no other cells
+suffice, and the EU headline figures last of all. A state's figures are hidden as in its own
+national release; the EU aggregate is then hidden only where it would reveal a state's figure.
+Zero is a real value and is never hidden for being small.</p>
+<h2>The EU aggregate</h2>
+<p>{{ contract.eu_aggregate.geo }} is the sum over the Member States that gave a figure;
+contributing_states says how many. With fewer than all {{ contract.code_lists.geo|length }} the
+sum carries status {{ contract.eu_aggregate.incompleteStatus }} and its comment names the missing
+states; below {{ contract.eu_aggregate.minimumCoverage }} no sum is published (status
+{{ contract.eu_aggregate.missing }}). A sum over figures flagged
+{{ contract.eu_aggregate.propagatedStatus|join(", ") }} carries the flag (the first of them in
+that order).</p>
 <h2>National definitions</h2>
 {% for y in years %}<h3>{{ y.year }}</h3><table><tr><th>state</th><th>authority</th><th>reference period</th>
 <th>definitions</th></tr>
