@@ -18,6 +18,7 @@ from conftest import write_json_submission
 
 from contracts.contract import load_contract
 from csa_stats.demo import DEMO_FACTS, generate_demo
+from publish.disclosure import series_key
 from warehouse import db, queries
 from warehouse.dictionary import DICTIONARY_PATH, build_dictionary
 from warehouse.loader import ingest_file
@@ -234,7 +235,8 @@ def test_analyst_views(tmp_path, csa_env):
     # EU aggregate: 2 of 27 states, never presented as a complete total
     total, female = next(r for r in eu if r["sex"] == "T"), next(r for r in eu if r["sex"] == "F")
     assert (total["partial_sum"], total["contributing_states"], total["member_states"]) == (20, 2, 27)
-    assert total["eu_total"] is None and not total["coverage_complete"] and len(total["missing_states"]) == 25
+    assert total["obs_value"] is None and total["obs_status"] == "m"  # below the minimum coverage
+    assert not total["coverage_complete"] and len(total["missing_states"]) == 25
     assert female["contributing_states"] == 1 and "BE" in female["missing_states"]
     # children by sex with shares; a missing breakdown stays empty with its status
     assert children["ATF"]["share"] == 0.6 and children["ATF"]["children_total"] == 10
@@ -252,12 +254,33 @@ def test_analyst_views(tmp_path, csa_env):
     assert undocumented == []
 
 
-def test_eu_aggregate_is_complete_only_with_every_member_state(tmp_path, csa_env):
+def test_eu_aggregate_agrees_with_the_release_at_every_coverage(tmp_path, csa_env):
+    """Complete, partial (status u, 26 states) and flagged (d): the view and a release say the same."""
+    from publish.disclosure import eu_aggregate
+
+    no_convictions = {("PERP_CNV", "_Z", "_Z", "_Z"): None}
     for geo in load_contract().code_lists["geo"]:
-        ingest_file(write_json_submission(tmp_path / geo, geo=geo), csa_env)
+        path = write_json_submission(tmp_path / geo, geo=geo, changes=no_convictions if geo == "LU" else None)
+        if geo == "AT":  # AT counts children its own way
+            doc = json.loads(path.read_text())
+            for o in doc["observations"]:
+                o["obs_status"] = "d" if o["indicator"] == "CHILD_IDN" else o["obs_status"]
+            path.write_text(json.dumps(doc))
+        ingest_file(path, csa_env)
     with db.reader(csa_env.warehouse) as con:
-        row = _rows(con, "SELECT * FROM eu_aggregate WHERE indicator = 'PERP_CNV' AND time_period = 2023")[0]
-    assert row["coverage_complete"] and row["eu_total"] == 27 * 4 and row["missing_states"] == []
+        view = {
+            (r["indicator"], r["sex"], r["reporter"], r["service"]): r
+            for r in _rows(con, "SELECT * FROM eu_aggregate WHERE time_period = 2023")
+        }
+        rows, _ = queries.release_input(con, 2023)
+    released = {series_key(r): r for r in eu_aggregate(rows, 2023)}
+    for key, row in released.items():
+        assert (view[key]["obs_value"], view[key]["obs_status"]) == (row["obs_value"], row["obs_status"]), key
+        assert view[key]["contributing_states"] == row["contributing_states"]
+    perp, reports = view["PERP_CNV", "_Z", "_Z", "_Z"], view["REP_LEA", "_Z", "TOTAL", "TOTAL"]
+    assert (perp["obs_value"], perp["obs_status"], perp["missing_states"]) == (26 * 4, "u", ["LU"])
+    assert reports["coverage_complete"] and reports["obs_value"] == 27 * 100 and reports["obs_status"] is None
+    assert view["CHILD_IDN", "T", "_Z", "_Z"]["obs_status"] == "d"
 
 
 def test_data_dictionary_is_up_to_date():

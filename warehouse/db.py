@@ -14,6 +14,7 @@ import duckdb
 from filelock import FileLock, Timeout
 
 from contracts.contract import load_contract
+from warehouse.eu_aggregate import eu_aggregate_comment, eu_aggregate_sql
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -147,6 +148,17 @@ def _register_contract(con: duckdb.DuckDBPyConnection) -> None:
     if existing is None or existing[0] != comment:
         con.execute(current_figure_wide_sql())
         con.execute(f"COMMENT ON VIEW current_figure_wide IS '{comment}'")
+    _replace_view(con, "eu_aggregate", eu_aggregate_sql(), eu_aggregate_comment())
+
+
+def _replace_view(con: duckdb.DuckDBPyConnection, name: str, sql: str, comment: str) -> None:
+    """(Re)create a view generated from the contract when its definition changed (the comment
+    ends with a digest of the definition)."""
+    comment = f"{comment} (definition {hashlib.sha256(sql.encode()).hexdigest()[:12]})"
+    existing = con.execute("SELECT comment FROM duckdb_views() WHERE view_name = ?", [name]).fetchone()
+    if existing is None or existing[0] != comment:
+        con.execute(sql)
+        con.execute(f"COMMENT ON VIEW {name} IS '{comment.replace(chr(39), chr(39) * 2)}'")
 
 
 def series_columns() -> list[tuple[str, tuple[str, ...], str, str]]:
