@@ -167,7 +167,8 @@ def _dataset(graph: Graph, base: str, release: ReleaseFolder, issued: str) -> UR
     title = f"Article 8 statistics {release.year}{'' if release.geo == EU_AGGREGATE else ' ' + release.geo}"
     description = (
         f"{_purpose()} Reporting year {release.year}, {scope}, version {release.version}. "
-        f"{_limitations()} Small counts are suppressed (CONF_STATUS C and D)."
+        f"{_limitations()} Figures a Member State marked confidential and small counts are hidden "
+        "(CONF_STATUS C, N and D)."
     )
     _describe(graph, dataset, DCAT.Dataset, f"{title} (v{release.version})", description)
     graph.add((dataset, DCTERMS.identifier, Literal(f"csa-stats/{release.relative}")))
