@@ -48,7 +48,7 @@ def _side_file(metadata: dict, path: Path) -> Path:
 
 
 def _columns(rows: list[dict]) -> list[str]:
-    """Observation columns; conf_status only once disclosure control has set it."""
+    """Observation columns; conf_status only when a figure carries one (a sender's flag)."""
     has_conf = any(r.get("conf_status") is not None for r in rows)
     return [c for c in load_contract().columns if c != "conf_status" or has_conf]
 
