@@ -352,6 +352,40 @@ def test_data_package_is_valid_and_parquet_and_xlsx_hold_the_same_rows(tmp_path)
     assert ("conf_status", "D") in legend and ("obs_status", "m") in legend
 
 
+def test_a_partial_eu_figure_carries_its_status_and_coverage_in_every_format(tmp_path):
+    import duckdb
+    from openpyxl import load_workbook
+
+    rows = all_states(lu={PERP: None})
+    submissions = [submission(geo) for geo in CONTRACT.code_lists["geo"]]
+    folder = build_release(rows, submissions, YEAR, tmp_path).path
+    expected = {"obs_value": 50 * 26, "obs_status": "u", "contributing_states": 26}
+
+    def eu_perp(records: list[dict]) -> dict:
+        (row,) = [r for r in records if r["geo"] == EU_AGGREGATE and r["indicator"] == "PERP_CNV"]
+        return {k: int(row[k]) if k != "obs_status" else row[k] for k in expected}
+
+    as_csv = list(csv.DictReader(io.StringIO((folder / "observations.csv").read_text())))
+    sdmx = [
+        {k.lower(): v for k, v in r.items()}
+        for r in csv.DictReader(io.StringIO((folder / "observations_sdmx.csv").read_text()))
+    ]
+    as_json = json.loads((folder / "observations.json").read_text())["observations"]
+    with duckdb.connect() as con:
+        cursor = con.execute(f"SELECT * FROM '{folder / 'observations.parquet'}'")
+        parquet = [dict(zip([d[0] for d in cursor.description], r, strict=True)) for r in cursor.fetchall()]
+    sheet = list(load_workbook(folder / "observations.xlsx")["observations"].iter_rows(values_only=True))
+    xlsx = [dict(zip(sheet[0], r, strict=True)) for r in sheet[1:]]
+    for name, records in (
+        ("csv", as_csv),
+        ("sdmx", sdmx),
+        ("json", as_json),
+        ("parquet", parquet),
+        ("xlsx", xlsx),
+    ):
+        assert eu_perp(records) == expected, name
+
+
 def test_a_broken_csv_fails_the_data_package_validation(tmp_path):
     from frictionless import validate
 
