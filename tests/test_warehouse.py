@@ -277,17 +277,17 @@ def test_data_dictionary_is_up_to_date():
 def test_a_metadata_only_revision_of_a_csv_is_new(tmp_path, csa_env):
     from conftest import metadata, observations
 
-    from csa_stats import jobs
+    from csa_stats.steps import collection
     from transforms.writers import write_submission
 
     rows = [{"geo": "AT", "time_period": 2023, **o} for o in observations()]
     first = write_submission(metadata(), rows, csa_env.landing / "ART8_AT_2023_R1.csv", "csv")[0]
     assert ingest_file(first, csa_env).status == "accepted"
-    assert jobs.new_submissions(csa_env) == []
+    assert collection.new_submissions(csa_env) == []
     revised = metadata(revision=2) | {"national_definitions": "Now counted per case."}
     second = write_submission(revised, rows, csa_env.landing / "ART8_AT_2023_R2.csv", "csv")[0]
     assert second.read_bytes() == first.read_bytes()  # same figures, only the side file differs
-    assert jobs.new_submissions(csa_env) == [str(second)]
+    assert collection.new_submissions(csa_env) == [str(second)]
     result = ingest_file(second, csa_env)
     assert result.status == "accepted" and result.submission_id.startswith("AT-2023-R2-")
 
@@ -375,11 +375,11 @@ def test_status_of_a_year_nothing_arrived_for(tmp_path, csa_env):
 
 LOADER = """
 import sys
-from csa_stats import jobs
+from csa_stats.steps import collection
 import warehouse.loader
 print("ready", flush=True)
 for path in sys.argv[1:]:
-    jobs.ingest(path)
+    collection.ingest(path)
     print("loaded", path, flush=True)
 """
 
