@@ -244,7 +244,8 @@ def test_loader_writes_data_docs_as_configured(csa_env, tmp_path, monkeypatch):
         return result.report_path.with_name(f"{result.submission_id}.datadocs")
 
     first = ingest_file(
-        write_json_submission(tmp_path / "bad0", year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -3})
+        write_json_submission(tmp_path / "bad0", year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -3}),
+        get_settings(),
     )
     assert first.status == "rejected" and not docs_of(first).exists()  # default: none
     monkeypatch.setenv("CSA_DATA_DOCS", "rejected")
