@@ -5,6 +5,7 @@ Read at call time (not import time) so a DAG run, a test or the CLI sees its own
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass
@@ -118,4 +119,18 @@ def get_settings() -> Settings:
         # Demo and tests only (the Makefile's demo target): approvals answer themselves as this
         # actor. Unset, as in production and `make airflow`, a human approves in the Airflow UI.
         auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),
+    )
+
+
+def national_settings(geo: str, settings: Settings | None = None) -> Settings:
+    """A national office keeps its own warehouse, archive, reports and releases."""
+    settings = settings or get_settings()
+    home = settings.national_dir / geo
+    return dataclasses.replace(
+        settings,
+        landing=home / "sources",
+        archive=home / "archive",
+        reports=home / "reports",
+        warehouse=home / "warehouse.duckdb",
+        public=home / "public",
     )

@@ -280,7 +280,8 @@ def test_generator_is_seeded_and_its_records_pass_the_contract(tmp_path):
 
 def test_national_aggregate_writes_a_revision_only_when_the_figures_change(csa_env):
     from csa_stats.records_demo import generate_records
-    from csa_stats.steps import national, records
+    from csa_stats.settings import national_settings
+    from csa_stats.steps import records
     from transforms.readers import read_submission
     from transforms.validation import validate
     from warehouse import db
@@ -294,7 +295,7 @@ def test_national_aggregate_writes_a_revision_only_when_the_figures_change(csa_e
     assert records.national_aggregate("MT", 2025, csa_env) is None  # not covered: the aggregate sources count
     generate_records(folder, 2500, geo="MT")
     assert Path(records.national_aggregate("MT", 2023, csa_env)).name == "ART8_MT_2023_R2.json"
-    with db.reader(national.national_settings("MT", csa_env).warehouse) as con:
+    with db.reader(national_settings("MT", csa_env).warehouse) as con:
         manifest = con.execute("SELECT output_file, record_table, row_count FROM record_source").fetchall()
         assert ("ART8_MT_2023_R2.json", "report", 2500) in manifest and len(manifest) == 9
         tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -303,7 +304,8 @@ def test_national_aggregate_writes_a_revision_only_when_the_figures_change(csa_e
 
 def test_retention_deletes_old_record_files_and_logs_it(csa_env):
     from csa_stats.records_demo import generate_records
-    from csa_stats.steps import national, records
+    from csa_stats.settings import national_settings
+    from csa_stats.steps import records
     from warehouse import db
 
     folder = records.national_records_dir("CY", csa_env)
@@ -319,7 +321,7 @@ def test_retention_deletes_old_record_files_and_logs_it(csa_env):
     deleted = records.record_retention(30, csa_env)
     assert sorted(Path(d["file"]).name for d in deleted) == ["children.parquet", "reports.parquet"]
     assert sorted(p.name for p in folder.iterdir()) == ["convictions.parquet", "submission.meta.json"]
-    with db.reader(national.national_settings("CY", csa_env).warehouse) as con:
+    with db.reader(national_settings("CY", csa_env).warehouse) as con:
         logged = con.execute(
             "SELECT object, detail FROM audit_log WHERE action = 'delete_records'"
         ).fetchall()

@@ -3,31 +3,16 @@ human approves, and written as the file it sends to the Commission."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
-from csa_stats.settings import Settings, get_settings
+from csa_stats.settings import Settings, national_settings
 from csa_stats.steps.collection import Ingested, ingest
 from csa_stats.steps.release import Release, release
 
 
 class SourceRejected(ValueError):
     """The national source breaks the contract: nothing of it is released."""
-
-
-def national_settings(geo: str, settings: Settings | None = None) -> Settings:
-    """A national office keeps its own warehouse, archive, reports and releases."""
-    settings = settings or get_settings()
-    home = settings.national_dir / geo
-    return dataclasses.replace(
-        settings,
-        landing=home / "sources",
-        archive=home / "archive",
-        reports=home / "reports",
-        warehouse=home / "warehouse.duckdb",
-        public=home / "public",
-    )
 
 
 def national_source(geo: str, year: int, settings: Settings | None = None) -> str:

@@ -9,8 +9,7 @@ import logging
 from pathlib import Path
 from typing import TypedDict
 
-from csa_stats.settings import Settings, get_settings
-from csa_stats.steps.national import national_settings
+from csa_stats.settings import Settings, get_settings, national_settings
 
 log = logging.getLogger(__name__)
 

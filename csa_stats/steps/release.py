@@ -134,7 +134,7 @@ def record_release_decision(
 ) -> list[str]:
     """The approver's decision in the audit log, one row per release asked for (a national
     release, with its geo, in that office's warehouse)."""
-    from csa_stats.steps.national import national_settings
+    from csa_stats.settings import national_settings
     from warehouse import db
 
     action = "approve" if approved else "reject_release"
