@@ -470,3 +470,23 @@ def test_a_writer_waits_for_a_reader_instead_of_failing(tmp_path, csa_env):
         assert ingest_file(write_json_submission(tmp_path / "b", geo="BE"), csa_env).status == "accepted"
     finally:
         reader.join()
+
+
+def test_a_national_source_is_validated_once_as_it_loads_and_a_rejected_one_fails(csa_env):
+    """The national pipeline's load validates (with the state's history); a rejected source is
+    kept and registered, and the step fails naming the file, the place and the problem."""
+    from csa_stats.settings import national_settings
+    from csa_stats.steps import national
+
+    home = national_settings("AT", csa_env)
+    bad = write_json_submission(home.landing, year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    with pytest.raises(national.SourceRejected, match=r"ART8_AT_2022_R1\.json .*\$\.observations\[\d+\]"):
+        national.national_load("AT", str(bad), csa_env)
+    write_json_submission(home.landing, year=2023)
+    good = national.national_load("AT", national.national_source("AT", 2023, csa_env), csa_env)
+    assert good["status"] == "accepted" and Path(good["report"]).exists()
+    with db.reader(home.warehouse) as con:
+        assert con.execute("SELECT time_period, status FROM submission ORDER BY 1").fetchall() == [
+            (2022, "rejected"),
+            (2023, "accepted"),
+        ]
