@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from filelock import FileLock
+
 from contracts.contract import load_contract
 from transforms.canonical import Submission
 from transforms.files import write_atomic
@@ -135,13 +137,15 @@ def ingest_file(
 
     if existing:  # a load killed after its commit left no report files: write them now
         if stored_report is not None:
-            write_report(stored_report, _report_folder(places, existing), existing)
+            with _feedback_lock(places):
+                write_report(stored_report, _report_folder(places, existing), existing)
         log.info("%s: already received as %s", path.name, existing)
         return IngestResult(existing, "duplicate", None, None, path.name)
     docs = places.data_docs == "all" or (places.data_docs == "rejected" and status == "rejected")
-    report_path, _ = write_report(
-        report, _report_folder(places, sid), sid, submission.rows() if docs else None, "ingest"
-    )
+    with _feedback_lock(places):
+        report_path, _ = write_report(
+            report, _report_folder(places, sid), sid, submission.rows() if docs else None, "ingest"
+        )
     log.info(
         "%s: %s as %s (%d errors, %d warnings)",
         path.name,
@@ -151,6 +155,13 @@ def ingest_file(
         report.count("warning"),
     )
     return IngestResult(sid, status, report, report_path, path.name)
+
+
+def _feedback_lock(places: Places) -> FileLock:
+    """Report files are written outside the writer lock, but one writer at a time: the same file
+    loaded twice at once writes the same report files (through the same temporary name)."""
+    places.reports.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(f"{places.reports}.lock")
 
 
 def _received_as(con, digest: str, meta_digest: str | None) -> str | None:
