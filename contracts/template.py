@@ -86,7 +86,8 @@ def _instructions(ws: Worksheet, contract: Contract) -> None:
         "still enter its value. It counts in the EU aggregate but is never published, not by "
         "any release, file, page or report; a later revision of yours can lift it.",
         f"6. Sheet '{CODES_SHEET}' lists every allowed code; the drop-down lists use it.",
-        "7. Save as ART8_<GEO>_<YEAR>_R<REVISION>.xlsx; a correction is a new file with the next "
+        f"7. Save as {contract.submission_stem('<GEO>', '<YEAR>', '<REVISION>')}.xlsx; a correction is "
+        "a new file with the next "
         "revision number.",
         "",
         "The sheets are protected without a password, only to keep the layout intact.",

@@ -61,7 +61,7 @@ def appears(number: int, text: str) -> bool:
 
 
 def test_a_flag_sent_in_every_format_is_kept_by_the_warehouse_and_published_nowhere(csa_env):
-    from csa_stats import jobs
+    from csa_stats.steps import collection, release
 
     secrets = {"AT": ("csv", 4711), "LU": ("json", 5813), "MT": ("sdmx-csv", 6917), "EE": ("xlsx", 7919)}
     for geo, (fmt, secret) in secrets.items():
@@ -71,14 +71,14 @@ def test_a_flag_sent_in_every_format_is_kept_by_the_warehouse_and_published_nowh
         path = csa_env.landing / f"ART8_{geo}_{YEAR}_R1{EXTENSIONS[fmt]}"
         path.parent.mkdir(parents=True, exist_ok=True)
         write_submission(metadata(geo, YEAR), rows, path, fmt)
-        result = jobs.ingest(str(path))
+        result = collection.ingest(str(path), csa_env)
         assert result["status"] == "accepted", result
         report = (csa_env.reports / geo).glob("*.json")
         assert any("L1_CONFIDENTIAL" in p.read_text() for p in report), f"{fmt}: not reported"
-    jobs.release(YEAR, settings=csa_env)
+    release.release(YEAR, settings=csa_env)
     for geo in secrets:
-        jobs.release(YEAR, geo=geo, settings=csa_env)
-    jobs.publish_index(csa_env)
+        release.release(YEAR, geo=geo, settings=csa_env)
+    release.publish_index(csa_env)
     text = published_text(csa_env.public)
     for geo, (fmt, secret) in secrets.items():
         assert appears(secret + 50, text), f"{geo} ({fmt}): its total is not found"  # the scan works
