@@ -64,11 +64,18 @@ class Contract:
         self.rules = {q["name"]: parse_rule(q) for q in doc["quality"]}
         self.tables = {s["name"]: [_field(p) for p in s["properties"]] for s in doc["schema"]}
         self.key_figures: dict[str, tuple] = {n: self.series_key(k) for n, k in custom["keyFigures"].items()}
-        self.disclosure: dict = custom["disclosure"]
-        self.eu_aggregate: dict = custom["euAggregate"]
+        self.eu_aggregate: str = custom["euAggregate"]
+        self.eu_aggregate_rule: dict = custom["euAggregateRule"]
+        self.confidentiality: dict[str, str] = custom["confidentialityRoles"]  # role -> code
+        self.missing_status: str = custom["missingStatus"]
         self.file_name: dict[str, str] = custom["submissionFileName"]
         self.yoy_band: float = float(custom["yearOnYearBand"]["band"])
         self.yoy_min_base: int = int(custom["yearOnYearBand"]["minimumBase"])
+
+    @property
+    def confidential_codes(self) -> frozenset[str]:
+        """The confidentiality statuses of a figure that is never published (all but free)."""
+        return frozenset(c for role, c in self.confidentiality.items() if role != "free")
 
     @property
     def observation_fields(self) -> list[Field]:

@@ -27,13 +27,14 @@ from publish.suppression import FREE, HIDDEN, KNOWN, Table, suppress
 
 log = logging.getLogger(__name__)
 CONTRACT = load_contract()
-EU_AGGREGATE = CONTRACT.eu_aggregate["geo"]
-FREE_STATUS = CONTRACT.disclosure["free"]
-PRIMARY = CONTRACT.disclosure["primary"]
-SECONDARY = CONTRACT.disclosure["secondary"]
-HIDDEN_CODES = frozenset(CONTRACT.disclosure["hidden"])
-MISSING = CONTRACT.eu_aggregate["missing"]
-COVERAGE = CONTRACT.eu_aggregate["coverageAttribute"]
+EU_AGGREGATE = CONTRACT.eu_aggregate
+EU_RULE = CONTRACT.eu_aggregate_rule
+FREE_STATUS = CONTRACT.confidentiality["free"]
+PRIMARY = CONTRACT.confidentiality["primary"]
+SECONDARY = CONTRACT.confidentiality["secondary"]
+HIDDEN_CODES = CONTRACT.confidential_codes
+MISSING = CONTRACT.missing_status
+COVERAGE = EU_RULE["coverageAttribute"]
 SERIES = CONTRACT.series_keys()
 HEADLINES = frozenset(CONTRACT.key_figures.values())
 
@@ -61,7 +62,7 @@ def eu_aggregate(rows: list[dict], year: int) -> list[dict]:
 
 
 def _eu_row(key: tuple[str, ...], rows: list[dict], year: int) -> dict:
-    rule = CONTRACT.eu_aggregate
+    rule = EU_RULE
     member_states = len(CONTRACT.code_lists["geo"])
     coverage = len(rows)
     flags = {r["obs_status"] for r in rows if r["obs_status"]}
@@ -83,7 +84,7 @@ def _eu_row(key: tuple[str, ...], rows: list[dict], year: int) -> dict:
 
 
 def _coverage_note(rows: list[dict], member_states: int, published: bool) -> str | None:
-    rule = CONTRACT.eu_aggregate
+    rule = EU_RULE
     missing = sorted(set(CONTRACT.code_lists["geo"]) - {r["geo"] for r in rows})
     notes = []
     if missing:

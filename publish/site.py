@@ -400,12 +400,12 @@ suffice, and the EU headline figures last of all. A state's figures are hidden a
 national release; the EU aggregate is then hidden only where it would reveal a state's figure.
 Zero is a real value and is never hidden for being small.</p>
 <h2>The EU aggregate</h2>
-<p>{{ contract.eu_aggregate.geo }} is the sum over the Member States that gave a figure;
+<p>{{ contract.eu_aggregate }} is the sum over the Member States that gave a figure;
 contributing_states says how many. With fewer than all {{ contract.code_lists.geo|length }} the
-sum carries status {{ contract.eu_aggregate.incompleteStatus }} and its comment names the missing
-states; below {{ contract.eu_aggregate.minimumCoverage }} no sum is published (status
-{{ contract.eu_aggregate.missing }}). A sum over figures flagged
-{{ contract.eu_aggregate.propagatedStatus|join(", ") }} carries the flag (the first of them in
+sum carries status {{ contract.eu_aggregate_rule.incompleteStatus }} and its comment names the missing
+states; below {{ contract.eu_aggregate_rule.minimumCoverage }} no sum is published (status
+{{ contract.missing_status }}). A sum over figures flagged
+{{ contract.eu_aggregate_rule.propagatedStatus|join(", ") }} carries the flag (the first of them in
 that order).</p>
 <h2>National definitions</h2>
 {% for y in years %}<h3>{{ y.year }}</h3><table><tr><th>state</th><th>authority</th><th>reference period</th>

@@ -158,7 +158,7 @@ def test_eu_aggregate_states_its_coverage_and_status_when_a_value_is_missing():
     rows = all_states(lu={PERP: None})
     eu = cells(eu_aggregate(rows, YEAR))
     assert eu[EU_AGGREGATE, PERP]["obs_value"] == 50 * 26
-    assert eu[EU_AGGREGATE, PERP]["obs_status"] == CONTRACT.eu_aggregate["incompleteStatus"]
+    assert eu[EU_AGGREGATE, PERP]["obs_status"] == CONTRACT.eu_aggregate_rule["incompleteStatus"]
     assert eu[EU_AGGREGATE, PERP]["contributing_states"] == 26
     assert eu[EU_AGGREGATE, PERP]["comment"] == "coverage 26/27 Member States (missing: LU)"
     assert eu[EU_AGGREGATE, child("T")]["obs_status"] is None
@@ -170,7 +170,7 @@ def test_eu_aggregate_below_the_minimum_coverage_is_not_a_sum():
     assert eu[EU_AGGREGATE, PERP]["obs_value"] is None
     assert eu[EU_AGGREGATE, PERP]["obs_status"] == "m"
     assert eu[EU_AGGREGATE, PERP]["contributing_states"] == 3
-    minimum = CONTRACT.eu_aggregate["minimumCoverage"]
+    minimum = CONTRACT.eu_aggregate_rule["minimumCoverage"]
     assert f"no sum below {minimum} contributing Member States" in eu[EU_AGGREGATE, PERP]["comment"]
 
 

@@ -167,7 +167,7 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
             if f.max_length is not None and text is not None and len(text) > f.max_length:
                 shown = f"{text[:40]}... ({len(text)} characters)"
                 check.add("L0_TYPE", loc, f.name, shown, type=f"text of at most {f.max_length} characters")
-        if row.get("conf_status") in c.disclosure["hidden"]:
+        if row.get("conf_status") in c.confidential_codes:
             check.add("L1_CONFIDENTIAL", loc, "conf_status", row["conf_status"])
         value = row.get("obs_value")
         if value is not None and value < 0:

@@ -14,7 +14,7 @@ def eu_aggregate_sql() -> str:
     coverage or the first propagated flag of a figure under it.
     """
     contract = load_contract()
-    rule = contract.eu_aggregate
+    rule = contract.eu_aggregate_rule
     status = "\n".join(
         f"           WHEN list_contains(p.flags, '{flag}') THEN '{flag}'" for flag in rule["propagatedStatus"]
     )
@@ -36,9 +36,9 @@ flagged AS (
                        CASE WHEN p.contributing_states < m.member_states
                             THEN ['{rule["incompleteStatus"]}'] ELSE [] END) AS flags
     FROM per_series p CROSS JOIN members m)
-SELECT '{rule["geo"]}' AS geo, p.time_period, p.indicator, p.sex, p.reporter, p.service,
+SELECT '{contract.eu_aggregate}' AS geo, p.time_period, p.indicator, p.sex, p.reporter, p.service,
        CASE WHEN p.contributing_states >= {int(rule["minimumCoverage"])} THEN p.partial_sum END AS obs_value,
-       CASE WHEN p.contributing_states < {int(rule["minimumCoverage"])} THEN '{rule["missing"]}'
+       CASE WHEN p.contributing_states < {int(rule["minimumCoverage"])} THEN '{contract.missing_status}'
 {status}
        END AS obs_status,
        p.partial_sum,
@@ -50,11 +50,12 @@ FROM flagged p"""
 
 
 def eu_aggregate_comment() -> str:
-    rule = load_contract().eu_aggregate
+    contract = load_contract()
+    rule = contract.eu_aggregate_rule
     return (
-        f"Grain: year x series. The {rule['geo']} aggregate of current figures as every release shows "
-        f"it: obs_value is the sum over contributing_states of member_states, published from "
-        f"{rule['minimumCoverage']} contributing states on (else empty, status {rule['missing']}); "
+        f"Grain: year x series. The {contract.eu_aggregate} aggregate of current figures as every "
+        f"release shows it: obs_value is the sum over contributing_states of member_states, published from "
+        f"{rule['minimumCoverage']} contributing states on (else empty, status {contract.missing_status}); "
         f"obs_status is {rule['incompleteStatus']} below full coverage, else the first of "
         f"{', '.join(rule['propagatedStatus'])} that a figure under it carries. partial_sum is the "
         "sum at any coverage, missing_states who is not in it. Hidden figures count: disclosure "
