@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 
 from contracts.contract import Field, load_contract
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
-from publish.disclosure import EU_AGGREGATE, series_key
+from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, series_key
 
 DATAFLOW = "CSA:DF_ART8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -149,7 +149,8 @@ def _readme_lines(year: int) -> list[str]:
         " ".join(contract.doc["description"]["purpose"].split()),
         " ".join(contract.doc["description"]["limitations"].split()),
         "Sheet 'observations': one row per figure. An empty obs_value has an obs_status saying why "
-        "(m: not available) or a conf_status C/D (hidden by disclosure control). 0 is a real zero.",
+        f"({MISSING}: not available) or a conf_status {PRIMARY}/{SECONDARY} (hidden by disclosure control). "
+        "0 is a real zero.",
         f"Geo {EU_AGGREGATE} is the sum of the Member States that gave the figure (see comment).",
         "Sheet 'flags': the meaning of every obs_status and conf_status code.",
         f"Licence: {LICENCE_URL}",

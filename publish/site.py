@@ -17,7 +17,7 @@ from jinja2 import Environment, select_autoescape
 
 from contracts.contract import load_contract
 from publish.catalog import DISTRIBUTIONS, ReleaseFolder, checksums, release_folders
-from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY, series_key
+from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, series_key
 from publish.exports import flags_legend
 from transforms.files import write_atomic
 
@@ -26,7 +26,8 @@ REPORTS = _CONTRACT.key_figures["reports"]
 CONVICTED = _CONTRACT.key_figures["convicted"]
 _SEX = _CONTRACT.series_dimensions.index("sex")
 CHILDREN = {key[_SEX]: key for key in _CONTRACT.breakdown_of(_CONTRACT.key_figures["children"])}
-SEX_COLOURS = {"F": "#b2182b", "M": "#2166ac", "U": "#999999"}
+CHILDREN_TOTAL, *_CHILDREN_PARTS = CHILDREN  # the total by sex first, then its parts
+SEX_COLOURS = dict(zip(_CHILDREN_PARTS, ["#b2182b", "#2166ac", "#999999"], strict=True))
 BAR_COLOUR = "#35739b"
 CAVEAT = (
     "These are counts of reports, cases, children identified and convictions as recorded by "
@@ -60,6 +61,10 @@ def build_site(public_dir: Path) -> list[Path]:
         reports=REPORTS,
         convicted=CONVICTED,
         children=CHILDREN,
+        eu=EU_AGGREGATE,
+        primary=PRIMARY,
+        secondary=SECONDARY,
+        missing=MISSING,
     )
     pages = {
         "index.html": env.from_string(_BASE + _INDEX).render(
@@ -101,7 +106,8 @@ def _years(public_dir: Path) -> list[Year]:
 
 
 def _figure(row: dict | None) -> str:
-    """A published figure as text: '1,234', 'C' or 'D' (hidden), 'm' (not available)."""
+    """A published figure as text: '1,234', its confidentiality status when hidden, or its
+    observation status when not available."""
     if row is None:
         return ""
     if row["conf_status"] in (PRIMARY, SECONDARY):
@@ -164,10 +170,10 @@ def _bar(y: Year, geo: str, key: tuple, label: str | None = None) -> Bar:
 
 def _sex_bar(y: Year, geo: str) -> Bar:
     """Girls, boys and unknown stacked; the total alone where the breakdown is not published."""
-    parts = [(SEX_COLOURS[s], (y.cells.get((geo, CHILDREN[s])) or {}).get("obs_value")) for s in "FMU"]
+    parts = [(SEX_COLOURS[s], (y.cells.get((geo, CHILDREN[s])) or {}).get("obs_value")) for s in SEX_COLOURS]
     if all(v is not None for _, v in parts):
         return Bar(geo, sum(v for _, v in parts), "", parts)
-    total = y.cells.get((geo, CHILDREN["T"]))
+    total = y.cells.get((geo, CHILDREN[CHILDREN_TOTAL]))
     value = total["obs_value"] if total else None
     if value is None:
         return Bar(geo, None, _figure(total) or "n/a")
@@ -350,16 +356,17 @@ version for open-data portals.</p>
 
 _YEAR = """
 <p>Release v{{ y.release.version }} of reporting year {{ y.year }}: {{ y.submissions|length }} Member States.
-Hidden figures show their confidentiality status (C small count, D hidden to protect another);
-m means not available. See the <a href="methodology.html">methodology</a>.</p>
+Hidden figures show their confidentiality status ({{ primary }} small count,
+{{- ' ' }}{{ secondary }} hidden to protect another);
+{{ missing }} means not available. See the <a href="methodology.html">methodology</a>.</p>
 <p class="caveat">{{ caveat }}</p>
 {% for chart in charts %}{{ bar_chart(chart) }}{% endfor %}
 <h2>Figures</h2>
 <table><tr><th>state</th><th>reports forwarded</th><th>children identified (total)</th>
 <th>girls</th><th>boys</th><th>unknown</th><th>perpetrators convicted</th><th>national report</th></tr>
-{% for geo in pdfs + ["EU27_2020"] %}<tr><th>{{ geo }} {{ states.get(geo, "European Union (27)") }}</th>
+{% for geo in pdfs + [eu] %}<tr><th>{{ geo }} {{ states.get(geo, "European Union (27)") }}</th>
 <td class="num">{{ figure(y.cells.get((geo, reports))) }}</td>
-{% for sex in "TFMU" %}<td class="num">{{ figure(y.cells.get((geo, children[sex]))) }}</td>{% endfor %}
+{% for sex in children %}<td class="num">{{ figure(y.cells.get((geo, children[sex]))) }}</td>{% endfor %}
 <td class="num">{{ figure(y.cells.get((geo, convicted))) }}</td>
 <td>{% if geo in y.submissions %}<a href="reports/{{ y.year }}/{{ geo }}.pdf">PDF</a>{% endif %}</td></tr>
 {% endfor %}</table>
@@ -387,7 +394,8 @@ _METHODOLOGY = """
 <td>{{ label }}</td></tr>{% endfor %}</table>
 {% endfor %}
 <h2>Disclosure control</h2>
-<p>Non-zero counts below the threshold are hidden (C). Further figures are hidden (D) so that no
+<p>Non-zero counts below the threshold are hidden ({{ primary }}). Further figures are hidden
+{{- ' ' }}({{ secondary }}) so that no
 hidden figure can be worked back from totals: within a state, parts and totals by sex, reporter
 and type of service; across states, the EU aggregate is hidden where it would reveal a state's
 figure. A state's figures are hidden as in its own national release. Zero is a real value and
