@@ -284,69 +284,83 @@ def _year(contract: RecordContract, table: str, year: int) -> str:
     return _in_period(contract.tables[table].year_date, year)
 
 
+def units_sql(year: int, contract: RecordContract) -> dict[str, str]:
+    """The relations the counting rules count (`units`), one row per thing counted in `year`."""
+    unknown_service = _sql_text(contract.tables["report"].field("service_type").when_missing)
+    unknown_sex = _sql_text(contract.tables["child"].field("sex").when_missing)
+    return {
+        "report": f"""SELECT reporter_type, coalesce(service_type, {unknown_service}) AS service_type,
+            case_key FROM report WHERE {_year(contract, "report", year)}""",
+        "case": "SELECT case_key, count(*) AS reports FROM units_report GROUP BY case_key",
+        "repeated_case": "SELECT case_key FROM units_case WHERE reports >= 2",
+        "child": f"""SELECT child_id, sex FROM (
+            SELECT child_id, min(identification_date) AS first_date,
+                   coalesce(arg_max(sex, (identification_date, sex)) FILTER (WHERE sex IS NOT NULL),
+                            {unknown_sex}) AS sex
+            FROM child GROUP BY child_id)
+            WHERE {_in_period("first_date", year)}""",
+        "perpetrator": f"""SELECT DISTINCT perpetrator_id FROM conviction
+            WHERE final AND {_year(contract, "conviction", year)}""",
+    }
+
+
 def aggregate_sql(year: int, contract: RecordContract | None = None) -> str:
     """The counting rules of the contract (countingRules) as one DuckDB query.
 
-    Gives (indicator, sex, reporter, service, obs_value) for every series key of the Article 8
-    contract, in the contract's order; a series without records is a real 0.
+    Generated from the records contract's counted series (the Article 8 series and additivity
+    groups): each unit relation is counted once by the columns it is broken down by, then
+    every series key sums the counts its codes select. Gives (indicator, sex, reporter, service,
+    obs_value) for every series key of the Article 8 contract, in its order; 0 means that no
+    record holds the series' codes (every code is a contract code, checked when it loads).
     """
     contract = contract or load_records_contract()
-    unknown_service = contract.tables["report"].field("service_type").when_missing
-    unknown_sex = contract.tables["child"].field("sex").when_missing
-    keys = load_contract().series_keys()
-    values = ", ".join(f"({i}, " + ", ".join(f"'{k}'" for k in key) + ")" for i, key in enumerate(keys))
-    first_identified = _in_period("first_date", year)
-    return f"""
-    WITH rep AS (
-        SELECT reporter_type AS reporter, coalesce(service_type, '{unknown_service}') AS service, case_key
-        FROM report WHERE {_year(contract, "report", year)}),
-    rep_counts AS (
-        SELECT 'REP_LEA' AS indicator, '_Z' AS sex,
-               CASE WHEN grouping(reporter) = 1 THEN 'TOTAL' ELSE reporter END AS reporter,
-               CASE WHEN grouping(service) = 1 THEN 'TOTAL' ELSE service END AS service,
-               count(*) AS obs_value
-        FROM rep GROUP BY GROUPING SETS ((), (reporter), (reporter, service))),
-    cases AS (SELECT case_key, count(*) AS reports FROM rep GROUP BY case_key),
-    case_counts AS (
-        SELECT 'CASE_UNQ', '_Z', 'TOTAL', 'TOTAL', count(*) FROM cases
-        UNION ALL
-        SELECT 'CASE_MULT', '_Z', 'TOTAL', 'TOTAL', count(*) FILTER (WHERE reports >= 2) FROM cases),
-    children AS (
-        SELECT child_id, min(identification_date) AS first_date,
-               coalesce(arg_max(sex, (identification_date, sex)) FILTER (WHERE sex IS NOT NULL),
-                        '{unknown_sex}') AS sex
-        FROM child GROUP BY child_id),
-    child_counts AS (
-        SELECT 'CHILD_IDN', CASE WHEN grouping(sex) = 1 THEN 'T' ELSE sex END, '_Z', '_Z', count(*)
-        FROM children WHERE {first_identified} GROUP BY GROUPING SETS ((), (sex))),
-    perp_counts AS (
-        SELECT 'PERP_CNV', '_Z', '_Z', '_Z', count(DISTINCT perpetrator_id)
-        FROM conviction WHERE final AND {_year(contract, "conviction", year)}),
-    counts AS (
-        SELECT * FROM rep_counts UNION ALL SELECT * FROM case_counts
-        UNION ALL SELECT * FROM child_counts UNION ALL SELECT * FROM perp_counts)
-    SELECT k.indicator, k.sex, k.reporter, k.service, coalesce(c.obs_value, 0) AS obs_value
-    FROM (VALUES {values}) k(position, indicator, sex, reporter, service)
-    LEFT JOIN counts c USING (indicator, sex, reporter, service)
-    ORDER BY k.position"""
+    dimensions = load_contract().series_dimensions
+    units = units_sql(year, contract)
+    counted = {s.units: s.by for s in contract.counted_series}
+    unknown = set(counted) - set(units)
+    if unknown:
+        raise ValueError(f"counting rules name unit relations transforms/records.py lacks: {sorted(unknown)}")
+    ctes = [f"units_{name} AS ({sql})" for name, sql in units.items()]
+    for name, by in counted.items():
+        columns = "".join(f"{_quote(c)}, " for c in by)
+        group = f" GROUP BY {', '.join(_quote(c) for c in by)}" if by else ""
+        ctes.append(f"counts_{name} AS MATERIALIZED (SELECT {columns}count(*) AS n FROM units_{name}{group})")
+    rows = []
+    for position, s in enumerate(contract.counted_series):
+        codes = ", ".join(f"{_sql_text(code)} AS {d}" for d, code in zip(dimensions, s.key, strict=True))
+        where = " AND ".join(f"{_quote(c)} = {_sql_text(code)}" for c, code in s.where.items())
+        value = f"(SELECT coalesce(sum(n), 0) FROM counts_{s.units}{' WHERE ' + where if where else ''})"
+        rows.append(f"SELECT {position} AS position, {codes}, {value} AS obs_value")
+    return (
+        "WITH " + ",\n".join(ctes) + "\n"
+        f"SELECT {', '.join(dimensions)}, obs_value FROM (\n"
+        + "\nUNION ALL ".join(rows)
+        + "\n) ORDER BY position"
+    )
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def aggregate(con, geo: str, year: int, contract: RecordContract | None = None) -> list[dict]:
     """The canonical rows of the Article 8 table of `year`, counted from the registered views."""
+    dimensions = load_contract().series_dimensions
     rows = con.execute(aggregate_sql(year, contract)).fetchall()
     return [
         {
             "geo": geo,
             "time_period": year,
-            "indicator": indicator,
-            "sex": sex,
-            "reporter": reporter,
-            "service": service,
+            **dict(zip(dimensions, key, strict=True)),
             "obs_value": int(value),
             "obs_status": None,
             "comment": None,
         }
-        for indicator, sex, reporter, service, value in rows
+        for *key, value in rows
     ]
 
 
