@@ -16,9 +16,9 @@ from xml.sax.saxutils import escape
 from jinja2 import Environment, select_autoescape
 
 from contracts.contract import load_contract
-from publish.catalog import DISTRIBUTIONS, ReleaseFolder, checksums, release_folders
+from publish.catalog import ReleaseFolder, checksums, release_folders
 from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, series_key
-from publish.exports import flags_legend
+from publish.exports import RELEASE_FILE, flags_legend
 from transforms.files import write_atomic
 
 _CONTRACT = load_contract()
@@ -218,7 +218,7 @@ def _downloads(versions: list[ReleaseFolder], public_dir: Path) -> list[dict]:
                 "href": f"{release.relative}/{name}",
                 "sha256": sums[name],
                 "size": (release.path / name).stat().st_size,
-                "what": DISTRIBUTIONS.get(name, ("", "", ""))[0],
+                "what": RELEASE_FILE[name].description if name in RELEASE_FILE else "",
             }
             for name in sorted(sums)
         ]
