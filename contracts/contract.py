@@ -72,6 +72,7 @@ class Contract:
         self.eu_aggregate: str = custom["euAggregate"]
         self.confidentiality: dict[str, str] = custom["confidentialityRoles"]  # role -> code
         self.missing_status: str = custom["missingStatus"]
+        self.not_applicable: str = custom["notApplicable"]
         self.disclosure = Disclosure(int(custom["disclosure"]["threshold"]), custom["disclosure"]["rule"])
         self._check_publication_codes()
 

@@ -56,7 +56,7 @@ class ReleaseFolder:
     """One published version: releases/<year>/[<geo>/]v<N>."""
 
     year: int
-    geo: str  # EU27_2020 for the Union release
+    geo: str  # the EU aggregate code for the Union release
     version: int
     path: Path
 

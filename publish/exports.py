@@ -40,7 +40,7 @@ def table_schema() -> dict:
                 "name": "submission_id",
                 "title": "submission_id",
                 "type": "string",
-                "description": "Submission the figure comes from (empty for the EU aggregate).",
+                "description": "Submission the figure comes from.",
                 "constraints": {"required": False},
             }
         ],

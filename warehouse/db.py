@@ -218,8 +218,9 @@ def series_columns() -> list[tuple[str, tuple[str, ...], str, str]]:
     columns = []
     for s in contract.series:
         key = contract.series_key(s)
-        codes = [c for c in key if c != "_Z"]
-        label = " - ".join(contract.code_lists[d][c] for d, c in zip(dims, key, strict=True) if c != "_Z")
+        applies = [(d, c) for d, c in zip(dims, key, strict=True) if c != contract.not_applicable]
+        codes = [c for _, c in applies]
+        label = " - ".join(contract.code_lists[d][c] for d, c in applies)
         columns.append(("_".join(codes).lower(), key, s["point"], label))
     names = [c[0] for c in columns]
     if len(set(names)) != len(names):
