@@ -7,18 +7,25 @@ a finding names the file, the row and the value, with up to EXAMPLES rows per br
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from contracts.records import RecordContract
-from transforms.validation import Issue
-
-if TYPE_CHECKING:
-    from transforms.records import RecordFile
+from transforms.report import Issue
 
 EXAMPLES = 20  # rows shown per broken rule; the count says how many there are in all
+
+
+@dataclass
+class RecordFile:
+    table: str
+    path: Path
+    format: str  # parquet | csv
+    rows: int | None = None
+    sha256: str | None = None
+    byte_size: int | None = None
 
 
 def issue(contract: RecordContract, rule_id: str, file: str, location: str, field=None, value=None, **params):

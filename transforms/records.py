@@ -19,20 +19,10 @@ import duckdb
 
 from contracts.contract import load_contract
 from contracts.records import RecordContract, load_records_contract
-from transforms.record_checks import check, issue, register, source
-from transforms.validation import Issue
+from transforms.record_checks import RecordFile, check, issue, register, source
+from transforms.report import Issue
 
 DECLARATION = "submission.meta.json"  # beside the records: reporting authority and contact
-
-
-@dataclass
-class RecordFile:
-    table: str
-    path: Path
-    format: str  # parquet | csv
-    rows: int | None = None
-    sha256: str | None = None
-    byte_size: int | None = None
 
 
 @dataclass
