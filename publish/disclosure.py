@@ -102,14 +102,15 @@ def _coverage_note(rows: list[dict], member_states: int, published: bool) -> str
 
 
 def apply_disclosure_control(
-    rows: list[dict], threshold: int, earlier: list[list[dict]] | None = None
+    rows: list[dict], threshold: int | None = None, earlier: list[list[dict]] | None = None
 ) -> list[dict]:
     """The rows as published: conf_status set on every row, hidden values emptied.
 
     `rows` are one release's figures (Member States and, in a Union release, the EU
     aggregate); `earlier` the published observations of the earlier versions of the same
-    release, which the attacker reads too.
+    release, which the attacker reads too. The threshold is the contract's unless given.
     """
+    threshold = CONTRACT.disclosure.threshold if threshold is None else threshold
     rows = [dict(row) for row in rows]
     by_geo = defaultdict(list)
     for row in rows:
@@ -126,11 +127,11 @@ def apply_disclosure_control(
     return rows
 
 
-def state_flags(rows: list[dict], threshold: int) -> list[dict]:
+def state_flags(rows: list[dict], threshold: int | None = None) -> list[dict]:
     """One Member State's figures with the contract's disclosure rule applied, values kept:
     what a national office sends, so the Commission receives its confidentiality flags."""
     rows = [dict(row) for row in rows]
-    _protect_state(rows, threshold)
+    _protect_state(rows, CONTRACT.disclosure.threshold if threshold is None else threshold)
     return rows
 
 

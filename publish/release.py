@@ -60,7 +60,7 @@ def build_release(
     year: int,
     public_dir: Path,
     *,
-    threshold: int = 3,
+    threshold: int | None = None,
     dry_run: bool = False,
     geo: str | None = None,
     approved: str | None = None,
@@ -132,7 +132,11 @@ def release_root(public_dir: Path, year: int, geo: str | None = None) -> Path:
 
 
 def publish_rows(
-    rows: list[dict], year: int, threshold: int, geo: str | None, earlier: list[list[dict]] | None = None
+    rows: list[dict],
+    year: int,
+    threshold: int | None,
+    geo: str | None,
+    earlier: list[list[dict]] | None = None,
 ) -> list[dict]:
     """The rows as published: one state's (national release) or all plus the EU aggregate;
     `earlier`: the observations of the earlier versions, which an attacker reads too."""

@@ -59,7 +59,7 @@ def national_submission_file(geo: str, year: int, settings: Settings | None = No
     with db.reader(national.warehouse) as con:
         current, observations = queries.current_submission(con, geo, year)
     # Flagged as the national release hides them: the Commission never publishes those.
-    observations = state_flags(observations, national.suppression_threshold)
+    observations = state_flags(observations)
     metadata = {f.name: current[f.name] for f in contract.metadata_fields}
     stem = contract.submission_stem(geo, year, metadata["revision"])
     target = national.national_dir / geo / "outbox" / f"{stem}.json"
