@@ -1,7 +1,7 @@
 """Statistical disclosure control of Article 8 figures before publication.
 
-The data owner decides first: a figure a Member State sent as confidential (a code of the
-contract's `disclosure.hidden`, e.g. C or N) is hidden with that code, in every release
+The data owner decides first: a figure a Member State sent as confidential (any status of
+the contract's confidentialityRoles but free: C, N, or D) is hidden with that code, in every release
 built from that submission; only a later submission of the state (which replaces all its
 figures) can lift it. Primary suppression then hides small non-zero counts (C). Secondary
 suppression (D) is an optimisation (publish/suppression.py): the cheapest set of further
