@@ -18,7 +18,7 @@ from jinja2 import Environment, select_autoescape
 from contracts.contract import load_contract
 from publish import site_pages
 from publish.catalog import ReleaseFolder, checksums, release_folders
-from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, is_hidden, series_key
+from publish.disclosure import COVERAGE, EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, is_hidden, series_key
 from publish.exports import RELEASE_FILE, flags_legend
 from transforms.files import write_atomic
 
@@ -108,15 +108,26 @@ def _years(public_dir: Path) -> list[Year]:
 
 def _figure(row: dict | None) -> str:
     """A published figure as text: '1,234', its confidentiality status when hidden, or its
-    observation status when not available."""
+    observation status when not available; an EU figure over fewer than all Member States
+    also says over how many: '1,234 u (24/27)'."""
     if row is None:
         return ""
     if is_hidden(row):
         return row["conf_status"]
+    return " ".join(filter(None, [_value(row), _coverage(row)]))
+
+
+def _value(row: dict) -> str:
     if row["obs_value"] is None:
         return row["obs_status"] or ""
     flag = f" {row['obs_status']}" if row["obs_status"] else ""
     return f"{row['obs_value']:,}{flag}"
+
+
+def _coverage(row: dict) -> str:
+    member_states, coverage = len(_CONTRACT.code_lists["geo"]), row.get(COVERAGE)
+    partial = row["geo"] == EU_AGGREGATE and coverage is not None and coverage < member_states
+    return f"({coverage}/{member_states})" if partial else ""
 
 
 def _completeness(years: list[Year], contract) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -141,3 +141,13 @@ def test_cli_dry_run_names_the_figures_a_revision_would_change(csa_env, capsys):
     assert "- AT PERP_CNV/_Z/_Z/_Z: 4 -> 7 (submission" in changelog
     assert main(["release", "--year", str(YEAR), "--dry-run"]) == 0
     assert "nothing new" in capsys.readouterr().out
+
+
+def test_an_eu_figure_over_fewer_than_all_states_says_so_on_the_site():
+    from publish.site import _figure
+
+    eu = {"geo": "EU27_2020", "conf_status": "F", "contributing_states": 26}
+    assert _figure({**eu, "obs_value": 1300, "obs_status": "u"}) == "1,300 u (26/27)"
+    assert _figure({**eu, "obs_value": None, "obs_status": "m", "contributing_states": 3}) == "m (3/27)"
+    assert _figure({**eu, "obs_value": 1350, "obs_status": None, "contributing_states": 27}) == "1,350"
+    assert _figure({"geo": "MT", "conf_status": "C", "obs_value": None, "obs_status": None}) == "C"
