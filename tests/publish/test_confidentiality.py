@@ -10,14 +10,15 @@ import zlib
 from pathlib import Path
 
 import duckdb
-from conftest import FIGURES, metadata, observations
-from test_publish import PERP, YEAR, all_states, series_key, submission
-from test_publish_attacker import assert_protected
 
 from contracts.contract import load_contract
 from publish.catalog import write_catalog
+from publish.disclosure import series_key
 from publish.release import build_release
 from publish.site import build_site
+from tests.helpers import FIGURES, metadata, observations
+from tests.publish.builders import PERP, YEAR, all_states, submission
+from tests.publish.test_publish_attacker import assert_protected
 from transforms.writers import EXTENSIONS, write_submission
 
 C = load_contract()

@@ -9,8 +9,6 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from suppression_oracle import heuristic_pattern
-from test_publish_attacker import THRESHOLD, YEAR, Attacker, assert_protected, synthetic_state
 
 from contracts.contract import load_contract
 from publish.disclosure import (
@@ -23,6 +21,8 @@ from publish.disclosure import (
     suppression_cost,
 )
 from publish.suppression import FREE, HIDDEN, KNOWN, Table, suppress
+from tests.publish.suppression_oracle import heuristic_pattern
+from tests.publish.test_publish_attacker import THRESHOLD, YEAR, Attacker, assert_protected, synthetic_state
 
 C = load_contract()
 HEADLINES = set(C.key_figures.values())
