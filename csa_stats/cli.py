@@ -12,13 +12,17 @@ from pathlib import Path
 from csa_stats.settings import get_settings
 
 # Exit codes (documented in README).
-OK, WARNINGS, ERRORS, UNREADABLE, UNAVAILABLE, INTERNAL = 0, 1, 2, 3, 4, 5
+OK, WARNINGS, ERRORS, UNREADABLE, UNAVAILABLE, INTERNAL, QUERY_REFUSED = 0, 1, 2, 3, 4, 5, 6
 
 
 def _console():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    class PipedConsole(Console):
+        def on_broken_pipe(self) -> None:  # rich would exit 1; main() ends a closed pipe quietly
+            raise BrokenPipeError
+
+    return PipedConsole(highlight=False, soft_wrap=True)
 
 
 def _table(title: str, columns: list[str], rows: list) -> None:
@@ -379,24 +383,32 @@ def _warehouse_errors():
     from warehouse.db import WarehouseBusy, WarehouseError
     from warehouse.queries import QueryRefused
 
-    return WarehouseBusy, (WarehouseError, QueryRefused)
+    return QueryRefused, WarehouseBusy, WarehouseError
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # inside the try: a closed pipe must not surface at exit
+        return code
+    except BrokenPipeError:  # `csa-stats query ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK
     except Exception as exc:
         return _failure(exc)
 
 
 def _failure(exc: Exception) -> int:
-    busy, unavailable = _warehouse_errors()
+    refused, busy, unavailable = _warehouse_errors()
+    if isinstance(exc, refused):  # not a retry case: the query itself must change
+        print(f"query refused: {exc}", file=sys.stderr)
+        return QUERY_REFUSED
     if isinstance(exc, busy):
         print(f"busy, retry: {exc}", file=sys.stderr)
         return UNAVAILABLE
-    if isinstance(exc, (*unavailable, FileNotFoundError)):
+    if isinstance(exc, (unavailable, FileNotFoundError)):
         print(f"error: {exc}", file=sys.stderr)
         return UNAVAILABLE
     if os.environ.get("CSA_DEBUG"):  # a bug, not bad input: say so in one line unless debugging

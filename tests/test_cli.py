@@ -60,7 +60,7 @@ def test_ingest_status_and_query_refuses_writes(tmp_path):
     out = run("query", "SELECT geo, status FROM submission_status", "--format", "csv", env_dir=data)
     assert out.stdout.splitlines()[1] == "AT,accepted"
     refused = run("query", "DELETE FROM submission", env_dir=data)
-    assert refused.returncode == 4 and "read-only" in refused.stderr and "Traceback" not in refused.stderr
+    assert refused.returncode == 6 and "read-only" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_commands_without_a_warehouse_say_so(tmp_path):
@@ -88,6 +88,6 @@ def test_query_cannot_attach_or_read_files(tmp_path):
         "COPY submission TO '/tmp/leak.csv'",
     ):
         result = run("query", sql, env_dir=data)
-        assert result.returncode == 4, sql
+        assert result.returncode == 6, sql
         assert "42" not in result.stdout and "Traceback" not in result.stderr
     assert not (tmp_path / "other.duckdb").exists()
