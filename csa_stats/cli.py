@@ -51,7 +51,7 @@ def cmd_demo_data(args) -> int:
         print(f"revisions held back in {revisions}, to land after a first release")
     if args.national:
         national = settings.national_dir / args.national / "sources"
-        written = generate_demo(national, seed=args.seed, geos=[args.national])
+        written = generate_demo(national, seed=args.seed, geos=[args.national], per_state=False)
         print(
             f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}"
         )
@@ -180,18 +180,29 @@ def _print_report(report) -> None:
 def cmd_ingest(args) -> int:
     from csa_stats import jobs
 
-    paths: list[Path] = []
+    code = OK
+    paths: list[tuple[Path, str | None]] = []
     for name in args.paths:
         p = Path(name)
-        paths += jobs.landed_files(p) if p.is_dir() else [p]
-    code = OK
+        if not p.is_dir():
+            paths.append((p, args.sender or _state_folder(p)))
+            continue
+        paths += [(f, jobs.sender_of(f)) for f in jobs.state_submissions(p)]
+        if flat := jobs.landed_files(p):
+            if args.sender:
+                paths += [(f, args.sender) for f in flat]
+            else:
+                print(
+                    f"error: {jobs.FlatLanding(p, flat)}; or name the sender: --sender GEO", file=sys.stderr
+                )
+                code = UNREADABLE
     rows = []
-    for p in paths:
+    for p, sender in paths:
         if not p.is_file():
             print(f"{p}: no such file", file=sys.stderr)
             code = max(code, UNREADABLE)
             continue
-        result = jobs.ingest(str(p), actor=args.actor)
+        result = jobs.ingest(str(p), actor=args.actor, sender=sender)
         rows.append(
             [result["file"], result["submission_id"], result["status"], result["errors"], result["warnings"]]
         )
@@ -199,6 +210,13 @@ def cmd_ingest(args) -> int:
             code = max(code, ERRORS)
     _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
     return code
+
+
+def _state_folder(path: Path) -> str | None:
+    """A file named on the command line in a state's landing prefix is that state's."""
+    from contracts.contract import load_contract
+
+    return path.parent.name if path.parent.name in load_contract().code_lists["geo"] else None
 
 
 def cmd_release(args) -> int:
@@ -352,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="archive, validate and load files or folders into the warehouse")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--actor", default=os.environ.get("USER", "cli"))
+    p.add_argument(
+        "--sender",
+        metavar="GEO",
+        help="the Member State that sent these files (default: the state prefix they are in, "
+        "<landing>/<GEO>/); a file claiming another state is rejected",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("release", help="publish an immutable release of current figures")

@@ -36,19 +36,52 @@ def landed_files(folder) -> list:
     )
 
 
+class FlatLanding(Exception):
+    """Files directly in the landing folder, the layout before senders had their own prefix."""
+
+    def __init__(self, landing, files: list):
+        names = ", ".join(p.name for p in files[:5]) + (
+            f" and {len(files) - 5} more" if len(files) > 5 else ""
+        )
+        super().__init__(
+            f"{len(files)} file(s) directly in {landing} ({names}) are in the old flat layout and are not "
+            f"collected: each Member State submits into its own prefix {landing}/<GEO>/ (e.g. "
+            f"{landing}/AT/). Move each file, with its .meta.json side file, into the folder of the "
+            "state that sent it (mv ART8_AT_* AT/), after checking that it did"
+        )
+
+
+def state_submissions(landing) -> list:
+    """The submission files in the landing layout `<landing>/<GEO>/<file>`: each state's prefix,
+    which the storage lets only that state's sender write. Its parent names the sender."""
+    from contracts.contract import load_contract
+
+    geos = load_contract().code_lists["geo"]
+    return [f for geo in geos for f in landed_files(landing / geo)]
+
+
+def sender_of(landed) -> str:
+    """The state whose prefix a landed file came from (its folder's name)."""
+    return landed.parent.name
+
+
 def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
-    """Landed files whose content the warehouse has not seen yet (as URLs or paths)."""
+    """Landed files in the states' prefixes whose content the warehouse has not seen yet (as URLs
+    or paths). Files left in the old flat layout are not collected: the log says how to move them."""
     from warehouse import db
     from warehouse.loader import received_digests
 
     settings = settings or get_settings()
-    files = landed_files(settings.landing if folder is None else folder)
+    landing = settings.landing if folder is None else folder
+    if flat := landed_files(landing):
+        log.error("%s", FlatLanding(landing, flat))
+    files = state_submissions(landing)
     if not settings.warehouse.exists():
         return [str(p) for p in files]
     with db.reader(settings.warehouse) as con:
-        # Data and side file together: a CSV revised only in its metadata is new.
-        known = set(con.execute("SELECT sha256, metadata_sha256 FROM submission").fetchall())
-    return [str(p) for p in files if received_digests(p) not in known]
+        # Data and side file together (a CSV revised only in its metadata is new), from its sender.
+        known = set(con.execute("SELECT geo, sha256, metadata_sha256 FROM submission").fetchall())
+    return [str(p) for p in files if (sender_of(p), *received_digests(p)) not in known]
 
 
 def landing_url(settings: Settings | None = None) -> str:
@@ -64,7 +97,7 @@ def local_copy(landed, settings: Settings | None = None) -> Path:
     side file and its landing time, to CSA_DATA_DIR/staging/ (the loader archives it from there)."""
     if getattr(landed, "protocol", "file") in ("file", "local", ""):
         return Path(getattr(landed, "path", landed))
-    staging = (settings or get_settings()).data_dir / "staging"
+    staging = (settings or get_settings()).data_dir / "staging" / sender_of(landed)
     staging.mkdir(parents=True, exist_ok=True)
     for source in (landed, landed.with_name(landed.stem + SIDE_FILE)):
         if source is landed or source.exists():
@@ -78,10 +111,13 @@ def local_copy(landed, settings: Settings | None = None) -> Path:
     return staging / landed.name
 
 
-def ingest(path: str, settings: Settings | None = None, actor: str = "system") -> dict:
+def ingest(
+    path: str, settings: Settings | None = None, actor: str = "system", sender: str | None = None
+) -> dict:
+    """Archive, validate and load one file; `sender` is the state whose prefix it came from."""
     from warehouse.loader import ingest_file
 
-    result = ingest_file(Path(path), settings or get_settings(), actor=actor)
+    result = ingest_file(Path(path), settings or get_settings(), actor=actor, sender=sender)
     report = result.report
     return {
         "file": result.file,

@@ -53,7 +53,7 @@ def test_validate_strict_and_json(tmp_path):
 
 def test_ingest_status_and_query_refuses_writes(tmp_path):
     data = tmp_path / "data"
-    write_json_submission(data / "landing")
+    write_json_submission(data / "landing" / "AT")
     assert run("ingest", data / "landing", env_dir=data).returncode == 0
     status = run("status", "--year", "2023", env_dir=data)
     assert status.returncode == 0 and "AT" in status.stdout
@@ -76,7 +76,7 @@ def test_readme_documents_every_setting():
 
 def test_query_cannot_attach_or_read_files(tmp_path):
     data = tmp_path / "data"
-    write_json_submission(data / "landing")
+    write_json_submission(data / "landing" / "AT")
     run("ingest", data / "landing", env_dir=data)
     secret = tmp_path / "secret.csv"
     secret.write_text("a\n42\n")

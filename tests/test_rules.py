@@ -298,10 +298,12 @@ def test_rule_passes_on_the_same_submission_uncorrupted(tmp_path, case):
 
 
 def test_every_rule_of_the_contract_has_a_failing_example():
-    """Here, or for the rules about unsafe files, in the hostile corpus (tests/hostile.py)."""
+    """Here, or for the rules about unsafe files, in the hostile corpus (tests/hostile.py); the
+    loader's rule about the sender's prefix in tests/test_senders.py."""
     from hostile import CASES as HOSTILE
 
-    assert {c.rule for c in CASES} | {c.rule for c in HOSTILE if c.rule} == set(C.rules)
+    loader = {"L0_SENDER_MISMATCH"}
+    assert {c.rule for c in CASES} | {c.rule for c in HOSTILE if c.rule} | loader == set(C.rules)
 
 
 def test_every_rule_has_a_failing_example_in_the_report_rules_summary(tmp_path):

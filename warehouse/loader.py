@@ -14,7 +14,7 @@ from pathlib import Path
 
 from contracts.contract import load_contract
 from csa_stats.settings import Settings, get_settings
-from transforms.canonical import Submission
+from transforms.canonical import Finding, Submission
 from transforms.readers import read_submission
 from transforms.validation import (
     History,
@@ -87,7 +87,10 @@ def ingest_file(
     settings: Settings | None = None,
     received_at: dt.datetime | None = None,
     actor: str = "system",
+    sender: str | None = None,
 ) -> IngestResult:
+    """`sender` is the state whose landing prefix the file came from: a file claiming another
+    state is rejected and registered under the sender. None: an operator's file, taken as it says."""
     settings = settings or get_settings()
     path = Path(path)
     data, meta_data = path.read_bytes(), _side_file_bytes(path)
@@ -99,10 +102,12 @@ def ingest_file(
         # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
         stored = archive_bytes(data, path.suffix, settings.archive)
         stored_meta = archive_bytes(meta_data, ".meta.json", settings.archive) if meta_data else None
+        # Received before from the same sender: a file rejected in a wrong prefix does not block
+        # the same bytes arriving from the state whose figures they are.
         existing = con.execute(
             "SELECT submission_id FROM submission "
-            "WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ?",
-            [digest, meta_digest],
+            "WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ? AND (? IS NULL OR geo = ?)",
+            [digest, meta_digest, sender, sender],
         ).fetchone()
         if existing:
             db.audit(con, actor, "duplicate", existing[0], json.dumps({"file": path.name}))
@@ -110,11 +115,14 @@ def ingest_file(
             log.info("%s: already received as %s", path.name, existing[0])
             return IngestResult(existing[0], "duplicate", None, None, path.name)
         submission = read_submission(path)  # only now: a duplicate needs no parsing
+        _check_sender(submission, sender)
+        history = load_history(con, submission.geo, submission.time_period)
+        report = validate(submission, history, settings.yoy_band)
+        if sender and submission.geo != sender:  # rejected: registered under the state that sent it,
+            submission.metadata["geo"] = sender  # the state it claims (if any) stays untouched
         sid = submission_id(
             submission, digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
         )
-        history = load_history(con, submission.geo, submission.time_period)
-        report = validate(submission, history, settings.yoy_band)
         report.event = validation_event("ingest", actor)
         status = "accepted" if report.valid else "rejected"
         if status == "accepted":  # pandera: the contract's types, codes and key, before insert
@@ -135,7 +143,9 @@ def ingest_file(
         if status == "accepted":
             _insert_observations(con, sid, submission)
             db.register_deadline(con, submission.time_period, settings.deadline_for(submission.time_period))
-        db.audit(con, actor, "ingest", sid, json.dumps({"file": path.name, "sha256": digest}))
+        claimed = report.geo if sender and report.geo != sender else None
+        detail = {"file": path.name, "sha256": digest, "sender": sender, "claimed_geo": claimed}
+        db.audit(con, actor, "ingest", sid, json.dumps({k: v for k, v in detail.items() if v}))
         db.audit(
             con,
             actor,
@@ -158,6 +168,14 @@ def ingest_file(
     return IngestResult(sid, status, report, report_path, path.name)
 
 
+def _check_sender(submission: Submission, sender: str | None) -> None:
+    """A file claiming another state than the one whose prefix it came from: L0_SENDER_MISMATCH."""
+    claimed = submission.geo
+    if sender and claimed and claimed != sender:
+        where = submission.metadata_location("geo")
+        submission.findings.append(Finding("L0_SENDER_MISMATCH", where, "geo", claimed, {"expected": sender}))
+
+
 def _clear_unfinished(*folders: Path) -> None:
     """Temporary files of a load that was killed (whole files replace them atomically)."""
     for folder in folders:
@@ -167,7 +185,7 @@ def _clear_unfinished(*folders: Path) -> None:
 
 
 def _report_folder(settings: Settings, sid: str) -> Path:
-    return settings.reports / sid.split("-")[0]  # the state, or UNKNOWN
+    return settings.reports / sid.split("-")[0]  # the sender's (or claimed) state, or UNKNOWN
 
 
 def _restore_report(con, sid: str, settings: Settings) -> None:
