@@ -193,7 +193,8 @@ def cmd_ingest(args) -> int:
                 paths += [(f, args.sender) for f in flat]
             else:
                 print(
-                    f"error: {jobs.FlatLanding(p, flat)}; or name the sender: --sender GEO", file=sys.stderr
+                    f"error: {jobs.flat_layout_error(p, flat)}; or name the sender: --sender GEO",
+                    file=sys.stderr,
                 )
                 code = UNREADABLE
     rows = []

@@ -36,19 +36,16 @@ def landed_files(folder) -> list:
     )
 
 
-class FlatLanding(Exception):
-    """Files directly in the landing folder, the layout before senders had their own prefix."""
-
-    def __init__(self, landing, files: list):
-        names = ", ".join(p.name for p in files[:5]) + (
-            f" and {len(files) - 5} more" if len(files) > 5 else ""
-        )
-        super().__init__(
-            f"{len(files)} file(s) directly in {landing} ({names}) are in the old flat layout and are not "
-            f"collected: each Member State submits into its own prefix {landing}/<GEO>/ (e.g. "
-            f"{landing}/AT/). Move each file, with its .meta.json side file, into the folder of the "
-            "state that sent it (mv ART8_AT_* AT/), after checking that it did"
-        )
+def flat_layout_error(landing, files: list) -> str:
+    """What to do with files directly in the landing folder, the layout before each state had
+    its own prefix: they are not collected until moved."""
+    names = ", ".join(p.name for p in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    return (
+        f"{len(files)} file(s) directly in {landing} ({names}) are in the old flat layout and are not "
+        f"collected: each Member State submits into its own prefix {landing}/<GEO>/ (e.g. "
+        f"{landing}/AT/). Move each file, with its .meta.json side file, into the folder of the "
+        "state that sent it (mv ART8_AT_* AT/), after checking that it did"
+    )
 
 
 def state_submissions(landing) -> list:
@@ -74,7 +71,7 @@ def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
     settings = settings or get_settings()
     landing = settings.landing if folder is None else folder
     if flat := landed_files(landing):
-        log.error("%s", FlatLanding(landing, flat))
+        log.error("%s", flat_layout_error(landing, flat))
     files = state_submissions(landing)
     if not settings.warehouse.exists():
         return [str(p) for p in files]
