@@ -137,6 +137,7 @@ def _waiting_approval(timeout: float = 240) -> str:
 
 
 def _reject_in_process() -> None:
+    from airflow.api_fastapi.app import create_auth_manager
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
     from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
     from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
@@ -144,6 +145,7 @@ def _reject_in_process() -> None:
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
+    create_auth_manager()
     with create_session() as session:
         for detail in session.scalars(select(HITLDetail).where(HITLDetail.responded_at.is_(None))).all():
             ti = detail.task_instance

@@ -89,6 +89,7 @@ def _run(dagbag, dag_id, expect="success", **conf):
 def answering(option: str, user: str = "approver"):
     """Answers every Human-in-the-loop request as the REST API does when a user clicks in the UI
     (PATCH .../hitlDetails): same route function, same resume of the waiting task."""
+    from airflow.api_fastapi.app import create_auth_manager
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
     from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
     from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
@@ -97,6 +98,7 @@ def answering(option: str, user: str = "approver"):
     from sqlalchemy import select
 
     answered, stop = [], threading.Event()
+    create_auth_manager()  # the route checks the answering user against the approvers with it
 
     def respond():
         while not stop.wait(0.5):
@@ -142,6 +144,7 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
     for geo in ("AT", "LU", "MT"):
         write_json_submission(csa_env.landing / geo, geo=geo, received=received)
     bad = csa_env.landing / "BE" / "ART8_BE_2023_R1.json"
+    bad.parent.mkdir()
     bad.write_text("{broken", encoding="utf-8")
     # MT's sender tries to revise LU's figures: rejected, registered under MT, LU untouched.
     write_json_submission(csa_env.landing / "MT", geo="LU", revision=2, changes={PERP: 99})
