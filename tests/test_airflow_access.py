@@ -161,11 +161,11 @@ def _reject_in_process() -> None:
 
 
 def test_only_a_configured_approver_can_approve_through_the_rest_api(api_server, dagbag, csa_env):
-    from csa_stats import jobs
+    from csa_stats.steps.collection import ingest
     from warehouse import db
 
     url, passwords, wait_healthy = api_server
-    jobs.ingest(str(write_json_submission(csa_env.landing / "AT", geo="AT")), sender="AT")
+    ingest(str(write_json_submission(csa_env.landing / "AT", geo="AT")), sender="AT")
     seen: dict[str, int] = {}
 
     def get_dags(token: str) -> int:

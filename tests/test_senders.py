@@ -6,9 +6,10 @@ import logging
 
 from conftest import write_json_submission
 
-from csa_stats import jobs
 from csa_stats.cli import main
 from csa_stats.demo import DEMO_FACTS, generate_demo
+from csa_stats.steps.collection import new_submissions
+from transforms.landing import sender_of, state_submissions
 from warehouse import db
 
 PERP = ("PERP_CNV", "_Z", "_Z", "_Z")
@@ -67,7 +68,7 @@ def test_the_old_flat_layout_is_refused_with_how_to_move(csa_env, capsys, caplog
     assert flat.name in err and "old flat layout" in err and f"{csa_env.landing}/AT/" in err
     assert _figures(csa_env.warehouse, "AT") == [] and _figures(csa_env.warehouse, "LU")
     with caplog.at_level(logging.ERROR):
-        assert jobs.new_submissions(csa_env) == []  # LU is loaded; the flat AT file is not collected
+        assert new_submissions(csa_env) == []  # LU is loaded; the flat AT file is not collected
     assert "old flat layout" in caplog.text and flat.name in caplog.text
 
 
@@ -83,6 +84,6 @@ def test_the_demo_lands_each_state_in_its_own_prefix(tmp_path):
     revised_geo, revised_year = DEMO_FACTS.revised
     written = generate_demo(tmp_path / "landing", geos=["AT", revised_geo], revisions_dir=tmp_path / "rev")
     assert written and all(p.parent.name == p.name.split("_")[1] for p in written)
-    assert {jobs.sender_of(p) for p in jobs.state_submissions(tmp_path / "landing")} == {"AT", revised_geo}
-    (revision,) = jobs.state_submissions(tmp_path / "rev")
+    assert {sender_of(p) for p in state_submissions(tmp_path / "landing")} == {"AT", revised_geo}
+    (revision,) = state_submissions(tmp_path / "rev")
     assert revision.name.startswith(f"ART8_{revised_geo}_{revised_year}_R2")
