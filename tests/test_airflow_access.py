@@ -28,10 +28,12 @@ def test_no_secret_or_password_is_in_the_repository():
     shipped = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
     for name in shipped.stdout.split():
         path = ROOT / name
+        if name == "tests/test_airflow_access.py":  # this file names what it looks for
+            continue
         if path.suffix in (".py", ".json", ".yaml", ".md", ".cfg", ".toml", ".env") or name == "Makefile":
             text = path.read_text(encoding="utf-8", errors="replace")
             assert "JWT_SECRET ?=" not in text and "JWT_SECRET :=" not in text, name
-            assert PUBLISHED_SECRET not in text or name == "tests/test_airflow_access.py", name
+            assert PUBLISHED_SECRET not in text, name
     makefile = (ROOT / "Makefile").read_text()
     assert "JWT_SECRET_CMD := cat $(AIRFLOW_HOME)/jwt_secret" in makefile
     assert "AIRFLOW__API__HOST ?= 127.0.0.1" in makefile
