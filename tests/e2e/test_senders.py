@@ -4,11 +4,10 @@ rejected and registered under its sender, and never touches the claimed state's 
 import json
 import logging
 
-from conftest import write_json_submission
-
 from csa_stats.cli import main
 from csa_stats.demo import DEMO_FACTS, generate_demo
 from csa_stats.steps.collection import new_submissions
+from tests.helpers import write_json_submission
 from transforms.landing import sender_of, state_submissions
 from warehouse import db
 

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_json_submission
 
+from tests.helpers import write_json_submission
 from warehouse.loader import ingest_file
 from warehouse.queries import QueryRefused, run_query
 
