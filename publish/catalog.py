@@ -13,11 +13,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
 from contracts.contract import load_contract
+from contracts.sdmx import STRUCTURE_21, STRUCTURE_30
 from publish.disclosure import EU_AGGREGATE
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -47,6 +49,7 @@ THEME = URIRef(EU_AUTHORITY + "data-theme/JUST")
 SPATIAL_EU = URIRef(EU_AUTHORITY + "country/EUR")
 ENGLISH = URIRef(EU_AUTHORITY + "language/ENG")
 STABLE = URIRef(EU_AUTHORITY + "planned-availability/STABLE")
+SDMX_STRUCTURE = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure"
 KEYWORDS = ("child sexual abuse", "online", "law enforcement", "Regulation (EU) 2021/1232", "Article 8")
 
 # File of a release -> (what it is, EU file type, IANA media type); other files are not listed.
@@ -59,7 +62,18 @@ DISTRIBUTIONS = {
         "XLSX",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ),
-    "observations_sdmx.csv": ("Figures as SDMX-CSV 2.0, with OBS_STATUS and CONF_STATUS", "CSV", "text/csv"),
+    "observations_sdmx.csv": (
+        "Figures as SDMX-CSV 2.0 (Eurostat flags as OBS_FLAG, confidentiality as CONF_STATUS); "
+        "its structure is structure.sdmx21.xml",
+        "CSV",
+        "text/csv",
+    ),
+    STRUCTURE_21: (
+        "SDMX-ML 2.1 structure of the SDMX-CSV file: code lists, concept scheme, data structure, dataflow",
+        "XML",
+        "application/xml",
+    ),
+    STRUCTURE_30: ("The same SDMX structure as SDMX-ML 3.0", "XML", "application/xml"),
     "datapackage.json": ("Frictionless Data Package v2 describing the CSV file", "JSON", "application/json"),
     "submissions.json": (
         "The submissions the figures come from, with national definitions",
@@ -220,7 +234,21 @@ def _distribution(graph: Graph, base: str, release: ReleaseFolder, name: str, di
     graph.add((url, DCATAP.availability, STABLE))
     graph.add((url, DCTERMS.issued, Literal(as_of(release.path), datatype=XSD.date)))
     graph.add((url, DCTERMS.modified, Literal(as_of(release.path), datatype=XSD.date)))
+    if name == "observations_sdmx.csv" and (release.path / STRUCTURE_21).exists():
+        _conforms_to_structure(graph, url, f"{base}{release.relative}/{STRUCTURE_21}", release.path)
     return url
+
+
+def _conforms_to_structure(graph: Graph, distribution: URIRef, structure_url: str, folder: Path) -> None:
+    """An SDMX-CSV file conforms to its dataflow and to the structure file that defines it
+    (StatDCAT-AP); both are read from the release's own structure file."""
+    flow = next(ElementTree.parse(folder / STRUCTURE_21).iter(f"{{{SDMX_STRUCTURE}}}Dataflow"))
+    flow_id = f"{flow.get('agencyID')}:{flow.get('id')}({flow.get('version')})"
+    dataflow = URIRef(f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow={flow_id}")
+    graph.add((dataflow, RDF.type, DCTERMS.Standard))
+    graph.add((dataflow, DCTERMS.title, Literal(f"SDMX dataflow {flow_id}", lang="en")))
+    graph.add((distribution, DCTERMS.conformsTo, dataflow))
+    graph.add((distribution, DCTERMS.conformsTo, URIRef(structure_url)))  # also a distribution
 
 
 def _describe(graph: Graph, node: URIRef, kind: URIRef, title: str, description: str) -> None:

@@ -14,10 +14,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from contracts.contract import Field, load_contract
+from contracts.sdmx import structure, write_sdmx_csv
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
 from publish.disclosure import EU_AGGREGATE, series_key
 
-DATAFLOW = "CSA:DF_ART8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -33,6 +33,7 @@ def render_exports(rows: list[dict], submissions: list[dict], year: int) -> dict
         "observations_sdmx.csv": _sdmx_csv(rows),
         "submissions.json": _json(sorted(submissions, key=itemgetter("geo", "submission_id"))),
         "datapackage.json": _json(data_package(year)),
+        **structure().files(),  # the SDMX structure the SDMX-CSV file is published under
     }
 
 
@@ -173,11 +174,10 @@ def _observations_json(rows: list[dict], year: int) -> bytes:
 
 
 def _sdmx_csv(rows: list[dict]) -> bytes:
-    """SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION, then the contract's columns upper-cased."""
-    contract = load_contract()
-    header = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *(c.upper() for c in contract.columns)]
-    structure = ["dataflow", f"{DATAFLOW}({contract.version})", "I"]
-    return _csv(header, [[*structure, *(row[c] for c in contract.columns)] for row in rows])
+    """SDMX-CSV 2.0 written by pysdmx with the published structure, then laid out like every
+    CSV export (RFC 4180 line ends, formula-safe texts)."""
+    header, *records = csv.reader(io.StringIO(write_sdmx_csv(rows), newline=""))
+    return _csv(header, records)
 
 
 def sort_observations(rows: list[dict]) -> list[dict]:

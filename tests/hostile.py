@@ -337,7 +337,7 @@ CASES = [
     # --- SDMX-CSV
     Case(
         "sdmx wrong structure id",
-        _sdmx_edit("STRUCTURE_ID", "CSA:DF_ART8(2.0.0)"),
+        _sdmx_edit("STRUCTURE_ID", "CSA:DF_ART8(9.0.0)"),
         REJECTED,
         "L0_SDMX_STRUCTURE",
         "row 2",

@@ -160,7 +160,7 @@ CASES = [
         "row 3",
         "X",
         text=lambda t: t.replace(
-            f"DF_ART8({C.version}),I,AT,2023,REP_LEA,_Z,PIO", f"DF_ART8({C.version}),X,AT,2023,REP_LEA,_Z,PIO"
+            f"DF_ART8({C.version}),I,A,AT,REP_LEA,_Z,PIO", f"DF_ART8({C.version}),X,A,AT,REP_LEA,_Z,PIO"
         ),
     ),  # fmt: skip
     Case(
