@@ -20,6 +20,7 @@ from rdflib.namespace import DCTERMS, FOAF
 
 from contracts.contract import load_contract
 from contracts.sdmx import STRUCTURE_21, STRUCTURE_30
+from contracts.vtl import RULES_FILE
 from publish.disclosure import EU_AGGREGATE
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -74,6 +75,11 @@ DISTRIBUTIONS = {
         "application/xml",
     ),
     STRUCTURE_30: ("The same SDMX structure as SDMX-ML 3.0", "XML", "application/xml"),
+    RULES_FILE: (
+        "The level-1 validation rules as a VTL 2.1 program over the SDMX-CSV data",
+        "TXT",
+        "text/plain",
+    ),
     "datapackage.json": ("Frictionless Data Package v2 describing the CSV file", "JSON", "application/json"),
     "submissions.json": (
         "The submissions the figures come from, with national definitions",

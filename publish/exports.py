@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 
 from contracts.contract import Field, load_contract
 from contracts.sdmx import structure, write_sdmx_csv
+from contracts.vtl import RULES_FILE, vtl_program
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
 from publish.disclosure import EU_AGGREGATE, series_key
 
@@ -34,6 +35,7 @@ def render_exports(rows: list[dict], submissions: list[dict], year: int) -> dict
         "submissions.json": _json(sorted(submissions, key=itemgetter("geo", "submission_id"))),
         "datapackage.json": _json(data_package(year)),
         **structure().files(),  # the SDMX structure the SDMX-CSV file is published under
+        RULES_FILE: vtl_program().encode("utf-8"),  # and the level-1 rules, in VTL
     }
 
 

@@ -269,7 +269,9 @@ def test_identical_inputs_give_byte_identical_releases(tmp_path):
     build_release(rows, submissions, YEAR, tmp_path / "a")
     build_release(rows, submissions, YEAR, tmp_path / "b")
     first, second = release_files(tmp_path / "a"), release_files(tmp_path / "b")
-    assert len(first) == 12 + 1  # twelve release files (two the SDMX structure) plus LATEST
+    assert (
+        len(first) == 13 + 1
+    )  # thirteen release files (SDMX structure and VTL rules among them) plus LATEST
     assert first == second
 
 

@@ -27,13 +27,20 @@ PERP = ("PERP_CNV", "_Z", "_Z", "_Z")
 def _rows(geo: str, changes: dict, comment: str | None = None) -> list[dict]:
     rows = []
     for obs in observations(changes):
-        rows.append({**obs, "geo": geo, "time_period": YEAR, "conf_status": None, "submission_id": f"{geo}-1"})
+        rows.append(
+            {**obs, "geo": geo, "time_period": YEAR, "conf_status": None, "submission_id": f"{geo}-1"}
+        )
     rows[-1]["comment"] = comment
     return rows
 
 
 def _submission(geo: str) -> dict:
-    return {"geo": geo, "submission_id": f"{geo}-1", "revision": 1, "received_at": f"{YEAR + 1}-05-01T10:00:00Z"}
+    return {
+        "geo": geo,
+        "submission_id": f"{geo}-1",
+        "revision": 1,
+        "received_at": f"{YEAR + 1}-05-01T10:00:00Z",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +61,10 @@ def _published(folder: Path) -> dict[tuple, dict]:
     """observations.csv by series key (FREQ A plus the six dimensions), values as text."""
     with open(folder / "observations.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    return {("A", r["geo"], r["indicator"], r["sex"], r["reporter"], r["service"], r["time_period"]): r for r in rows}
+    return {
+        ("A", r["geo"], r["indicator"], r["sex"], r["reporter"], r["service"], r["time_period"]): r
+        for r in rows
+    }
 
 
 def _missing(value) -> bool:
