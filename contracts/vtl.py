@@ -85,10 +85,11 @@ def _additivity(contract: Contract, s, dataset: str, name: str, rule: str, total
     dimension = dims[position]
     fixed = [f'{s.component_of[d]} = "{code}"' for d, code in zip(dims, total, strict=True) if d != dimension]
     codes = ", ".join(f'"{p[position]}"' for p in parts)
+    named = ", ".join(p[position] for p in parts)
     part_filter = " and ".join([*fixed, f"{s.component_of[dimension]} in {{{codes}}}"])
     return "\n".join(
         [
-            f"/* {rule}: {' / '.join(total)} = sum of its {dimension} parts {', '.join(p[position] for p in parts)}. */",
+            f"/* {rule}: {' / '.join(total)} = sum of its {dimension} parts {named}. */",
             f"{name}_TOTAL := {_select(contract, s, dataset, total)} [keep {measure}];",
             f"{name}_PARTS := {dataset} [filter {part_filter}]",
             f"    [calc GIVEN := if isnull({measure}) then 0 else 1, PART := nvl({measure}, 0)]",

@@ -15,8 +15,8 @@ from openpyxl.styles import Font
 
 from contracts.contract import Field, load_contract
 from contracts.sdmx import structure, write_sdmx_csv
-from contracts.vtl import RULES_FILE, vtl_program
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
+from contracts.vtl import RULES_FILE, vtl_program
 from publish.disclosure import EU_AGGREGATE, series_key
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

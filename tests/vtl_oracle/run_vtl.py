@@ -2,7 +2,8 @@
 
 Runs in the oracle's own environment (see pyproject.toml here), never imported by the project.
 It stays up for a whole test session (vtlengine takes seconds to import).
-stdin, a line per job: {"program": VTL, "dataset": name, "components": [[id, role, type]...], "rows": [[...]...]}
+stdin, a line per job:
+  {"program": VTL, "dataset": name, "components": [[id, role, type]...], "rows": [[...]...]}
 stdout, a line per job: {check name: [{identifier: value}...]} for every persistent (<-) result.
 """
 
