@@ -132,6 +132,7 @@ CASES = [
     Case("L0_CODE_LIST", "csv", meta_at("csv", "geo"), "GR", meta={"geo": "GR"}),
     Case("L0_CODE_LIST", "xlsx", meta_at("xlsx", "geo"), "GR", meta={"geo": "GR"}),
     Case("L0_CODE_LIST", "sdmx-csv", at("sdmx-csv", 14), "z", rows=_set(14, obs_status="z")),
+    Case("L0_CODE_LIST", "sdmx-csv", "row 2", "Q", text=lambda t: t.replace(",I,A,AT,", ",I,Q,AT,", 1)),
     Case(
         "L0_UNKNOWN_COLUMN",
         "csv",
