@@ -47,6 +47,7 @@ TIME = "TIME_PERIOD"
 ROLES = {"dimension": Role.DIMENSION, "measure": Role.MEASURE, "attribute": Role.ATTRIBUTE}
 TYPES = {"BIGINT": DataType.LONG, "VARCHAR": DataType.STRING}  # by physical type
 AGGREGATE = "AGGREGATE"  # annotation type marking an aggregate code (EU27_2020)
+_ACTIONS = {"I": ActionType.Information, "A": ActionType.Append, "R": ActionType.Replace}
 _URN = "urn:sdmx:org.sdmx.infomodel"
 
 
@@ -142,7 +143,7 @@ def structure(contract: Contract | None = None) -> Structure:
                 local_dtype=dtype,
                 local_facets=facets,
                 attachment_level=attachment,
-            )  # fmt: skip
+            )
         )
 
     add(FREQ, Role.DIMENSION, True, "Frequency of the figures.", codes=sdmx["frequency"])
@@ -197,9 +198,6 @@ def write_sdmx_csv(rows: list[dict], action: str = "I") -> str:
     )
     dataset = PandasDataset(structure=s.schema, data=table, action=_ACTIONS[action])
     return write_sdmx(dataset, Format.DATA_SDMX_CSV_2_0_0)
-
-
-_ACTIONS = {"I": ActionType.Information, "A": ActionType.Append, "R": ActionType.Replace}
 
 
 def _text(value) -> str:

@@ -153,7 +153,8 @@ def read_sdmx_csv(path: Path) -> Submission:
     """SDMX-CSV 2.0 of the contract's dataflow, its columns those of the published structure.
 
     The per-row structure columns are checked here (the library groups rows and cannot say
-    which one is wrong); the observations are then read by pysdmx and typed by our checks.
+    which one is wrong); then pysdmx reads the file as a message, and our checks type and
+    judge the values as the file gives them.
     """
     from contracts.sdmx import FREQ, frequencies, read_sdmx_csv_rows, structure
 
