@@ -15,7 +15,7 @@ from lxml import etree
 from contracts.contract import load_contract
 from contracts.sdmx import STRUCTURE_21, STRUCTURE_30, structure
 from publish.release import build_release
-from tests.conftest import observations
+from tests.helpers import observations
 
 YEAR = 2023
 DIMENSIONS = ["FREQ", "GEO", "INDICATOR", "SEX", "REPORTER", "SERVICE", "TIME_PERIOD"]

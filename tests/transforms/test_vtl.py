@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import metadata
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -19,12 +18,13 @@ from contracts.contract import load_contract
 from contracts.sdmx import FREQ, TIME, structure
 from contracts.vtl import check_names, vtl_program
 from csa_stats.demo import generate_demo
+from tests.helpers import metadata
 from transforms.canonical import Submission
 from transforms.readers import read_submission
 from transforms.validation import validate
 from transforms.writers import write_submission
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ORACLE = ROOT / ".venv-vtl" / "bin" / "python"
 C = load_contract()
 S = structure()
