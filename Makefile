@@ -53,6 +53,13 @@ help:
 
 install: .venv/installed
 
+# The VTL engine the tests run as an oracle (vtlengine, AGPL-3.0, test-only) lives in an
+# environment of its own: it needs pandas < 3 and DuckDB < 2.
+VTL_ENV := $(CURDIR)/.venv-vtl
+$(VTL_ENV)/installed: .uv-installed tests/vtl_oracle/pyproject.toml tests/vtl_oracle/uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VTL_ENV) $(UV) sync --frozen --project tests/vtl_oracle
+	@touch $@
+
 # A git-ignored AIRFLOW_HOME inside the project, SQLite metadata DB; pools, connections and
 # variables from config/ (the files are the truth: applied again whenever they change).
 AIRFLOW_SETTINGS := config/airflow_pools.json config/airflow_connections.json config/airflow_variables.json
@@ -108,7 +115,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 /usr/bin/chromium:
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
 
-test: airflow-init /usr/bin/chromium
+test: airflow-init /usr/bin/chromium $(VTL_ENV)/installed
 	$(BIN)/python -m pytest -q
 
 # ruff, and import-linter: the direction of imports between the stages (pyproject.toml).

@@ -132,6 +132,7 @@ CASES = [
     Case("L0_CODE_LIST", "csv", meta_at("csv", "geo"), "GR", meta={"geo": "GR"}),
     Case("L0_CODE_LIST", "xlsx", meta_at("xlsx", "geo"), "GR", meta={"geo": "GR"}),
     Case("L0_CODE_LIST", "sdmx-csv", at("sdmx-csv", 14), "z", rows=_set(14, obs_status="z")),
+    Case("L0_CODE_LIST", "sdmx-csv", "row 2", "Q", text=lambda t: t.replace(",I,A,AT,", ",I,Q,AT,", 1)),
     Case(
         "L0_UNKNOWN_COLUMN",
         "csv",
@@ -160,7 +161,7 @@ CASES = [
         "row 3",
         "X",
         text=lambda t: t.replace(
-            f"DF_ART8({C.version}),I,AT,2023,REP_LEA,_Z,PIO", f"DF_ART8({C.version}),X,AT,2023,REP_LEA,_Z,PIO"
+            f"DF_ART8({C.version}),I,A,AT,REP_LEA,_Z,PIO", f"DF_ART8({C.version}),X,A,AT,REP_LEA,_Z,PIO"
         ),
     ),  # fmt: skip
     Case(
