@@ -212,7 +212,8 @@ def cmd_release(args) -> int:
                 print(f"{year}: nothing new (dry run, nothing written)")
             for line in r.get("change_lines", []):
                 print(f"  {line}")
-        elif r["created"]:
+            continue
+        if r["created"]:
             print(f"{year}: published v{r['version']} at {r['path']} ({r['changes']} changes)")
         else:
             print(
@@ -220,6 +221,8 @@ def cmd_release(args) -> int:
                 if r["version"]
                 else f"{year}: {r.get('note', 'nothing to publish')}"
             )
+        for warning in r.get("warnings", []):
+            print(f"warning: {warning}", file=sys.stderr)
     return OK
 
 
@@ -266,6 +269,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_summary(args) -> int:
+    from csa_stats import jobs
     from warehouse import db, queries
 
     settings = get_settings()
@@ -279,6 +283,8 @@ def cmd_summary(args) -> int:
     print(f"validation reports: {settings.reports}")
     print(f"releases:           {settings.public / 'releases'}")
     print(f"site and catalogue: {settings.public / 'index.html'}, {settings.public / 'catalog.ttl'}")
+    for warning in jobs.base_url_warnings(settings):
+        print(f"warning: {warning}")
     return OK
 
 

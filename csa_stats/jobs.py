@@ -12,7 +12,7 @@ import logging
 import os
 from pathlib import Path
 
-from csa_stats.settings import Settings, get_settings
+from csa_stats.settings import DEFAULT_PUBLIC_BASE_URL, Settings, get_settings
 
 log = logging.getLogger(__name__)
 SIDE_FILE = ".meta.json"
@@ -130,8 +130,7 @@ def release(
         geo=geo,
         approved=approved,
     )
-    if not dry_run:
-        publish_index(settings)
+    warnings = [] if dry_run else publish_index(settings)
     if result.created:
         with db.writer(settings.warehouse) as con:
             db.audit(
@@ -155,6 +154,7 @@ def release(
         "would_publish": result.version if dry_run and result.path is None else None,
         # What an approver is asked to sign off.
         "summary": change_summary(result, geo, len(submissions)),
+        "warnings": warnings,
     }
 
 
@@ -174,14 +174,33 @@ def change_summary(result, geo: str | None, states: int, limit: int = 15) -> str
     return "\n".join(lines)
 
 
-def publish_index(settings: Settings | None = None) -> None:
-    """Rebuild the DCAT-AP catalogue and the site from the release folders."""
+def publish_index(settings: Settings | None = None) -> list[str]:
+    """Rebuild the DCAT-AP catalogue and the site from the release folders (the site's
+    completeness table from the submission tracker, as `csa-stats status` shows it).
+    Returns the warnings a publisher must read."""
     from publish.catalog import write_catalog
     from publish.site import build_site
+    from warehouse import db, queries
 
     settings = settings or get_settings()
+    warnings = base_url_warnings(settings)
+    for warning in warnings:
+        log.warning(warning)
     write_catalog(settings.public, settings.public_base_url)
-    build_site(settings.public)
+    with db.reader(settings.warehouse) as con:
+        tracker = queries.tracker(con)
+    build_site(settings.public, tracker)
+    return warnings
+
+
+def base_url_warnings(settings: Settings) -> list[str]:
+    """A catalogue published under the example base URL has only dead links: say so."""
+    if settings.public_base_url.rstrip("/") != DEFAULT_PUBLIC_BASE_URL:
+        return []
+    return [
+        f"CSA_PUBLIC_BASE_URL is still the example default {DEFAULT_PUBLIC_BASE_URL}: every link in "
+        "the catalogue (catalog.ttl, catalog.jsonld) is dead; set it to where CSA_PUBLIC is served"
+    ]
 
 
 def approval_actor(response: dict, settings: Settings | None = None) -> str:

@@ -104,6 +104,7 @@ def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo,
         "fingerprint": fingerprint,
         "geo": geo or EU_AGGREGATE,
         "submission_ids": sorted(s["submission_id"] for s in submissions),
+        "suppression_threshold": threshold,
         "version": version,
         "year": year,
     }
