@@ -126,12 +126,13 @@ def _section(y: Year, geo: str, state: str, point: str, spec: dict, contract, ma
         row = y.row(geo, key)
         rows.append(
             {
-                "labels": [_label(contract, dimensions[i], key[i]) for i in varying],
+                "labels": [[_label(contract, dimensions[i], key[i]), 1] for i in varying],
                 "value": _value_text(row, contract),
                 "marks": marks.for_row(row),
                 "comment": (row or {}).get("comment") or "",
             }
         )
+    _merge_repeated_labels(rows)
     return {
         "point": point,
         "title": spec["title"],
@@ -139,6 +140,23 @@ def _section(y: Year, geo: str, state: str, point: str, spec: dict, contract, ma
         "columns": [fields[dimensions[i]].label for i in varying],
         "rows": rows,
     }
+
+
+def _merge_repeated_labels(rows: list[dict]) -> None:
+    """A label repeated on the rows below it spans them (rowspan; 0 = covered by the one above),
+    so the table reads as a breakdown, not the same words again and again."""
+    for column in range(len(rows[0]["labels"]) if rows else 0):
+        head = None
+        for row in rows:
+            cell = row["labels"][column]
+            same_parents = head is not None and all(
+                row["labels"][c][0] == head["labels"][c][0] and row["labels"][c][1] == 0 for c in range(column)
+            )
+            if head is not None and cell[0] == head["labels"][column][0] and same_parents:
+                head["labels"][column][1] += 1
+                cell[1] = 0
+            else:
+                head = row
 
 
 def _label(contract, dimension: str, code: str) -> str:
