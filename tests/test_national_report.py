@@ -3,8 +3,10 @@ pdfinfo), the HTML beside it, both built from the release folders alone."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
+from html import unescape
 
 import pytest
 
@@ -143,16 +145,17 @@ def _inflated(pdf) -> bytes:
     data = pdf.read_bytes()
     parts = [data]
     for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
-        try:
+        with contextlib.suppress(zlib.error):
             parts.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            pass
     return b"".join(parts)
 
 
 def test_reference_periods_and_the_partial_first_year_are_stated(public):
     text = " ".join(_text(public / "reports" / "2023" / "MT.pdf").split())
-    assert "Reporting year 2021 is a partial year: the Regulation applies from 2 August to 31 December 2021" in text
+    assert (
+        "Reporting year 2021 is a partial year: the Regulation applies from 2 August to 31 December 2021"
+        in text
+    )
     assert "2 August to 31 December 2021" in text and "1 January to 31 December 2022" in text
     first = " ".join(_text(public / "reports" / "2021" / "MT.pdf").split())
     assert "In 2021 (from 2 August to 31 December 2021) the competent law-enforcement authorities" in first
@@ -166,3 +169,28 @@ def test_html_and_pdf_say_the_same_and_a_rebuild_gives_the_same_bytes(public):
     before = {p: p.read_bytes() for p in (public / "reports").rglob("*.*")}
     build_site(public)
     assert {p: p.read_bytes() for p in (public / "reports").rglob("*.*")} == before
+
+
+def test_the_site_marks_the_partial_year_and_leads_with_eu_figures_and_their_coverage(public):
+    def text(name: str) -> str:
+        return " ".join(
+            unescape(re.sub(r"<[^>]+>", " ", (public / name).read_text(encoding="utf-8"))).split()
+        )
+
+    index = text("index.html")
+    headline = index.split("EU figures per year")[1].split("Releases")[0]
+    assert (
+        "2021 partial year: 2 August to 31 December 2021 3,736 (2 of 27 states: partial coverage)" in headline
+    )
+    assert "2023 full year 3,740 (2 of 27 states: partial coverage)" in headline
+    assert index.index("EU figures per year") < index.index("Completeness")
+    assert "2021 (partial year)" in (public / "index.html").read_text(encoding="utf-8")
+    first = text("2021.html")
+    assert "Partial year: the Regulation applies in 2021 from 2 August to 31 December 2021 only" in first
+    assert (
+        "Reports forwarded to law enforcement, per state, 2021, partial year: 2 August to 31 December"
+        in first
+    )
+    assert "Reference periods 2021: partial year, 2 August to 31 December 2021 2022: full year" in text(
+        "methodology.html"
+    )
