@@ -150,7 +150,8 @@ def _merge_repeated_labels(rows: list[dict]) -> None:
         for row in rows:
             cell = row["labels"][column]
             same_parents = head is not None and all(
-                row["labels"][c][0] == head["labels"][c][0] and row["labels"][c][1] == 0 for c in range(column)
+                row["labels"][c][0] == head["labels"][c][0] and row["labels"][c][1] == 0
+                for c in range(column)
             )
             if head is not None and cell[0] == head["labels"][column][0] and same_parents:
                 head["labels"][column][1] += 1

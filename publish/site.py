@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from contracts.contract import load_contract
 from publish import charts
-from publish.catalog import DISTRIBUTIONS, ReleaseFolder, checksums
+from publish.catalog import DISTRIBUTIONS, RIGHTS, ReleaseFolder, checksums
 from publish.disclosure import EU_AGGREGATE
 from publish.exports import flags_legend
 from publish.national_report import CAVEAT, environment, write_national_reports
@@ -71,7 +71,7 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
             charts=_index_charts(years, contract),
         ),
         "methodology.html": env.get_template("methodology.html.j2").render(
-            title="Methodology", legend=flags_legend(contract), thresholds=thresholds
+            title="Methodology", legend=flags_legend(contract), thresholds=thresholds, rights=RIGHTS
         ),
     }
     for y in years:
