@@ -154,24 +154,55 @@ def test_every_page_loads_draws_its_charts_and_every_link_resolves(site):
             assert response.status == 200, link
 
 
-def test_a_release_through_the_job_rebuilds_catalog_and_site(csa_env, tmp_path):
-    """jobs.release publishes, then rebuilds catalog.ttl, catalog.jsonld and the pages."""
+def test_a_release_through_the_job_rebuilds_catalog_and_site(csa_env, tmp_path, caplog):
+    """jobs.release publishes, then rebuilds catalog.ttl, catalog.jsonld and the pages; the
+    completeness table says what `csa-stats status` says (MT late), and the publisher is warned
+    that the example base URL leaves every catalogue link dead."""
+    import datetime as dt
+
     from conftest import write_json_submission
 
-    write_json_submission(csa_env.landing, "AT", YEAR)
-    write_json_submission(csa_env.landing, "MT", YEAR, changes={child("F"): 1, child("M"): 8, child("T"): 10})
+    write_json_submission(csa_env.landing, "AT", YEAR, received=dt.datetime(YEAR + 1, 5, 2, tzinfo=dt.UTC))
+    write_json_submission(
+        csa_env.landing,
+        "MT",
+        YEAR,
+        changes={child("F"): 1, child("M"): 8, child("T"): 10},
+        received=dt.datetime(YEAR + 1, 9, 20, tzinfo=dt.UTC),  # after the deadline of 3 August
+    )
     for path in jobs.landed_files(csa_env.landing):
         assert jobs.ingest(str(path), csa_env)["status"] == "accepted"
     dry = jobs.release(YEAR, dry_run=True, settings=csa_env)
     assert dry["created"] is False and not (csa_env.public / "index.html").exists()
-    result = jobs.release(YEAR, settings=csa_env)
+    with caplog.at_level("WARNING"):
+        result = jobs.release(YEAR, settings=csa_env)
     assert result["created"] and result["version"] == 1
+    assert result["warnings"] and "CSA_PUBLIC_BASE_URL is still the example default" in result["warnings"][0]
+    assert "every link in the catalogue" in caplog.text
     for name in ("catalog.ttl", "catalog.jsonld", "index.html", f"{YEAR}.html", "methodology.html"):
         assert (csa_env.public / name).exists(), name
     assert (csa_env.public / "reports" / str(YEAR) / "MT.pdf").read_bytes().startswith(b"%PDF")
     page = (csa_env.public / f"{YEAR}.html").read_text()
     assert "releases/2023/v1/observations.csv" in page
     assert Path(csa_env.public / "releases" / str(YEAR) / "v1" / "SHA256SUMS").read_text().split()[0] in page
+    grid = _text((csa_env.public / "index.html").read_text()).split("Submission status")[1]
+    assert f"AT Austria on time ({YEAR + 1}-05-02)" in grid and f"MT Malta late ({YEAR + 1}-09-20)" in grid
+    assert "BE Belgium missing" in grid
+
+
+def test_no_warning_once_the_base_url_is_set(csa_env, monkeypatch, capsys):
+    from conftest import write_json_submission
+
+    from csa_stats.cli import main
+    from csa_stats.settings import get_settings
+
+    assert jobs.ingest(str(write_json_submission(csa_env.landing)), csa_env)["status"] == "accepted"
+    assert main(["summary"]) == 0
+    assert "warning: CSA_PUBLIC_BASE_URL is still the example default" in capsys.readouterr().out
+    monkeypatch.setenv("CSA_PUBLIC_BASE_URL", "https://stats.example.eu/art8")
+    assert jobs.base_url_warnings(get_settings()) == []
+    assert main(["summary"]) == 0
+    assert "warning:" not in capsys.readouterr().out
 
 
 def test_cli_dry_run_names_the_figures_a_revision_would_change(csa_env, capsys):
