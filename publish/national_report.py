@@ -47,7 +47,8 @@ def report_context(years: list[Year], year: int, geo: str, contract, threshold: 
     submission = y.submissions[geo]
     state = contract.code_lists["geo"][geo]
     marks = Footnotes(contract)
-    published = [other for other in years if geo in other.submissions]
+    # The years up to this one: a later release leaves the report of an earlier year unchanged.
+    published = [other for other in years if geo in other.submissions and other.year <= year]
     return {
         "year": year,
         "geo": geo,
@@ -72,6 +73,7 @@ def report_context(years: list[Year], year: int, geo: str, contract, threshold: 
         "caveat": CAVEAT,
         "threshold": threshold,
         "definitions": submission.get("national_definitions") or "None given.",
+        "generator": f"csa-stats, WeasyPrint {_weasyprint_version()}",
     }
 
 
@@ -86,6 +88,12 @@ def render_pdf(html: str, base_url: str | None = None) -> bytes:
 
     identifier = hashlib.sha256(html.encode("utf-8")).digest()[:16]
     return HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier)
+
+
+def _weasyprint_version() -> str:
+    from importlib.metadata import version
+
+    return version("weasyprint")
 
 
 class Footnotes:
@@ -223,14 +231,21 @@ def _history_chart(years: list[Year], geo: str, spec: dict, contract) -> tuple[s
 
 
 def write_national_reports(public_dir: Path, years: list[Year], contract, write) -> list[Path]:
-    """reports/<year>/<GEO>.html and .pdf for every state and year of the Union releases."""
+    """reports/<year>/<GEO>.html and .pdf for every state and year of the Union releases.
+
+    The PDF is a function of the HTML (whose generator line names the WeasyPrint version), so
+    it is rendered again only when the HTML beside it changed: a release re-renders only the
+    reports it touches."""
     written = []
     for y in years:
         threshold = y.release_info.get("suppression_threshold")
         for geo in sorted(y.submissions):
-            context = report_context(years, y.year, geo, contract, threshold)
-            html = render_html(context)
+            html = render_html(report_context(years, y.year, geo, contract, threshold)).encode("utf-8")
             folder = Path(public_dir) / "reports" / str(y.year)
-            written.append(write(folder / f"{geo}.html", html.encode("utf-8")))
-            written.append(write(folder / f"{geo}.pdf", render_pdf(html)))
+            html_path, pdf_path = folder / f"{geo}.html", folder / f"{geo}.pdf"
+            unchanged = pdf_path.exists() and html_path.exists() and html_path.read_bytes() == html
+            if not unchanged:
+                # PDF first: an HTML file that matches is the promise that its PDF is there.
+                write(pdf_path, render_pdf(html.decode("utf-8")))
+            written += [pdf_path, write(html_path, html)]
     return written
