@@ -7,7 +7,6 @@ drawn here: no script, no CDN.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from markupsafe import Markup
@@ -27,6 +26,7 @@ from publish.published import (
     period_text,
     read_years,
 )
+from transforms.files import write_atomic
 
 _CONTRACT = load_contract()
 REPORTS = _CONTRACT.key_figures["reports"]
@@ -224,10 +224,7 @@ def _downloads(versions: list[ReleaseFolder], public_dir: Path) -> list[dict]:
 
 
 def _write(path: Path, data: bytes) -> Path:
-    """Replace atomically, and only when the content differs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
-        return path
+    return write_atomic(path, data, only_if_changed=True)
     tmp = path.with_name(f".tmp-{path.name}")
     tmp.write_bytes(data)
     tmp.replace(path)

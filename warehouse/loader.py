@@ -8,13 +8,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.contract import load_contract
 from csa_stats.settings import Settings, get_settings
 from transforms.canonical import Submission
+from transforms.files import write_atomic
 from transforms.readers import read_submission
 from transforms.validation import (
     History,
@@ -48,10 +48,7 @@ def archive_bytes(data: bytes, suffix: str, archive: Path) -> Path:
     digest = sha256_of(data)
     target = archive / digest[:2] / f"{digest}{suffix.lower()}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".tmp-{target.name}")  # only the lock holder writes here
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        write_atomic(target, data)
     return target
 
 
