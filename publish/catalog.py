@@ -67,7 +67,11 @@ DISTRIBUTIONS = {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ),
     "observations_sdmx.csv": ("Figures as SDMX-CSV 2.0, with OBS_STATUS and CONF_STATUS", "CSV", "text/csv"),
-    "datapackage.json": ("Frictionless Data Package v2 describing the CSV file", "JSON", "application/json"),
+    "datapackage.json": (
+        "Frictionless Data Package v2 listing every file with its hash, and the tables' schemas",
+        "JSON",
+        "application/json",
+    ),
     "submissions.json": (
         "The submissions the figures come from, with national definitions",
         "JSON",

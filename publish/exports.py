@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import tempfile
@@ -32,7 +33,6 @@ def render_exports(rows: list[dict], submissions: list[dict], year: int) -> dict
         "observations.xlsx": _xlsx(rows, year),
         "observations_sdmx.csv": _sdmx_csv(rows),
         "submissions.json": _json(sorted(submissions, key=itemgetter("geo", "submission_id"))),
-        "datapackage.json": _json(data_package(year)),
     }
 
 
@@ -59,28 +59,57 @@ def _schema_field(f: Field) -> dict:
     return {**field, "constraints": constraints} if constraints else field
 
 
-def data_package(year: int) -> dict:
-    """Frictionless Data Package v2 describing the release's CSV table."""
+def data_package(year: int, version: int, files: dict[str, bytes], media_types: dict[str, str]) -> dict:
+    """Frictionless Data Package v2 of a release: every data file a resource with its hash and
+    size; the tables (CSV, SDMX-CSV, the spreadsheet's observations sheet) with their schema.
+    Its version is the release's."""
     contract = load_contract()
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": f"article8-statistics-{year}",
         "title": f"Article 8 statistics {year}, Regulation (EU) 2021/1232",
         "description": " ".join(contract.doc["description"]["purpose"].split()),
-        "version": contract.version,
+        "version": str(version),
         "licenses": [{"name": "CC-BY-4.0", "path": LICENCE_URL, "title": "Creative Commons Attribution 4.0"}],
-        "resources": [
-            {
-                "name": "observations",
-                "path": "observations.csv",
-                "type": "table",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "schema": table_schema(),
-            }
-        ],
+        "resources": [_resource(name, data, media_types[name]) for name, data in files.items()],
     }
+
+
+def _resource(name: str, data: bytes, media_type: str) -> dict:
+    stem, suffix = name.rsplit(".", 1)
+    resource = {
+        "name": f"{stem}-{suffix}".replace("_", "-"),
+        "path": name,
+        "format": suffix,
+        "mediatype": media_type,
+        "bytes": len(data),
+        "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
+    }
+    if name == "observations.csv":
+        resource.update(type="table", encoding="utf-8", schema=table_schema())
+    elif name == "observations_sdmx.csv":
+        resource.update(type="table", encoding="utf-8", schema=sdmx_schema())
+    elif name == "observations.xlsx":
+        resource.update(type="table", dialect={"excel": {"sheet": "observations"}}, schema=table_schema())
+    elif suffix == "json":
+        resource["type"] = "json"
+    else:
+        resource["type"] = "file"
+    return resource
+
+
+def sdmx_schema() -> dict:
+    """Table Schema of observations_sdmx.csv: the SDMX-CSV columns, then the contract's upper-cased."""
+    contract = load_contract()
+    table = table_schema()
+    fields = [
+        {"name": "STRUCTURE", "type": "string", "constraints": {"required": True, "enum": ["dataflow"]}},
+        {"name": "STRUCTURE_ID", "type": "string", "constraints": {"required": True}},
+        {"name": "ACTION", "type": "string", "constraints": {"required": True, "enum": ["I", "A", "R", "D"]}},
+        *({**f, "name": f["name"].upper()} for f in table["fields"] if f["name"] in contract.columns),
+    ]
+    primary_key = [c.upper() for c in table["primaryKey"]]
+    return {"fields": fields, "missingValues": [""], "primaryKey": primary_key}
 
 
 def _parquet(rows: list[dict]) -> bytes:

@@ -19,6 +19,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from contracts.contract import load_contract
+from publish.catalog import DISTRIBUTIONS
 from publish.disclosure import (
     EU_AGGREGATE,
     PRIMARY,
@@ -27,7 +28,7 @@ from publish.disclosure import (
     eu_aggregate,
     series_key,
 )
-from publish.exports import publication_order, render_exports
+from publish.exports import data_package, publication_order, render_exports
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class ReleaseResult:
     created: bool  # False when nothing changed, or on a dry run
     changes: list[Change]
     fingerprint: str | None = None  # of the exports: what an approver signs off
+
+
+PACKAGE = "datapackage.json"  # describes the data files; not part of the fingerprint (it has the version)
 
 
 class NotApproved(ValueError):
@@ -108,8 +112,11 @@ def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo,
         "version": version,
         "year": year,
     }
+    media_types = {name: DISTRIBUTIONS[name][2] for name in exports}
+    package = data_package(year, version, exports, media_types)
     files = {
         **exports,
+        PACKAGE: (json.dumps(package, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
         "CHANGELOG.md": _changelog(year, geo, version, changes).encode("utf-8"),
         "release.json": (json.dumps(info, sort_keys=True, indent=2) + "\n").encode("utf-8"),
     }

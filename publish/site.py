@@ -173,11 +173,12 @@ def _index_charts(years: list[Year], contract) -> list[dict]:
 
 
 def _bar(y: Year, geo: str, key: tuple, label: str | None = None) -> charts.Bar:
+    label = label or _CONTRACT.code_lists["geo"].get(geo, geo)
     row = y.row(geo, key)
     why = marking(row)
     if why is None:
-        return charts.Bar(label or geo, row["obs_value"], f"{row['obs_value']:,}")
-    return charts.Bar(label or geo, None, f"{figure(row)}: {_CONTRACT.markings[why]['label']}")
+        return charts.Bar(label, row["obs_value"], f"{row['obs_value']:,}")
+    return charts.Bar(label, None, f"{figure(row)}: {_CONTRACT.markings[why]['label']}")
 
 
 def _sex_bar(y: Year, geo: str) -> charts.Bar:
@@ -186,14 +187,15 @@ def _sex_bar(y: Year, geo: str) -> charts.Bar:
     parts = {s: y.row(geo, CHILDREN[s]) for s in "FMU"}
     if all(marking(r) is None for r in parts.values()):
         stacked = [(SEX_COLOURS[s], r["obs_value"]) for s, r in parts.items()]
-        return charts.Bar(geo, sum(v for _, v in stacked), f"{sum(v for _, v in stacked):,}", stacked)
+        total = sum(v for _, v in stacked)
+        return charts.Bar(_CONTRACT.code_lists["geo"][geo], total, f"{total:,}", stacked)
     total = y.row(geo, CHILDREN["T"])
     if marking(total) is not None:
         return _bar(y, geo, CHILDREN["T"])
     reasons = sorted({_CONTRACT.markings[marking(r)]["label"] for r in parts.values() if marking(r)})
     value = total["obs_value"]
     text = f"{value:,} (no breakdown by sex: {', '.join(reasons)})"
-    return charts.Bar(geo, value, text, [(NO_BREAKDOWN_COLOUR, value)])
+    return charts.Bar(_CONTRACT.code_lists["geo"][geo], value, text, [(NO_BREAKDOWN_COLOUR, value)])
 
 
 def _chart(title: str, bars: list[charts.Bar], legend: dict | None = None) -> dict:
