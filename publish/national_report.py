@@ -41,7 +41,7 @@ def environment() -> Environment:
     return env
 
 
-def report_context(years: list[Year], year: int, geo: str, contract, threshold: str) -> dict:
+def report_context(years: list[Year], year: int, geo: str, contract, threshold: int | None) -> dict:
     """Everything the national report template shows, in words and labels."""
     y = next(y for y in years if y.year == year)
     submission = y.submissions[geo]

@@ -60,6 +60,7 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
         children=CHILDREN,
         markings=marking_legend(contract),
         members=members,
+        eu=EU_AGGREGATE,
         partial=lambda year: partial_period(contract, year),
     )
     thresholds = sorted({str(y.release_info.get("suppression_threshold")) for y in years} - {"None"})
