@@ -33,8 +33,9 @@ REPORTS = _CONTRACT.key_figures["reports"]
 CONVICTED = _CONTRACT.key_figures["convicted"]
 _SEX = _CONTRACT.series_dimensions.index("sex")
 CHILDREN = {key[_SEX]: key for key in _CONTRACT.breakdown_of(_CONTRACT.key_figures["children"])}
+CHILDREN_TOTAL, *_CHILDREN_PARTS = CHILDREN  # the total by sex first, then its parts
 # Okabe-Ito colours, safe for colour-blind readers; "no breakdown" (orange) is far from every sex.
-SEX_COLOURS = {"F": "#cc79a7", "M": "#0072b2", "U": "#999999"}
+SEX_COLOURS = dict(zip(_CHILDREN_PARTS, ["#cc79a7", "#0072b2", "#999999"], strict=True))
 NO_BREAKDOWN_COLOUR = "#e69f00"
 TRACKER_CLASS = {"on time": "complete", "late": "late", "rejected": "none", "missing": "none"}
 
@@ -185,14 +186,14 @@ def _bar(y: Year, geo: str, key: tuple, label: str | None = None) -> charts.Bar:
 def _sex_bar(y: Year, geo: str) -> charts.Bar:
     """Girls, boys and unknown stacked; the total alone, in its own colour, where the
     breakdown is not published, with the reason."""
-    parts = {s: y.row(geo, CHILDREN[s]) for s in "FMU"}
+    parts = {s: y.row(geo, CHILDREN[s]) for s in SEX_COLOURS}
     if all(marking(r) is None for r in parts.values()):
         stacked = [(SEX_COLOURS[s], r["obs_value"]) for s, r in parts.items()]
         total = sum(v for _, v in stacked)
         return charts.Bar(_CONTRACT.code_lists["geo"][geo], total, f"{total:,}", stacked)
-    total = y.row(geo, CHILDREN["T"])
+    total = y.row(geo, CHILDREN[CHILDREN_TOTAL])
     if marking(total) is not None:
-        return _bar(y, geo, CHILDREN["T"])
+        return _bar(y, geo, CHILDREN[CHILDREN_TOTAL])
     reasons = sorted({_CONTRACT.markings[marking(r)]["label"] for r in parts.values() if marking(r)})
     value = total["obs_value"]
     text = f"{value:,} (no breakdown by sex: {', '.join(reasons)})"
