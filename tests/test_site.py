@@ -21,9 +21,10 @@ from test_publish import PERP, YEAR, child, state_rows, submission
 from test_publish_catalog import BASE
 
 from contracts.contract import load_contract
-from csa_stats import jobs
+from csa_stats.steps import collection, release
 from publish.catalog import write_catalog
 from publish.site import build_site
+from transforms.landing import landed_files
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -155,7 +156,7 @@ def test_every_page_loads_draws_its_charts_and_every_link_resolves(site):
 
 
 def test_a_release_through_the_job_rebuilds_catalog_and_site(csa_env, tmp_path, caplog):
-    """jobs.release publishes, then rebuilds catalog.ttl, catalog.jsonld and the pages; the
+    """release.release publishes, then rebuilds catalog.ttl, catalog.jsonld and the pages; the
     completeness table says what `csa-stats status` says (MT late), and the publisher is warned
     that the example base URL leaves every catalogue link dead."""
     import datetime as dt
@@ -170,12 +171,12 @@ def test_a_release_through_the_job_rebuilds_catalog_and_site(csa_env, tmp_path, 
         changes={child("F"): 1, child("M"): 8, child("T"): 10},
         received=dt.datetime(YEAR + 1, 9, 20, tzinfo=dt.UTC),  # after the deadline of 3 August
     )
-    for path in jobs.landed_files(csa_env.landing):
-        assert jobs.ingest(str(path), csa_env)["status"] == "accepted"
-    dry = jobs.release(YEAR, dry_run=True, settings=csa_env)
+    for path in landed_files(csa_env.landing):
+        assert collection.ingest(str(path), csa_env)["status"] == "accepted"
+    dry = release.release(YEAR, dry_run=True, settings=csa_env)
     assert dry["created"] is False and not (csa_env.public / "index.html").exists()
     with caplog.at_level("WARNING"):
-        result = jobs.release(YEAR, settings=csa_env)
+        result = release.release(YEAR, settings=csa_env)
     assert result["created"] and result["version"] == 1
     assert result["warnings"] and "CSA_PUBLIC_BASE_URL is still the example default" in result["warnings"][0]
     assert "every link in the catalogue" in caplog.text
@@ -196,11 +197,11 @@ def test_no_warning_once_the_base_url_is_set(csa_env, monkeypatch, capsys):
     from csa_stats.cli import main
     from csa_stats.settings import get_settings
 
-    assert jobs.ingest(str(write_json_submission(csa_env.landing)), csa_env)["status"] == "accepted"
+    assert collection.ingest(str(write_json_submission(csa_env.landing)), csa_env)["status"] == "accepted"
     assert main(["summary"]) == 0
     assert "warning: CSA_PUBLIC_BASE_URL is still the example default" in capsys.readouterr().out
     monkeypatch.setenv("CSA_PUBLIC_BASE_URL", "https://stats.example.eu/art8")
-    assert jobs.base_url_warnings(get_settings()) == []
+    assert release.base_url_warnings(get_settings()) == []
     assert main(["summary"]) == 0
     assert "warning:" not in capsys.readouterr().out
 
@@ -211,12 +212,12 @@ def test_cli_dry_run_names_the_figures_a_revision_would_change(csa_env, capsys):
     from csa_stats.cli import main
 
     write_json_submission(csa_env.landing, "AT", YEAR)
-    jobs.ingest(str(jobs.landed_files(csa_env.landing)[0]), csa_env)
+    collection.ingest(str(landed_files(csa_env.landing)[0]), csa_env)
     assert main(["release", "--year", str(YEAR), "--dry-run"]) == 0
     assert "would publish v1" in capsys.readouterr().out
     assert main(["release", "--year", str(YEAR)]) == 0
     revision = write_json_submission(csa_env.landing, "AT", YEAR, revision=2, changes={PERP: 7})
-    assert jobs.ingest(str(revision), csa_env)["status"] == "accepted"
+    assert collection.ingest(str(revision), csa_env)["status"] == "accepted"
     assert main(["release", "--year", str(YEAR), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "would publish v2" in out and "- AT PERP_CNV/_Z/_Z/_Z: 4 -> 7 (submission" in out
