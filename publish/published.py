@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publish.catalog import ReleaseFolder, as_of, release_folders
-from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY, series_key
+from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, series_key
 
-MISSING = "m"  # Eurostat observation status: not available
 NOT_COLLECTED = "–"
 SYMBOLS = {"hidden": "C or D", "not_available": MISSING, "not_collected": NOT_COLLECTED}
 
