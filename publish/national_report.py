@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from publish import charts
+from publish.disclosure import EU_AGGREGATE
 from publish.published import Year, figure, marking, marking_legend, partial_period, period_text
 
 CAVEAT = (
@@ -55,6 +56,7 @@ def report_context(years: list[Year], year: int, geo: str, contract, threshold: 
         "state": state,
         "title": f"Article 8 statistics {year}: {state}",
         "release": y.release,
+        "eu": EU_AGGREGATE,
         "data_date": y.data_date,
         "submission": submission,
         "legal_basis": contract.code_lists["legal_basis"].get(submission.get("legal_basis"), ""),

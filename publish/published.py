@@ -48,18 +48,23 @@ class Year:
         return given, member_states
 
 
-def read_years(public_dir: Path) -> list[Year]:
-    """Every year with a Union release, oldest first."""
-    union = [r for r in release_folders(public_dir) if r.geo == EU_AGGREGATE]
+def read_years(public_dir: Path, geo: str = EU_AGGREGATE) -> list[Year]:
+    """Every year with a Union release (or with a national release of `geo`), oldest first."""
+    releases = [r for r in release_folders(public_dir) if r.geo == geo]
     years = []
-    for year in sorted({r.year for r in union}):
-        versions = [r for r in union if r.year == year]
+    for year in sorted({r.year for r in releases}):
+        versions = [r for r in releases if r.year == year]
         latest = versions[-1]
         observations = json.loads((latest.path / "observations.json").read_text(encoding="utf-8"))
         submissions = json.loads((latest.path / "submissions.json").read_text(encoding="utf-8"))
         cells = {(r["geo"], series_key(r)): r for r in observations["observations"]}
         years.append(Year(year, latest, versions, cells, {s["geo"]: s for s in submissions}))
     return years
+
+
+def national_geos(public_dir: Path) -> list[str]:
+    """The Member States with national releases of their own in public_dir."""
+    return sorted({r.geo for r in release_folders(public_dir)} - {EU_AGGREGATE})
 
 
 def marking(row: dict | None) -> str | None:

@@ -22,6 +22,7 @@ from publish.published import (
     figure,
     marking,
     marking_legend,
+    national_geos,
     partial_period,
     period_text,
     read_years,
@@ -90,6 +91,10 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
     for name, html in pages.items():
         written.append(_write(public_dir / name, html.encode("utf-8")))
     written += write_national_reports(public_dir, years, contract, _write)
+    # A national office's public folder has its own releases only: its reports come from them.
+    for geo in national_geos(public_dir):
+        own = [y for y in read_years(public_dir, geo) if not any(u.year == y.year for u in years)]
+        written += write_national_reports(public_dir, own, contract, _write)
     return written
 
 

@@ -194,3 +194,17 @@ def test_the_site_marks_the_partial_year_and_leads_with_eu_figures_and_their_cov
     assert "Reference periods 2021: partial year, 2 August to 31 December 2021 2022: full year" in text(
         "methodology.html"
     )
+
+
+def test_a_national_office_gets_its_report_from_its_own_release(tmp_path):
+    """The national pipeline publishes the state's release alone: its report comes from it."""
+    for year in (2022, 2023):
+        build_release(_rows("AT", year), [_submission("AT", year)], year, tmp_path, geo="AT")
+    build_site(tmp_path)
+    pdf = tmp_path / "reports" / "2023" / "AT.pdf"
+    assert _info(pdf)["Tagged"].strip() == "yes"
+    text = " ".join(_text(pdf).split())
+    assert "In 2023 the competent law-enforcement authorities of Austria received 1,870 reports" in text
+    assert "Figures as published in the national release 2023 version 1" in text
+    assert "in Union release" not in text
+    assert (tmp_path / "reports" / "2022" / "AT.html").exists()
