@@ -7,6 +7,8 @@ import hashlib
 import io
 import json
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 
@@ -14,9 +16,10 @@ import duckdb
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from contracts.contract import Field, load_contract
+from contracts import schemas
+from contracts.contract import load_contract
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
-from publish.disclosure import EU_AGGREGATE, series_key
+from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, series_key
 
 DATAFLOW = "CSA:DF_ART8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -24,42 +27,28 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
 
 def render_exports(rows: list[dict], submissions: list[dict], year: int) -> dict[str, bytes]:
-    """File name -> content of every data export of the published rows."""
+    """File name -> content of every data file of a release (RELEASE_FILES), from the published rows."""
     rows = sort_observations(rows)
-    return {
-        "observations.csv": _observations_csv(rows),
-        "observations.json": _observations_json(rows, year),
-        "observations.parquet": _parquet(rows),
-        "observations.xlsx": _xlsx(rows, year),
-        "observations_sdmx.csv": _sdmx_csv(rows),
-        "submissions.json": _json(sorted(submissions, key=itemgetter("geo", "submission_id"))),
-    }
+    return {f.name: f.render(rows, submissions, year) for f in RELEASE_FILES if f.render}
 
 
 def table_schema() -> dict:
-    """Frictionless Table Schema of observations.csv, derived from the contract."""
-    contract = load_contract()
-    fields = [_schema_field(f) for f in contract.observation_fields]
-    fields.append(
-        {"name": "submission_id", "type": "string", "description": "Submission the figure comes from."}
+    """Table Schema of observations.csv: the contract's, with the EU aggregate and submission_id."""
+    return schemas.table_schema(
+        more_codes={"geo": [EU_AGGREGATE]},
+        more_fields=[
+            {
+                "name": "submission_id",
+                "title": "submission_id",
+                "type": "string",
+                "description": "Submission the figure comes from.",
+                "constraints": {"required": False},
+            }
+        ],
     )
-    return {"fields": fields, "missingValues": [""], "primaryKey": contract.dimensions}
 
 
-def _schema_field(f: Field) -> dict:
-    field = {"name": f.name, "type": f.logical_type, "description": f.description}
-    constraints = {"required": True} if f.required else {}
-    if f.code_list:
-        codes = list(load_contract().code_lists[f.code_list])
-        constraints["enum"] = codes + [EU_AGGREGATE] if f.name == "geo" else codes
-    if f.minimum is not None:
-        constraints["minimum"] = f.minimum
-    if f.max_length is not None:
-        constraints["maxLength"] = f.max_length
-    return {**field, "constraints": constraints} if constraints else field
-
-
-def data_package(year: int, version: int, files: dict[str, bytes], media_types: dict[str, str]) -> dict:
+def data_package(year: int, version: int, files: dict[str, bytes]) -> dict:
     """Frictionless Data Package v2 of a release: every data file a resource with its hash and
     size; the tables (CSV, SDMX-CSV, the spreadsheet's observations sheet) with their schema.
     Its version is the release's."""
@@ -71,30 +60,25 @@ def data_package(year: int, version: int, files: dict[str, bytes], media_types: 
         "description": " ".join(contract.doc["description"]["purpose"].split()),
         "version": str(version),
         "licenses": [{"name": "CC-BY-4.0", "path": LICENCE_URL, "title": "Creative Commons Attribution 4.0"}],
-        "resources": [_resource(name, data, media_types[name]) for name, data in files.items()],
+        "resources": [_resource(f, files[f.name]) for f in RELEASE_FILES if f.name in files],
     }
 
 
-def _resource(name: str, data: bytes, media_type: str) -> dict:
-    stem, suffix = name.rsplit(".", 1)
+def _resource(file: ReleaseFile, data: bytes) -> dict:
+    """A release file as a data package resource: a table with its schema, or a file with its format."""
     resource = {
-        "name": f"{stem}-{suffix}".replace("_", "-"),
-        "path": name,
-        "format": suffix,
-        "mediatype": media_type,
+        "name": file.name.replace(".", "-").replace("_", "-"),
+        "path": file.name,
+        "format": file.file_type.lower(),
+        "mediatype": file.media_type,
         "bytes": len(data),
         "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
     }
-    if name == "observations.csv":
-        resource.update(type="table", encoding="utf-8", schema=table_schema())
-    elif name == "observations_sdmx.csv":
-        resource.update(type="table", encoding="utf-8", schema=sdmx_schema())
-    elif name == "observations.xlsx":
-        resource.update(type="table", dialect={"excel": {"sheet": "observations"}}, schema=table_schema())
-    elif suffix == "json":
-        resource["type"] = "json"
+    if file.schema:
+        resource.update(type="table", schema=file.schema())
+        resource.update({"dialect": file.dialect} if file.dialect else {"encoding": "utf-8"})
     else:
-        resource["type"] = "file"
+        resource["type"] = "json" if file.file_type == "JSON" else "file"
     return resource
 
 
@@ -178,7 +162,8 @@ def _readme_lines(year: int) -> list[str]:
         " ".join(contract.doc["description"]["purpose"].split()),
         " ".join(contract.doc["description"]["limitations"].split()),
         "Sheet 'observations': one row per figure. An empty obs_value has an obs_status saying why "
-        "(m: not available) or a conf_status C/D (hidden by disclosure control). 0 is a real zero.",
+        f"({MISSING}: not available) or a conf_status {PRIMARY}/{SECONDARY} (hidden by disclosure control). "
+        "0 is a real zero.",
         f"Geo {EU_AGGREGATE} is the sum of the Member States that gave the figure (see comment).",
         "Sheet 'flags': the meaning of every obs_status and conf_status code.",
         f"Licence: {LICENCE_URL}",
@@ -239,3 +224,77 @@ def _cell(value: object) -> object:
 def _json(document: object) -> bytes:
     text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, default=str)
     return (text + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    """A data file of every release: how it is rendered, how the catalogue and site describe it."""
+
+    name: str
+    # (rows in order, submissions, year) -> bytes; None for the data package, which the release
+    # writes after the data files because it lists them with their hashes and the version.
+    render: Callable[[list[dict], list[dict], int], bytes] | None
+    file_type: str  # EU file-type authority code (the catalogue's dct:format)
+    media_type: str  # IANA media type
+    description: str
+    schema: Callable[[], dict] | None = None  # a table's schema: the data package validates its rows
+    dialect: dict | None = None  # how a table is read when it is not CSV (the spreadsheet's sheet)
+
+
+# The one registry of release files: exports, catalogue, data package and site read it.
+RELEASE_FILES = (
+    CSV := ReleaseFile(
+        "observations.csv",
+        lambda rows, _s, _y: _observations_csv(rows),
+        "CSV",
+        "text/csv",
+        "Figures as CSV (UTF-8, RFC 4180)",
+        schema=lambda: table_schema(),
+    ),
+    ReleaseFile(
+        "observations.json",
+        lambda rows, _s, year: _observations_json(rows, year),
+        "JSON",
+        "application/json",
+        "Figures as JSON",
+    ),
+    ReleaseFile(
+        "observations.parquet",
+        lambda rows, _s, _y: _parquet(rows),
+        "PARQUET",
+        "application/vnd.apache.parquet",
+        "Figures as Parquet",
+    ),
+    ReleaseFile(
+        "observations.xlsx",
+        lambda rows, _s, year: _xlsx(rows, year),
+        "XLSX",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Figures as a spreadsheet, with a README sheet and the flags legend",
+        schema=lambda: table_schema(),
+        dialect={"excel": {"sheet": "observations"}},
+    ),
+    ReleaseFile(
+        "observations_sdmx.csv",
+        lambda rows, _s, _y: _sdmx_csv(rows),
+        "CSV",
+        "text/csv",
+        "Figures as SDMX-CSV 2.0, with OBS_STATUS and CONF_STATUS",
+        schema=lambda: sdmx_schema(),
+    ),
+    PACKAGE := ReleaseFile(
+        "datapackage.json",
+        None,
+        "JSON",
+        "application/json",
+        "Frictionless Data Package v2 listing every file with its hash and size, and the tables' schemas",
+    ),
+    ReleaseFile(
+        "submissions.json",
+        lambda _r, submissions, _y: _json(sorted(submissions, key=itemgetter("geo", "submission_id"))),
+        "JSON",
+        "application/json",
+        "The submissions the figures come from, with national definitions",
+    ),
+)
+RELEASE_FILE = {f.name: f for f in RELEASE_FILES}

@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from publish import charts
-from publish.disclosure import EU_AGGREGATE
+from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY
 from publish.published import Year, figure, marking, marking_legend, partial_period, period_text
 
 CAVEAT = (
@@ -28,7 +28,6 @@ CAVEAT = (
     "and report, and on national counting rules, so they are not comparable across states or years "
     "without reading the national definitions."
 )
-NOT_APPLICABLE = "_Z"
 
 
 def environment() -> Environment:
@@ -57,6 +56,8 @@ def report_context(years: list[Year], year: int, geo: str, contract, threshold: 
         "title": f"Article 8 statistics {year}: {state}",
         "release": y.release,
         "eu": EU_AGGREGATE,
+        "primary": PRIMARY,
+        "secondary": SECONDARY,
         "data_date": y.data_date,
         "submission": submission,
         "legal_basis": contract.code_lists["legal_basis"].get(submission.get("legal_basis"), ""),
@@ -171,7 +172,7 @@ def _merge_repeated_labels(rows: list[dict]) -> None:
 
 
 def _label(contract, dimension: str, code: str) -> str:
-    return "" if code == NOT_APPLICABLE else contract.code_lists[dimension][code]
+    return "" if code == contract.not_applicable else contract.code_lists[dimension][code]
 
 
 def _value_text(row: dict | None, contract) -> str:

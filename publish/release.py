@@ -19,7 +19,6 @@ from pathlib import Path
 from filelock import FileLock
 
 from contracts.contract import load_contract
-from publish.catalog import DISTRIBUTIONS
 from publish.disclosure import (
     EU_AGGREGATE,
     PRIMARY,
@@ -28,7 +27,7 @@ from publish.disclosure import (
     eu_aggregate,
     series_key,
 )
-from publish.exports import data_package, publication_order, render_exports
+from publish.exports import PACKAGE, data_package, publication_order, render_exports
 
 
 @dataclass(frozen=True)
@@ -52,9 +51,6 @@ class ReleaseResult:
     fingerprint: str | None = None  # of the exports: what an approver signs off
 
 
-PACKAGE = "datapackage.json"  # describes the data files; not part of the fingerprint (it has the version)
-
-
 class NotApproved(ValueError):
     """The figures changed between approval and publication: what was approved is not this."""
 
@@ -65,7 +61,7 @@ def build_release(
     year: int,
     public_dir: Path,
     *,
-    threshold: int = 3,
+    threshold: int | None = None,
     dry_run: bool = False,
     geo: str | None = None,
     approved: str | None = None,
@@ -108,15 +104,17 @@ def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo,
         "fingerprint": fingerprint,
         "geo": geo or EU_AGGREGATE,
         "submission_ids": sorted(s["submission_id"] for s in submissions),
-        "suppression_threshold": threshold,
+        "suppression_threshold": load_contract().disclosure.threshold if threshold is None else threshold,
         "version": version,
         "year": year,
     }
-    media_types = {name: DISTRIBUTIONS[name][2] for name in exports}
-    package = data_package(year, version, exports, media_types)
+    # The data package lists the data files with the version: written now, outside the fingerprint.
+    package = data_package(year, version, exports)
     files = {
         **exports,
-        PACKAGE: (json.dumps(package, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        PACKAGE.name: (json.dumps(package, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode(
+            "utf-8"
+        ),
         "CHANGELOG.md": _changelog(year, geo, version, changes).encode("utf-8"),
         "release.json": (json.dumps(info, sort_keys=True, indent=2) + "\n").encode("utf-8"),
     }
@@ -139,7 +137,7 @@ def release_root(public_dir: Path, year: int, geo: str | None = None) -> Path:
     return root / geo if geo else root
 
 
-def publish_rows(rows: list[dict], year: int, threshold: int, geo: str | None) -> list[dict]:
+def publish_rows(rows: list[dict], year: int, threshold: int | None, geo: str | None) -> list[dict]:
     """The rows as published: one state's (national release) or all plus the EU aggregate."""
     rows = [r for r in rows if r["geo"] == geo] if geo else rows + eu_aggregate(rows, year)
     other_years = {r["time_period"] for r in rows} - {year}

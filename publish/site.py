@@ -13,9 +13,9 @@ from markupsafe import Markup
 
 from contracts.contract import load_contract
 from publish import charts
-from publish.catalog import DISTRIBUTIONS, RIGHTS, ReleaseFolder, checksums
-from publish.disclosure import EU_AGGREGATE
-from publish.exports import flags_legend
+from publish.catalog import RIGHTS, ReleaseFolder, checksums
+from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY
+from publish.exports import RELEASE_FILE, flags_legend
 from publish.national_report import CAVEAT, environment, write_national_reports
 from publish.published import (
     Year,
@@ -63,6 +63,9 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
         markings=marking_legend(contract),
         members=members,
         eu=EU_AGGREGATE,
+        primary=PRIMARY,
+        secondary=SECONDARY,
+        missing=MISSING,
         partial=lambda year: partial_period(contract, year),
     )
     thresholds = sorted({str(y.release_info.get("suppression_threshold")) for y in years} - {"None"})
@@ -220,7 +223,7 @@ def _downloads(versions: list[ReleaseFolder], public_dir: Path) -> list[dict]:
                 "href": f"{release.relative}/{name}",
                 "sha256": sums[name],
                 "size": (release.path / name).stat().st_size,
-                "what": DISTRIBUTIONS.get(name, ("", "", ""))[0],
+                "what": RELEASE_FILE[name].description if name in RELEASE_FILE else "",
             }
             for name in sorted(sums)
         ]

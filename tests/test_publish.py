@@ -337,7 +337,7 @@ def test_a_broken_csv_fails_the_data_package_validation(tmp_path):
 def test_the_data_package_lists_every_release_file_and_carries_the_release_version(tmp_path):
     from frictionless import validate
 
-    from publish.catalog import DISTRIBUTIONS
+    from publish.exports import RELEASE_FILE
 
     rows, submissions = three_states()
     build_release(rows, submissions, YEAR, tmp_path)
@@ -346,7 +346,7 @@ def test_the_data_package_lists_every_release_file_and_carries_the_release_versi
     package = json.loads((folder / "datapackage.json").read_text())
     assert package["version"] == "2"
     resources = {r["path"]: r for r in package["resources"]}
-    assert set(resources) == set(DISTRIBUTIONS) - {"datapackage.json"}
+    assert set(resources) == set(RELEASE_FILE) - {"datapackage.json"}
     for name, resource in resources.items():
         assert resource["hash"] == "sha256:" + hashlib.sha256((folder / name).read_bytes()).hexdigest()
         assert resource["bytes"] == (folder / name).stat().st_size and resource["mediatype"]

@@ -58,7 +58,6 @@ def release(
         submissions,
         year,
         settings.public,
-        threshold=settings.suppression_threshold,
         dry_run=dry_run,
         geo=geo,
         approved=approved,
