@@ -17,13 +17,12 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
-from test_publish import PERP, YEAR, child, state_rows, submission
-from test_publish_catalog import BASE
 
 from contracts.contract import load_contract
 from csa_stats.steps import collection, release
 from publish.catalog import write_catalog
 from publish.site import build_site
+from tests.publish.builders import BASE, PERP, YEAR, child, state_rows, submission
 from transforms.landing import landed_files
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,7 +43,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-AXE = Path(__file__).parent / "fixtures" / "axe" / "axe.min.js"
+AXE = Path(__file__).parents[1] / "fixtures" / "axe" / "axe.min.js"
 SERVICE_EMAIL = ("REP_LEA", "_Z", "PROVIDER", "EMAIL")
 # What `csa-stats status` would say: LU sent nothing for the first year, MT was late in 2023.
 TRACKER = [
@@ -161,7 +160,7 @@ def test_a_release_through_the_job_rebuilds_catalog_and_site(csa_env, tmp_path, 
     that the example base URL leaves every catalogue link dead."""
     import datetime as dt
 
-    from conftest import write_json_submission
+    from tests.helpers import write_json_submission
 
     write_json_submission(csa_env.landing, "AT", YEAR, received=dt.datetime(YEAR + 1, 5, 2, tzinfo=dt.UTC))
     write_json_submission(
@@ -192,10 +191,9 @@ def test_a_release_through_the_job_rebuilds_catalog_and_site(csa_env, tmp_path, 
 
 
 def test_no_warning_once_the_base_url_is_set(csa_env, monkeypatch, capsys):
-    from conftest import write_json_submission
-
     from csa_stats.cli import main
     from csa_stats.settings import get_settings
+    from tests.helpers import write_json_submission
 
     assert collection.ingest(str(write_json_submission(csa_env.landing)), csa_env)["status"] == "accepted"
     assert main(["summary"]) == 0
@@ -207,9 +205,8 @@ def test_no_warning_once_the_base_url_is_set(csa_env, monkeypatch, capsys):
 
 
 def test_cli_dry_run_names_the_figures_a_revision_would_change(csa_env, capsys):
-    from conftest import write_json_submission
-
     from csa_stats.cli import main
+    from tests.helpers import write_json_submission
 
     write_json_submission(csa_env.landing, "AT", YEAR)
     collection.ingest(str(landed_files(csa_env.landing)[0]), csa_env)
