@@ -17,11 +17,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from contracts import schemas
-from contracts.contract import load_contract
+from contracts.contract import custom_properties, load_contract
+from contracts.sdmx import STRUCTURE_21, STRUCTURE_30, structure, write_sdmx_csv
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
+from contracts.vtl import RULES_FILE, vtl_program
 from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, series_key
 
-DATAFLOW = "CSA:DF_ART8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -75,24 +76,26 @@ def _resource(file: ReleaseFile, data: bytes) -> dict:
         "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
     }
     if file.schema:
-        resource.update(type="table", schema=file.schema())
+        resource.update(type="table", schema=file.schema(data))
         resource.update({"dialect": file.dialect} if file.dialect else {"encoding": "utf-8"})
     else:
         resource["type"] = "json" if file.file_type == "JSON" else "file"
     return resource
 
 
-def sdmx_schema() -> dict:
-    """Table Schema of observations_sdmx.csv: the SDMX-CSV columns, then the contract's upper-cased."""
+def sdmx_schema(data: bytes) -> dict:
+    """Table Schema of observations_sdmx.csv, in the order pysdmx wrote its header: the SDMX-CSV
+    columns, then each contract column under its SDMX id (Eurostat's flag as OBS_FLAG ...)."""
     contract = load_contract()
-    table = table_schema()
-    fields = [
-        {"name": "STRUCTURE", "type": "string", "constraints": {"required": True, "enum": ["dataflow"]}},
-        {"name": "STRUCTURE_ID", "type": "string", "constraints": {"required": True}},
-        {"name": "ACTION", "type": "string", "constraints": {"required": True, "enum": ["I", "A", "R", "D"]}},
-        *({**f, "name": f["name"].upper()} for f in table["fields"] if f["name"] in contract.columns),
-    ]
-    primary_key = [c.upper() for c in table["primaryKey"]]
+    table = {f["name"]: f for f in table_schema()["fields"]}
+    properties = {p["name"]: p for p in contract.doc["schema"][0]["properties"]}
+    by_sdmx_id = {
+        custom_properties(properties[c]).get("sdmxId", c.upper()): table[c] for c in contract.columns
+    }
+    required = {"type": "string", "constraints": {"required": True}}
+    header = data.split(b"\r\n", 1)[0].decode("utf-8").split(",")
+    fields = [{**by_sdmx_id.get(column, required), "name": column} for column in header]
+    primary_key = [c for c in header if c in by_sdmx_id and by_sdmx_id[c]["name"] in contract.dimensions]
     return {"fields": fields, "missingValues": [""], "primaryKey": primary_key}
 
 
@@ -187,11 +190,10 @@ def _observations_json(rows: list[dict], year: int) -> bytes:
 
 
 def _sdmx_csv(rows: list[dict]) -> bytes:
-    """SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION, then the contract's columns upper-cased."""
-    contract = load_contract()
-    header = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *(c.upper() for c in contract.columns)]
-    structure = ["dataflow", f"{DATAFLOW}({contract.version})", "I"]
-    return _csv(header, [[*structure, *(row[c] for c in contract.columns)] for row in rows])
+    """SDMX-CSV 2.0 written by pysdmx with the published structure, then laid out like every
+    CSV export (RFC 4180 line ends, formula-safe texts)."""
+    header, *records = csv.reader(io.StringIO(write_sdmx_csv(rows), newline=""))
+    return _csv(header, records)
 
 
 def sort_observations(rows: list[dict]) -> list[dict]:
@@ -237,7 +239,9 @@ class ReleaseFile:
     file_type: str  # EU file-type authority code (the catalogue's dct:format)
     media_type: str  # IANA media type
     description: str
-    schema: Callable[[], dict] | None = None  # a table's schema: the data package validates its rows
+    schema: Callable[[bytes], dict] | None = (
+        None  # a table's schema (from its bytes): the data package validates its rows
+    )
     dialect: dict | None = None  # how a table is read when it is not CSV (the spreadsheet's sheet)
 
 
@@ -249,7 +253,7 @@ RELEASE_FILES = (
         "CSV",
         "text/csv",
         "Figures as CSV (UTF-8, RFC 4180)",
-        schema=lambda: table_schema(),
+        schema=lambda _data: table_schema(),
     ),
     ReleaseFile(
         "observations.json",
@@ -271,16 +275,39 @@ RELEASE_FILES = (
         "XLSX",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "Figures as a spreadsheet, with a README sheet and the flags legend",
-        schema=lambda: table_schema(),
+        schema=lambda _data: table_schema(),
         dialect={"excel": {"sheet": "observations"}},
     ),
-    ReleaseFile(
+    SDMX_CSV := ReleaseFile(
         "observations_sdmx.csv",
         lambda rows, _s, _y: _sdmx_csv(rows),
         "CSV",
         "text/csv",
-        "Figures as SDMX-CSV 2.0, with OBS_STATUS and CONF_STATUS",
-        schema=lambda: sdmx_schema(),
+        "Figures as SDMX-CSV 2.0 (Eurostat flags as OBS_FLAG, confidentiality as CONF_STATUS); "
+        f"its structure is {STRUCTURE_21}",
+        schema=sdmx_schema,
+    ),
+    # The SDMX structure the SDMX-CSV file is published under, and the level-1 rules in VTL.
+    ReleaseFile(
+        STRUCTURE_21,
+        lambda _r, _s, _y: structure().files()[STRUCTURE_21],
+        "XML",
+        "application/xml",
+        "SDMX-ML 2.1 structure of the SDMX-CSV file: code lists, concept scheme, data structure, dataflow",
+    ),
+    ReleaseFile(
+        STRUCTURE_30,
+        lambda _r, _s, _y: structure().files()[STRUCTURE_30],
+        "XML",
+        "application/xml",
+        "The same SDMX structure as SDMX-ML 3.0",
+    ),
+    ReleaseFile(
+        RULES_FILE,
+        lambda _r, _s, _y: vtl_program().encode("utf-8"),
+        "TXT",
+        "text/plain",
+        "The level-1 validation rules as a VTL 2.1 program over the SDMX-CSV data",
     ),
     PACKAGE := ReleaseFile(
         "datapackage.json",
