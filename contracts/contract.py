@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import yaml
 
 CONTRACT_PATH = Path(__file__).with_name("article8.odcs.yaml")
+# Bits of the signed integer types a contract field may be stored as (DuckDB physical types).
+_INTEGER_BITS = {"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,12 @@ class Field:
     role: str | None = None
     minimum: int | None = None
     max_length: int | None = None
+
+    @property
+    def integer_range(self) -> tuple[int, int]:
+        """Smallest and largest whole number the warehouse type of this field holds."""
+        bits = _INTEGER_BITS.get((self.physical_type or "BIGINT").upper(), 64)
+        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,16 @@ class Contract:
         self.rules = {q["name"]: parse_rule(q) for q in doc["quality"]}
         self.tables = {s["name"]: [_field(p) for p in s["properties"]] for s in doc["schema"]}
         self.key_figures: dict[str, tuple] = {n: self.series_key(k) for n, k in custom["keyFigures"].items()}
+        self.forbidden_text = re.compile(custom["forbiddenText"])
+
+    def forbidden_character(self, text: str) -> str | None:
+        """The first character no text field may hold, as U+XXXX, or None."""
+        m = self.forbidden_text.search(text)
+        return f"U+{ord(m[0]):04X}" if m else None
+
+    def neutralise(self, text: str) -> str:
+        """The text with every forbidden character replaced by U+FFFD (what writers emit)."""
+        return self.forbidden_text.sub("\ufffd", text)
 
     @property
     def observation_fields(self) -> list[Field]:

@@ -126,6 +126,9 @@ def _table(rows: list[list[str]], names: list[str], findings: list[Finding]) -> 
     for i, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
+        extra = [cell for cell in row[len(header) :] if cell.strip()]
+        if extra:  # a cell without a column: a shifted row, never cut silently
+            findings.append(Finding("L0_EXTRA_CELLS", f"row {i}", None, len(row) - len(header)))
         table.append((f"row {i}", dict(zip(header, row, strict=False))))
     return table
 
@@ -191,11 +194,19 @@ def _with_sidecar(
 ) -> Submission:
     sidecar = path.with_suffix(".meta.json")
     raw = name_metadata(path)
+    where = f"{sidecar.name} field '{{field}}'"
     if sidecar.exists():
         try:
-            loaded = json.loads(sidecar.read_text(encoding="utf-8-sig"))
+            limit = get_settings().max_side_file_bytes
+            if sidecar.stat().st_size > limit:
+                raise ValueError(f"it is above the limit of {limit:,} bytes (CSA_MAX_SIDE_FILE_BYTES)")
+            loaded = parse_json(sidecar.read_text(encoding="utf-8-sig"))
             if not isinstance(loaded, dict):
                 raise ValueError("it is not a JSON object")
+            _duplicate_keys(loaded, "", findings, lambda path: where.format(field=path.lstrip(".")))
+            for key in loaded:
+                if key not in _metadata_names():
+                    findings.append(Finding("L0_UNKNOWN_COLUMN", where.format(field=key), key, key))
             raw.update(_given(loaded))
         except (ValueError, UnicodeError, RecursionError) as exc:
             findings.append(
@@ -204,7 +215,6 @@ def _with_sidecar(
                 )
             )
     _fill_from_rows(raw, observations)
-    where = f"{sidecar.name} field '{{field}}'"
     metadata = values.typed_metadata(raw, lambda f: where.format(field=f), findings)
     return Submission(path, fmt, metadata, observations, findings, where)
 
@@ -224,11 +234,49 @@ def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
 # --- JSON ------------------------------------------------------------------------------
 
 
+class _Object(dict):
+    """A JSON object that remembers the keys it was given more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, object]]) -> _Object:
+    obj = _Object()
+    seen = Counter(key for key, _ in pairs)
+    for key, value in pairs:
+        obj.setdefault(key, value)  # the first one; the duplicate is an error anyway
+    obj.duplicates = tuple(key for key, n in seen.items() if n > 1)
+    return obj
+
+
+def parse_json(text: str):
+    """JSON whose objects remember duplicate keys (the standard parser keeps the last silently)."""
+    return json.loads(text, object_pairs_hook=_object)
+
+
+def _duplicate_keys(doc, root: str, findings: list[Finding], where=lambda path: path) -> None:
+    """Every key given twice in one object, at its JSON path (iterative: any depth)."""
+    stack = [(root, doc)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key in getattr(node, "duplicates", ()):
+                findings.append(Finding("L0_DUPLICATE_FIELD", where(f"{path}.{key}"), key, key))
+            stack += [(f"{path}.{key}", value) for key, value in node.items()]
+        elif isinstance(node, list):
+            stack += [(f"{path}[{i}]", value) for i, value in enumerate(node)]
+
+
+_TOP_LEVEL = {"metadata", "observations"}
+
+
 def read_json(path: Path) -> Submission:
     findings: list[Finding] = []
-    doc = json.loads(decode(path.read_bytes(), "file", findings))
+    doc = parse_json(decode(path.read_bytes(), "file", findings))
     if not isinstance(doc, dict):
         raise ValueError("the top level is not a JSON object with 'metadata' and 'observations'")
+    _duplicate_keys(doc, "$", findings)
+    _unknown_keys(doc, _TOP_LEVEL, "$", findings)
     raw_meta = doc.get("metadata")
     if not isinstance(raw_meta, dict):
         findings.append(Finding("L0_REQUIRED_FIELD", "$.metadata", "metadata"))

@@ -15,6 +15,11 @@ from transforms.canonical import Finding
 
 _MACROS = re.compile(r"(^|/)vbaProject\.bin$|\.bin$", re.I)
 _EXTERNAL = re.compile(r"^xl/externalLinks/", re.I)
+# What a part is comes from [Content_Types].xml and the relationships, not from its name.
+_MACRO_TYPES = re.compile(r"vbaProject|macroEnabled|vbaData|ms-office\.activeX|oleObject", re.I)
+_LINK_TYPES = re.compile(r"externalLink", re.I)
+_MACRO_RELATIONS = re.compile(r"/(vbaProject|activeXControl|oleObject|attachedTemplate|wordVbaData)$", re.I)
+_LINK_RELATIONS = re.compile(r"/(externalLink|externalLinkPath|xlExternalLinkPath/xlPathMissing)$", re.I)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -44,19 +49,45 @@ def _refused(rule: str, detail: str) -> Finding:
 def _workbook_hazard(path: Path, size: int, settings: Settings) -> Finding | None:
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
+        unpacked = sum(m.file_size for m in members)  # as declared; reading stops at it (zipfile)
+        if unpacked > settings.max_xlsx_ratio * max(size, 1) or unpacked > settings.max_unpacked_bytes:
+            largest = max(members, key=lambda m: m.file_size)
+            return _refused(
+                "L0_UNSAFE_WORKBOOK",
+                f"it unpacks to {unpacked:,} bytes from {size:,} (limits: {settings.max_xlsx_ratio:g} "
+                f"times its size and {settings.max_unpacked_bytes:,} bytes, CSA_MAX_UNPACKED_BYTES; "
+                f"largest part {largest.filename}, {largest.file_size:,} bytes)",
+            )
+        kinds = _part_kinds(archive)
     names = [m.filename for m in members]
-    if any(_MACROS.search(n) for n in names) or path.suffix.lower() == ".xlsm":
+    if any(_MACROS.search(n) for n in names) or path.suffix.lower() == ".xlsm" or "macros" in kinds:
         return _refused("L0_UNSAFE_WORKBOOK", "it contains macros (VBA); save it as a plain .xlsx")
-    if any(_EXTERNAL.search(n) for n in names):
+    if any(_EXTERNAL.search(n) for n in names) or "links" in kinds:
         return _refused("L0_UNSAFE_WORKBOOK", "it links to external workbooks; paste the values instead")
-    unpacked = sum(m.file_size for m in members)
-    if unpacked > settings.max_xlsx_ratio * max(size, 1) or unpacked > 10 * settings.max_file_bytes:
-        return _refused(
-            "L0_UNSAFE_WORKBOOK",
-            f"it unpacks to {unpacked:,} bytes from {size:,} "
-            f"(more than {settings.max_xlsx_ratio:g} times): refused as a possible zip bomb",
-        )
     return None
+
+
+def _part_kinds(archive: zipfile.ZipFile) -> set[str]:
+    """'macros' and/or 'links' when the package declares such parts: content types (defaults by
+    extension and overrides by part) and relationship types of every .rels part."""
+    import xml.etree.ElementTree as ET  # noqa: S405 (expat refuses entity expansion bombs)
+
+    kinds = set()
+    for name in archive.namelist():
+        if name != "[Content_Types].xml" and not name.endswith(".rels"):
+            continue
+        try:
+            root = ET.fromstring(archive.read(name))  # noqa: S314 (size checked above)
+        except ET.ParseError as exc:
+            raise ValueError(f"its package part {name} is not valid XML ({exc})") from exc
+        for element in root:
+            content_type = element.get("ContentType") or ""
+            relation = element.get("Type") or ""
+            if _MACRO_TYPES.search(content_type) or _MACRO_RELATIONS.search(relation):
+                kinds.add("macros")
+            if _LINK_TYPES.search(content_type) or _LINK_RELATIONS.search(relation):
+                kinds.add("links")
+    return kinds
 
 
 def too_many_rows(count: int, settings: Settings) -> Finding | None:
@@ -72,6 +103,9 @@ def workbook_findings(path: Path) -> list[Finding]:
     """Formulas, hidden sheets and merged cells: what a read-only, values-only read cannot see."""
     from openpyxl import load_workbook
 
+    from contracts.template import METADATA_SHEET, point_sheets
+
+    read = {METADATA_SHEET, *point_sheets().values()}  # merged cells elsewhere hold no figure
     wb = load_workbook(path, read_only=False, data_only=False, keep_links=False)
     try:
         findings = []
@@ -79,7 +113,7 @@ def workbook_findings(path: Path) -> list[Finding]:
             where = f"sheet '{ws.title}'"
             if ws.sheet_state != "visible":
                 findings.append(Finding("L0_HIDDEN_SHEET", where, None, f"'{ws.title}'"))
-            for merged in ws.merged_cells.ranges:
+            for merged in ws.merged_cells.ranges if ws.title in read else ():
                 findings.append(Finding("L0_MERGED_CELLS", where, None, f"{merged.coord} in {where}"))
             for row in ws.iter_rows():
                 for cell in row:

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
+from contracts.contract import load_contract
 from contracts.template import METADATA_SHEET, entry_columns, key_columns, point_sheets
 from transforms import values
 from transforms.canonical import Finding, Observation, Submission
@@ -51,6 +52,13 @@ def _cell(row: tuple, i: int):
     return row[i] if i < len(row) else None
 
 
+def _rows(ws, min_row: int = 1):
+    """Every row the sheet's XML holds: its declared <dimension> may be stale or wrong (a range
+    too small hides rows, 'A1' hides all), so it is never trusted."""
+    ws.reset_dimensions()
+    return ws.iter_rows(min_row=min_row, values_only=True)
+
+
 def _metadata(wb: Workbook, path: Path, findings: list[Finding]) -> tuple[dict, dict[str, str]]:
     """Fields from column A, values from column B; the file name fills what is left empty.
     Returns the typed metadata and the cell of each field found on the sheet."""
@@ -58,9 +66,13 @@ def _metadata(wb: Workbook, path: Path, findings: list[Finding]) -> tuple[dict, 
     if METADATA_SHEET not in wb.sheetnames:
         findings.append(Finding("L0_REQUIRED_FIELD", "workbook", METADATA_SHEET))
     else:
-        rows = wb[METADATA_SHEET].iter_rows(min_row=2, values_only=True)
+        known = {f.name for f in load_contract().metadata_fields}
+        rows = _rows(wb[METADATA_SHEET], min_row=2)
         for i, row in enumerate(rows, start=2):
             name, value = values.text(_cell(row, 0)), _cell(row, 1)
+            if name and name not in known:
+                findings.append(Finding("L0_UNKNOWN_COLUMN", _where(METADATA_SHEET, i), name, name))
+                continue
             if name:
                 places[name] = f"{_where(METADATA_SHEET, i)}, column value"
             if name and not values.empty(value):
@@ -81,7 +93,7 @@ def _observations(wb: Workbook, metadata: dict, findings: list[Finding]) -> list
 
 
 def _sheet(wb: Workbook, title: str, metadata: dict, findings: list[Finding]) -> list[Observation]:
-    rows = wb[title].iter_rows(values_only=True)
+    rows = _rows(wb[title])
     header = _header(title, next(rows, ()), findings)
     fixed = {"geo": metadata.get("geo"), "time_period": metadata.get("time_period")}
     observations = []
