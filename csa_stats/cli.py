@@ -40,14 +40,14 @@ def cmd_demo_data(args) -> int:
         return _demo_records(args, settings)
     out = Path(args.out) if args.out else settings.landing
     revisions = Path(args.revisions_to) if args.revisions_to else None
-    files = generate_demo(out, seed=args.seed, revisions_dir=revisions)
+    files = generate_demo(out, seed=args.seed, revisions_dir=revisions, receipts=settings.receipts)
     submissions = [f for f in files if not f.name.endswith(".meta.json")]
     print(f"wrote {len(submissions)} submissions (+{len(files) - len(submissions)} metadata side files)")
     if revisions:
         print(f"revisions held back in {revisions}, to land after a first release")
     if args.national:
         national = settings.national_dir / args.national / "sources"
-        written = generate_demo(national, seed=args.seed, geos=[args.national])
+        written = generate_demo(national, seed=args.seed, geos=[args.national], receipts=settings.receipts)
         print(
             f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}"
         )

@@ -37,7 +37,10 @@ VARIABLES = {
     "CSA_MAX_XLSX_RATIO": ("100", "an XLSX unpacking to more than this many times its size is refused"),
     "CSA_MAX_UNPACKED_BYTES": ("10000000", "an XLSX whose parts unpack to more than this is refused"),
     "CSA_MAX_SIDE_FILE_BYTES": ("1000000", "a .meta.json side file larger than this is refused unread"),
-    "CSA_RECEIPTS": ("", "JSON file of receipts recorded outside the system (SHA-256 -> received-at)"),
+    "CSA_RECEIPTS": (
+        "$CSA_DATA_DIR/receipts.json",
+        "arrival times recorded outside the landing folder (SHA-256 -> time), e.g. files received by mail",
+    ),
     # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
@@ -114,7 +117,7 @@ def get_settings() -> Settings:
         max_xlsx_ratio=float(_get("CSA_MAX_XLSX_RATIO")),
         max_unpacked_bytes=int(_get("CSA_MAX_UNPACKED_BYTES")),
         max_side_file_bytes=int(_get("CSA_MAX_SIDE_FILE_BYTES")),
-        receipts=_path("CSA_RECEIPTS") if _get("CSA_RECEIPTS") else None,
+        receipts=_path("CSA_RECEIPTS"),
         # Demo and tests only (the Makefile's demo target): approvals answer themselves as this
         # actor. Unset, as in production and `make airflow`, a human approves in the Airflow UI.
         auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),

@@ -33,8 +33,9 @@ def _land(data: Path, source: Path | None = None) -> None:
     """Land the demo files (copied with their landing times when a source is given)."""
     if source:
         shutil.copytree(source / "landing", data / "landing")
+        shutil.copy(source / "receipts.json", data / "receipts.json")
     else:
-        generate_demo(data / "landing", geos=GEOS, years=range(2022, 2024))
+        generate_demo(data / "landing", geos=GEOS, years=range(2022, 2024), receipts=data / "receipts.json")
 
 
 def _run_all(data: Path, steps: slice = slice(None)) -> None:

@@ -306,7 +306,12 @@ def test_demo_load_revise_reload_as_of_and_tracker(tmp_path):
     data, revisions = tmp_path / "data", tmp_path / "revisions"
     late_geo, late_year = DEMO_FACTS.late
     revised_geo, revised_year = DEMO_FACTS.revised
-    generate_demo(data / "landing", geos=["AT", late_geo, revised_geo], revisions_dir=revisions)
+    generate_demo(
+        data / "landing",
+        geos=["AT", late_geo, revised_geo],
+        revisions_dir=revisions,
+        receipts=data / "receipts.json",
+    )
     warehouse, archive = data / "warehouse.duckdb", data / "archive"
     first = _cli("ingest", data / "landing", data=data)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -384,7 +389,8 @@ for path in sys.argv[1:]:
 """
 
 
-def _load_files(tmp_path) -> list[Path]:
+def _load_files(tmp_path, monkeypatch) -> list[Path]:
+    monkeypatch.setenv("CSA_RECEIPTS", str(tmp_path / "receipts.json"))  # the loaders' too
     landing = tmp_path / "landing"
     files = [
         write_json_submission(landing / g, geo=g, received=_when(2024, 6, 1))
@@ -395,8 +401,13 @@ def _load_files(tmp_path) -> list[Path]:
                               received=_when(2024, 11, 1))
     )  # fmt: skip
     files.append(
-        write_json_submission(landing / "bad", geo="SI", changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
-    )
+        write_json_submission(
+            landing / "bad",
+            geo="SI",
+            changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1},
+            received=_when(2024, 6, 2),
+        )
+    )  # with receipts, so that every run records the same arrival times
     return files
 
 
@@ -407,8 +418,8 @@ def _loader(files, data):
     )
 
 
-def test_a_killed_load_then_reloaded_equals_a_clean_load(tmp_path):
-    files = _load_files(tmp_path)
+def test_a_killed_load_then_reloaded_equals_a_clean_load(tmp_path, monkeypatch):
+    files = _load_files(tmp_path, monkeypatch)
     clean = tmp_path / "clean"
     loader, loaded_at = _loader(files, clean), []
     for _ in loader.stdout:
@@ -436,8 +447,8 @@ def test_a_killed_load_then_reloaded_equals_a_clean_load(tmp_path):
     assert killed_mid_way >= 2
 
 
-def test_two_loaders_at_once_both_complete(tmp_path):
-    files = _load_files(tmp_path)
+def test_two_loaders_at_once_both_complete(tmp_path, monkeypatch):
+    files = _load_files(tmp_path, monkeypatch)
     halves = [
         [f for f in files if f.parent.name in ("AT", "r2", "MT")],
         [f for f in files if f.parent.name in ("BE", "LU", "bad")],

@@ -18,7 +18,12 @@ from contracts.contract import Contract, load_contract
 from transforms.canonical import Submission
 
 KEY_SEP = "/"
-UNPARSED = ("L0_READABLE", "L0_LIMIT", "L0_UNSAFE_WORKBOOK")  # the file was not (allowed to be) read
+UNPARSED = (
+    "L0_READABLE",
+    "L0_LIMIT",
+    "L0_UNSAFE_WORKBOOK",
+    "L0_NOT_JUDGED",
+)  # the file was not (allowed to be) read
 
 
 @dataclass

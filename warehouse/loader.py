@@ -12,9 +12,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from contracts.contract import load_contract
 from csa_stats.settings import Settings, get_settings
-from transforms.canonical import Submission
+from transforms.canonical import Finding, Submission
 from transforms.readers import read_submission
 from transforms.validation import (
     History,
@@ -71,9 +73,37 @@ def received_digests(path: Path) -> tuple[str, str | None]:
 
 
 def landed_at(path: Path) -> dt.datetime:
-    """A landed file's arrival time is its modification time (never in the future)."""
+    """A file's modification time (never in the future). Only for the office's own record-level
+    files (retention): a submission's arrival is when the system first saw it (`first_seen`)."""
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
     return min(mtime, dt.datetime.now(dt.UTC))
+
+
+def first_seen(con, digest: str, settings: Settings) -> dt.datetime:
+    """When the system first saw this content: as archived before, else as a receipt recorded
+    outside the landing folder (CSA_RECEIPTS: files that arrived another way), else now. Never
+    the file's modification time, which the sender controls."""
+    now = dt.datetime.now(dt.UTC)
+    known = con.execute("SELECT first_received_at FROM raw_file WHERE sha256 = ?", [digest]).fetchone()
+    if known:
+        return known[0]
+    receipt = read_receipts(settings.receipts).get(digest)
+    return min(dt.datetime.fromisoformat(receipt), now) if receipt else now
+
+
+def read_receipts(path: Path | None) -> dict[str, str]:
+    if path is None or not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_receipts(path: Path, received: dict[Path, dt.datetime]) -> Path:
+    """Record when files arrived (SHA-256 -> ISO time), added to what the file already holds."""
+    receipts = read_receipts(path)
+    receipts.update({sha256_of(p.read_bytes()): when.isoformat() for p, when in received.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(receipts, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
 
 
 def submission_id(sub: Submission, digest: str) -> str:
@@ -92,7 +122,6 @@ def ingest_file(
     path = Path(path)
     data, meta_data = path.read_bytes(), _side_file_bytes(path)
     digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
-    received_at = received_at or landed_at(path)
 
     with db.writer(settings.warehouse) as con:  # archive and reports are written under the lock too
         _clear_unfinished(settings.archive, settings.reports)
@@ -109,41 +138,30 @@ def ingest_file(
             _restore_report(con, existing[0], settings)
             log.info("%s: already received as %s", path.name, existing[0])
             return IngestResult(existing[0], "duplicate", None, None, path.name)
-        submission = read_submission(path)  # only now: a duplicate needs no parsing
-        sid = submission_id(
-            submission, digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
-        )
-        history = load_history(con, submission.geo, submission.time_period)
-        report = validate(submission, history, settings.yoy_band)
+        received_at = received_at or first_seen(con, digest, settings)
+        content = digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
+        checksum = digest if meta_digest is None else f"{digest} (side file {meta_digest})"
+        try:  # only now: a duplicate needs no parsing
+            submission, report = _judge(path, con, settings, checksum)
+        except db.WarehouseBusy:
+            raise
+        except Exception as exc:  # noqa: BLE001 (whatever the file does, it gets a verdict of its own)
+            submission, report = _not_judged(path, exc)
         report.event = validation_event("ingest", actor)
+        sid = submission_id(submission, content)
+        files = [
+            (digest, path.name, data, stored),
+            (meta_digest, _side_file(path).name, meta_data, stored_meta),
+        ]
+        try:
+            _record(con, sid, submission, report, files, received_at, settings, actor)
+        except _UNSTORABLE as exc:  # validation let through what the warehouse cannot hold
+            con.execute("ROLLBACK")
+            submission, report = _not_judged(path, exc)
+            report.event = validation_event("ingest", actor)
+            sid = submission_id(submission, content)
+            _record(con, sid, submission, report, files, received_at, settings, actor)
         status = "accepted" if report.valid else "rejected"
-        if status == "accepted":  # pandera: the contract's types, codes and key, before insert
-            from contracts.pandera_model import check_rows
-
-            check_rows(submission.rows())
-        con.execute("BEGIN")
-        con.execute(
-            "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
-            [digest, path.name, len(data), str(stored), received_at],
-        )
-        if meta_data is not None:
-            con.execute(
-                "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
-                [meta_digest, _side_file(path).name, len(meta_data), str(stored_meta), received_at],
-            )
-        _insert_submission(con, sid, submission, report, status, digest, meta_digest, received_at)
-        if status == "accepted":
-            _insert_observations(con, sid, submission)
-            db.register_deadline(con, submission.time_period, settings.deadline_for(submission.time_period))
-        db.audit(con, actor, "ingest", sid, json.dumps({"file": path.name, "sha256": digest}))
-        db.audit(
-            con,
-            actor,
-            "accept" if status == "accepted" else "reject",
-            sid,
-            json.dumps({"errors": report.count("error"), "warnings": report.count("warning")}),
-        )
-        con.execute("COMMIT")
         docs = settings.data_docs == "all" or (settings.data_docs == "rejected" and status == "rejected")
         rows = submission.rows() if docs else None
         report_path, _ = write_report(report, _report_folder(settings, sid), sid, rows, "ingest")
@@ -156,6 +174,69 @@ def ingest_file(
         report.count("warning"),
     )
     return IngestResult(sid, status, report, report_path, path.name)
+
+
+# What the warehouse refuses to store: values out of its types' range, text it cannot encode.
+_UNSTORABLE = (
+    duckdb.ConversionException,
+    duckdb.ConstraintException,
+    duckdb.InvalidInputException,
+    duckdb.OutOfRangeException,
+    OverflowError,
+    UnicodeError,
+    TypeError,
+    ValueError,
+)
+
+
+def _judge(path: Path, con, settings: Settings, checksum: str) -> tuple[Submission, Report]:
+    submission = read_submission(path)
+    history = load_history(con, submission.geo, submission.time_period)
+    history.checksum = checksum
+    report = validate(submission, history, settings.yoy_band)
+    if report.valid:  # pandera: the contract's types, codes and key, before insert
+        from contracts.pandera_model import check_rows
+
+        check_rows(submission.rows())
+    return submission, report
+
+
+def _not_judged(path: Path, exc: BaseException) -> tuple[Submission, Report]:
+    """A file that broke the judging itself: refused with the rule that says so, so the batch
+    goes on and the file is registered like any other."""
+    from transforms.readers import detect_format, name_metadata
+
+    log.exception("%s could not be judged", path.name)
+    detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+    finding = Finding("L0_NOT_JUDGED", "file", None, None, {"detail": detail})
+    submission = Submission(path, detect_format(path) or "unknown", name_metadata(path), [], [finding])
+    return submission, validate(submission)
+
+
+def _record(con, sid, submission, report, files, received_at, settings, actor) -> None:
+    """The submission, its files and (if accepted) its observations, in one transaction."""
+    status = "accepted" if report.valid else "rejected"
+    con.execute("BEGIN")
+    for digest, name, data, stored in files:
+        if data is not None:
+            con.execute(
+                "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
+                [digest, name, len(data), str(stored), received_at],
+            )
+    digest, meta_digest = files[0][0], files[1][0]
+    _insert_submission(con, sid, submission, report, status, digest, meta_digest, received_at)
+    if status == "accepted":
+        _insert_observations(con, sid, submission)
+        db.register_deadline(con, submission.time_period, settings.deadline_for(submission.time_period))
+    db.audit(con, actor, "ingest", sid, json.dumps({"file": files[0][1], "sha256": digest}))
+    db.audit(
+        con,
+        actor,
+        "accept" if status == "accepted" else "reject",
+        sid,
+        json.dumps({"errors": report.count("error"), "warnings": report.count("warning")}),
+    )
+    con.execute("COMMIT")
 
 
 def _clear_unfinished(*folders: Path) -> None:
@@ -232,6 +313,14 @@ def load_history(con, geo: str | None, year: int | None) -> History:
     history = History()
     if not geo or year is None:
         return history
+    history.revisions = {
+        revision: sha if meta is None else f"{sha} (side file {meta})"
+        for revision, sha, meta in con.execute(
+            "SELECT revision, sha256, metadata_sha256 FROM submission "
+            "WHERE geo = ? AND time_period = ? AND status = 'accepted' ORDER BY received_at",
+            [geo, year],
+        ).fetchall()
+    }
     dims = load_contract().series_dimensions
     rows = con.execute(
         f"SELECT o.time_period, {', '.join('o.' + d for d in dims)}, o.obs_value, "
