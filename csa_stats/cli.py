@@ -133,15 +133,21 @@ def _openpyxl_without_numpy() -> None:
 def cmd_validate(args) -> int:
     if not args.data_docs:
         _openpyxl_without_numpy()
-    from transforms.readers import read_submission
+    from transforms.readers import not_judged, read_submission
     from transforms.safety import safe_name
     from transforms.validation import validate, validation_event, write_report
 
     settings = get_settings()
     reports, code = [], OK
     for name in args.files:
-        submission = read_submission(Path(name))
-        report = validate(submission, yoy_band=settings.yoy_band)
+        try:
+            submission = read_submission(Path(name))
+            report = validate(submission, yoy_band=settings.yoy_band)
+        except Exception as exc:  # noqa: BLE001 (every file gets a verdict of its own)
+            debug = bool(os.environ.get("CSA_DEBUG"))
+            logging.getLogger(__name__).error("%s could not be judged: %r", name, exc, exc_info=debug)
+            submission = not_judged(Path(name), exc)
+            report = validate(submission)
         report.event = validation_event("validate", os.environ.get("USER", "csa-stats"))
         reports.append(report)
         if args.report_dir:
@@ -177,9 +183,11 @@ def cmd_ingest(args) -> int:
     from csa_stats import jobs
 
     paths: list[Path] = []
+    skipped = []
     for name in args.paths:
         p = Path(name)
         paths += jobs.landed_files(p) if p.is_dir() else [p]
+        skipped += [[str(p / n), why] for n, why in jobs.not_taken(p)] if p.is_dir() else []
     code = OK
     rows = []
     for p in paths:
@@ -194,6 +202,8 @@ def cmd_ingest(args) -> int:
         if result["status"] == "rejected":
             code = max(code, ERRORS)
     _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
+    for path, why in skipped:  # one plain line each: easy to grep in a log
+        print(f"not taken: {path}: {why}")
     return code
 
 

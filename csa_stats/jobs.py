@@ -36,13 +36,39 @@ def landed_files(folder) -> list:
     )
 
 
+def not_taken(folder) -> list[tuple[str, str]]:
+    """Everything in a landing folder that `landed_files` leaves, with the reason (name, why)."""
+    if not folder.exists():
+        return []
+    found = []
+    for p in sorted(folder.iterdir(), key=lambda p: p.name):
+        if p.name.startswith("."):
+            found.append((p.name, "hidden (its name starts with '.'); not a submission"))
+        elif p.is_dir():
+            found.append((p.name, "a sub-folder; submissions are taken from the landing folder itself"))
+        elif not p.is_file():
+            found.append((p.name, "not a regular file"))
+        elif p.name.endswith(SIDE_FILE) and not _has_data_file(folder, p.name[: -len(SIDE_FILE)]):
+            found.append((p.name, f"a side file without its data file ({p.name[: -len(SIDE_FILE)]}.csv)"))
+    for name, why in found:
+        log.warning("not taken from the landing folder: %s: %s", name, why)
+    return found
+
+
+def _has_data_file(folder, stem: str) -> bool:
+    return any(p.name != f"{stem}{SIDE_FILE}" and p.name.startswith(f"{stem}.") for p in folder.iterdir())
+
+
 def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
-    """Landed files whose content the warehouse has not seen yet (as URLs or paths)."""
+    """Landed files whose content the warehouse has not seen yet (as URLs or paths); what is
+    not taken is logged with the reason."""
     from warehouse import db
     from warehouse.loader import received_digests
 
     settings = settings or get_settings()
-    files = landed_files(settings.landing if folder is None else folder)
+    folder = settings.landing if folder is None else folder
+    not_taken(folder)
+    files = landed_files(folder)
     if not settings.warehouse.exists():
         return [str(p) for p in files]
     with db.reader(settings.warehouse) as con:
@@ -132,15 +158,7 @@ def release(
     )
     if not dry_run:
         publish_index(settings)
-    if result.created:
-        with db.writer(settings.warehouse) as con:
-            db.audit(
-                con,
-                "system",
-                "release",
-                f"{geo or 'EU'}-{year}-v{result.version}",
-                f'{{"path": "{result.path}", "changes": {len(result.changes)}}}',
-            )
+        audit_releases(year, geo, settings)
     return {
         "year": year,
         "geo": geo,
@@ -156,6 +174,25 @@ def release(
         # What an approver is asked to sign off.
         "summary": change_summary(result, geo, len(submissions)),
     }
+
+
+def audit_releases(year: int, geo: str | None, settings: Settings) -> list[str]:
+    """One audit entry per published version: the one this run made, and any a killed run left
+    without its entry (its folder was renamed into place, the audit row never written)."""
+    from publish.release import published_versions
+    from warehouse import db
+
+    written = []
+    with db.writer(settings.warehouse) as con:
+        logged = {
+            o for (o,) in con.execute("SELECT object FROM audit_log WHERE action = 'release'").fetchall()
+        }
+        for version, (path, changes) in published_versions(settings.public, year, geo).items():
+            name = f"{geo or 'EU'}-{year}-v{version}"
+            if name not in logged:
+                db.audit(con, "system", "release", name, json.dumps({"path": str(path), "changes": changes}))
+                written.append(name)
+    return written
 
 
 def change_summary(result, geo: str | None, states: int, limit: int = 15) -> str:

@@ -60,6 +60,14 @@ def unreadable(path: Path, fmt: str, detail: str) -> Submission:
     return Submission(path, fmt, name_metadata(path), [], [finding])
 
 
+def not_judged(path: Path, exc: BaseException) -> Submission:
+    """A file that broke the judging itself (a bug, or input no rule foresaw): refused with the
+    rule that says so, so that it gets a verdict of its own and the others go on."""
+    detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+    finding = Finding("L0_NOT_JUDGED", "file", None, None, {"detail": detail})
+    return Submission(path, detect_format(path) or "unknown", name_metadata(path), [], [finding])
+
+
 def name_metadata(path: Path) -> dict:
     """Geo, year and revision from a file named ART8_<GEO>_<YEAR>_R<REV>: a fallback only."""
     m = _NAME.search(path.name)

@@ -174,6 +174,7 @@ class _Checker:
     ) -> None:
         rule = self.c.rules[rule_id]
         location = self.c.neutralise(location)
+        field = self.c.neutralise(field) if field else field
         if isinstance(value, str):  # the report shows what was sent, without what hides text
             value = self.c.neutralise(value)
         fill = {"field": field, "value": value, "expected": expected, "hint": "", **params}

@@ -16,8 +16,8 @@ import duckdb
 
 from contracts.contract import load_contract
 from csa_stats.settings import Settings, get_settings
-from transforms.canonical import Finding, Submission
-from transforms.readers import read_submission
+from transforms.canonical import Submission
+from transforms.readers import not_judged, read_submission
 from transforms.validation import (
     History,
     Report,
@@ -202,14 +202,9 @@ def _judge(path: Path, con, settings: Settings, checksum: str) -> tuple[Submissi
 
 
 def _not_judged(path: Path, exc: BaseException) -> tuple[Submission, Report]:
-    """A file that broke the judging itself: refused with the rule that says so, so the batch
-    goes on and the file is registered like any other."""
-    from transforms.readers import detect_format, name_metadata
-
-    log.exception("%s could not be judged", path.name)
-    detail = f"{type(exc).__name__}: {str(exc)[:300]}"
-    finding = Finding("L0_NOT_JUDGED", "file", None, None, {"detail": detail})
-    submission = Submission(path, detect_format(path) or "unknown", name_metadata(path), [], [finding])
+    # The traceback only when debugging: bad input never prints one (CSA_DEBUG=1 for a bug hunt).
+    log.error("%s could not be judged: %r", path.name, exc, exc_info=bool(os.environ.get("CSA_DEBUG")))
+    submission = not_judged(path, exc)
     return submission, validate(submission)
 
 
