@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from contracts.contract import Contract, load_contract
 from transforms.canonical import Submission
+from transforms.files import write_atomic
 
 KEY_SEP = "/"
 UNPARSED = (
@@ -462,15 +462,9 @@ def write_report(
     report.event = report.event or validation_event(trigger)
     gx = _data_docs(rows, folder / f"{stem}.datadocs") if rows is not None else None
     # Each file whole or not at all, the JSON last: a load killed in between is completed on rerun.
-    _write_whole(html_path, render_report(report, gx, folder))
-    _write_whole(json_path, report.to_json())
+    write_atomic(html_path, render_report(report, gx, folder))
+    write_atomic(json_path, report.to_json())
     return json_path, html_path
-
-
-def _write_whole(path: Path, text: str) -> None:
-    tmp = path.with_name(f".tmp-{path.name}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _data_docs(rows: list[dict], docs_dir: Path):

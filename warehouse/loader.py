@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import duckdb
 from contracts.contract import load_contract
 from csa_stats.settings import Settings, get_settings
 from transforms.canonical import Submission
+from transforms.files import write_atomic
 from transforms.readers import not_judged, read_submission
 from transforms.validation import (
     History,
@@ -50,10 +50,7 @@ def archive_bytes(data: bytes, suffix: str, archive: Path) -> Path:
     digest = sha256_of(data)
     target = archive / digest[:2] / f"{digest}{suffix.lower()}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".tmp-{target.name}")  # only the lock holder writes here
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        write_atomic(target, data)
     return target
 
 
@@ -101,9 +98,7 @@ def write_receipts(path: Path, received: dict[Path, dt.datetime]) -> Path:
     """Record when files arrived (SHA-256 -> ISO time), added to what the file already holds."""
     receipts = read_receipts(path)
     receipts.update({sha256_of(p.read_bytes()): when.isoformat() for p, when in received.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(receipts, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return path
+    return write_atomic(path, json.dumps(receipts, indent=1, sort_keys=True) + "\n")
 
 
 def submission_id(sub: Submission, digest: str) -> str:
