@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
