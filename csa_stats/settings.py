@@ -35,7 +35,7 @@ VARIABLES = {
     "CSA_MAX_FILE_BYTES": ("20000000", "a submission file larger than this is refused unread"),
     "CSA_MAX_ROWS": ("10000", "a submission with more observation rows is refused"),
     "CSA_MAX_XLSX_RATIO": ("100", "an XLSX unpacking to more than this many times its size is refused"),
-    "CSA_MAX_UNPACKED_BYTES": ("10000000", "an XLSX whose parts unpack to more than this is refused"),
+    "CSA_MAX_UNPACKED_BYTES": ("5000000", "an XLSX whose parts unpack to more than this is refused"),
     "CSA_MAX_SIDE_FILE_BYTES": ("1000000", "a .meta.json side file larger than this is refused unread"),
     "CSA_RECEIPTS": (
         "$CSA_DATA_DIR/receipts.json",
@@ -87,7 +87,7 @@ class Settings:
     max_rows: int
     max_xlsx_ratio: float
     auto_approve_as: str = ""
-    max_unpacked_bytes: int = 10_000_000
+    max_unpacked_bytes: int = 5_000_000
     max_side_file_bytes: int = 1_000_000
     receipts: Path | None = None
 

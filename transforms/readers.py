@@ -47,6 +47,8 @@ def read_submission(path: Path) -> Submission:
         submission = readers[fmt](path)
         if fmt == "xlsx":
             submission.findings += safety.workbook_findings(path)
+    except safety.TooManyRows as exc:
+        return Submission(path, fmt, name_metadata(path), [], [safety.too_many_rows(exc.count, settings)])
     except (OSError, ValueError, RecursionError, UnicodeError, csv.Error, zipfile.BadZipFile) as exc:
         return unreadable(path, fmt, str(exc) or type(exc).__name__)
     too_many = safety.too_many_rows(len(submission.observations), settings)
@@ -82,7 +84,7 @@ def name_metadata(path: Path) -> dict:
 def _read_xlsx(path: Path) -> Submission:
     from transforms.xlsx import read_xlsx
 
-    return read_xlsx(path)
+    return read_xlsx(path, get_settings().max_rows)
 
 
 # --- CSV (canonical long layout) and SDMX-CSV ---------------------------------------------
@@ -112,9 +114,15 @@ def _csv_rows(path: Path, findings: list[Finding]) -> list[list[str]]:
     content = decode(path.read_bytes(), "file", findings)
     if not content.strip():
         raise ValueError("the file is empty")
-    header = content.splitlines()[0]
+    header = content.lstrip("\r\n").partition("\n")[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
-    return list(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True))
+    rows, filled, limit = [], 0, get_settings().max_rows
+    for row in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True):
+        rows.append(row)
+        filled += any(cell.strip() for cell in row)
+        if filled > limit + 1:  # the header and more rows than the limit: stop reading
+            raise safety.TooManyRows(filled - 1)
+    return rows
 
 
 def _table(rows: list[list[str]], names: list[str], findings: list[Finding]) -> list[tuple]:
@@ -283,6 +291,8 @@ def read_json(path: Path) -> Submission:
     doc = parse_json(decode(path.read_bytes(), "file", findings))
     if not isinstance(doc, dict):
         raise ValueError("the top level is not a JSON object with 'metadata' and 'observations'")
+    if isinstance(doc.get("observations"), list):
+        safety.check_rows(len(doc["observations"]), get_settings())
     _duplicate_keys(doc, "$", findings)
     _unknown_keys(doc, _TOP_LEVEL, "$", findings)
     raw_meta = doc.get("metadata")

@@ -20,6 +20,7 @@ _MACRO_TYPES = re.compile(r"vbaProject|macroEnabled|vbaData|ms-office\.activeX|o
 _LINK_TYPES = re.compile(r"externalLink", re.I)
 _MACRO_RELATIONS = re.compile(r"/(vbaProject|activeXControl|oleObject|attachedTemplate|wordVbaData)$", re.I)
 _LINK_RELATIONS = re.compile(r"/(externalLink|externalLinkPath|xlExternalLinkPath/xlPathMissing)$", re.I)
+_MERGED = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([^\"]+)\"")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -90,34 +91,56 @@ def _part_kinds(archive: zipfile.ZipFile) -> set[str]:
     return kinds
 
 
+class TooManyRows(ValueError):
+    """Raised by a reader as soon as it has seen more rows than the limit: typing and validating
+    them would cost what the limit protects."""
+
+    def __init__(self, count: int):
+        super().__init__(f"more than {count:,} observation rows")
+        self.count = count
+
+
+def check_rows(count: int, settings: Settings) -> None:
+    if count > settings.max_rows:
+        raise TooManyRows(count)
+
+
 def too_many_rows(count: int, settings: Settings) -> Finding | None:
     if count > settings.max_rows:
         return _refused(
             "L0_LIMIT",
-            f"it has {count:,} observation rows, above the limit of {settings.max_rows:,} (CSA_MAX_ROWS)",
+            f"it has more than {settings.max_rows:,} observation rows, the limit (CSA_MAX_ROWS); "
+            "reading stopped there",
         )
     return None
 
 
 def workbook_findings(path: Path) -> list[Finding]:
-    """Formulas, hidden sheets and merged cells: what a read-only, values-only read cannot see."""
+    """Formulas, hidden sheets and merged cells: what a values-only read cannot see. Streamed
+    (read-only mode), and only the sheets the reader reads are opened: a sheet it skips may be
+    as large as the limits allow and costs nothing."""
     from openpyxl import load_workbook
 
     from contracts.template import METADATA_SHEET, point_sheets
 
     read = {METADATA_SHEET, *point_sheets().values()}  # merged cells elsewhere hold no figure
-    wb = load_workbook(path, read_only=False, data_only=False, keep_links=False)
+    wb = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     try:
         findings = []
         for ws in wb.worksheets:
             where = f"sheet '{ws.title}'"
             if ws.sheet_state != "visible":
                 findings.append(Finding("L0_HIDDEN_SHEET", where, None, f"'{ws.title}'"))
-            for merged in ws.merged_cells.ranges if ws.title in read else ():
-                findings.append(Finding("L0_MERGED_CELLS", where, None, f"{merged.coord} in {where}"))
+            if ws.title not in read:
+                continue
+            # Read-only sheets do not parse <mergeCells>: read them from the sheet's own part.
+            xml = wb._archive.read(ws._worksheet_path)  # noqa: SLF001
+            for ref in _MERGED.findall(xml):
+                findings.append(Finding("L0_MERGED_CELLS", where, None, f"{ref.decode()} in {where}"))
+            ws.reset_dimensions()
             for row in ws.iter_rows():
                 for cell in row:
-                    if cell.data_type == "f":
+                    if getattr(cell, "data_type", None) == "f":
                         loc = f"{where}, cell {cell.coordinate}"
                         findings.append(Finding("L0_FORMULA", loc, None, str(cell.value)))
         return findings
