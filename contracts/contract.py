@@ -83,6 +83,16 @@ class Contract:
         """The text with every forbidden character replaced by U+FFFD (what writers emit)."""
         return self.forbidden_text.sub("\ufffd", text)
 
+    def neutralised(self, value):
+        """A value (dicts and lists walked) with every string neutralised: the writers' input."""
+        if isinstance(value, str):
+            return self.neutralise(value)
+        if isinstance(value, dict):
+            return {k: self.neutralised(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.neutralised(v) for v in value]
+        return value
+
     @property
     def observation_fields(self) -> list[Field]:
         return self.tables["observation"]

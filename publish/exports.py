@@ -23,8 +23,11 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
 
 def render_exports(rows: list[dict], submissions: list[dict], year: int) -> dict[str, bytes]:
-    """File name -> content of every data export of the published rows."""
-    rows = sort_observations(rows)
+    """File name -> content of every data export of the published rows. Text is written with
+    U+FFFD for any character the contract forbids (L0_CONTROL_CHARACTER), so none reaches a file."""
+    contract = load_contract()
+    rows = sort_observations(contract.neutralised(rows))
+    submissions = contract.neutralised(submissions)
     return {
         "observations.csv": _observations_csv(rows),
         "observations.json": _observations_json(rows, year),

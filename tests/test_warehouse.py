@@ -481,3 +481,70 @@ def test_a_writer_waits_for_a_reader_instead_of_failing(tmp_path, csa_env):
         assert ingest_file(write_json_submission(tmp_path / "b", geo="BE"), csa_env).status == "accepted"
     finally:
         reader.join()
+
+
+PERP = ("PERP_CNV", "_Z", "_Z", "_Z")
+
+
+def test_revisions_must_increase_and_name_one_content(csa_env, tmp_path):
+    """Revision 1 after revision 2 is rejected, not 'accepted' and superseded at once; a second,
+    different revision 2 is rejected naming both checksums; current stays revision 2."""
+    import hashlib
+
+    r2 = ingest_file(write_json_submission(tmp_path / "b", revision=2, changes={PERP: 5}), csa_env)
+    late_r1 = write_json_submission(tmp_path / "c", changes={PERP: 6})
+    other_r2 = write_json_submission(tmp_path / "d", revision=2, changes={PERP: 7})
+    assert r2.status == "accepted"
+    old = ingest_file(late_r1, csa_env)
+    taken = ingest_file(other_r2, csa_env)
+    assert old.status == taken.status == "rejected"
+    (order,) = [i for i in old.report.issues if i.rule == "L2_REVISION_ORDER"]
+    assert (order.value, order.expected, order.json_path) == (1, 2, "$.metadata.revision")
+    (clash,) = [i for i in taken.report.issues if i.rule == "L2_REVISION_TAKEN"]
+    first_sha = hashlib.sha256((tmp_path / "b" / "ART8_AT_2023_R2.json").read_bytes()).hexdigest()
+    this_sha = hashlib.sha256(other_r2.read_bytes()).hexdigest()
+    assert first_sha in clash.message and this_sha in clash.message
+    with db.reader(csa_env.warehouse) as con:
+        assert con.execute("SELECT submission_id FROM current_submission").fetchall() == [(r2.submission_id,)]
+
+
+def test_a_rejected_revision_may_be_sent_again_corrected(csa_env, tmp_path):
+    bad = ingest_file(write_json_submission(tmp_path / "a", changes={PERP: -1}), csa_env)
+    fixed = ingest_file(write_json_submission(tmp_path / "b"), csa_env)
+    assert (bad.status, fixed.status) == ("rejected", "accepted")
+
+
+def test_arrival_is_first_seen_not_the_file_mtime(csa_env, tmp_path):
+    """A late file with its mtime set back still counts as late; a recorded receipt dates it."""
+    before = dt.datetime.now(UTC)
+    backdated = write_json_submission(tmp_path / "a", geo="HU")
+    os.utime(backdated, (_when(2024, 1, 1).timestamp(),) * 2)
+    receipted = write_json_submission(tmp_path / "b", geo="AT", received=_when(2024, 5, 2, 9))
+    ingest_file(backdated, csa_env)
+    ingest_file(receipted, csa_env)
+    with db.reader(csa_env.warehouse) as con:
+        got = dict(con.execute("SELECT geo, received_at FROM submission").fetchall())
+        first_seen = dict(con.execute("SELECT original_name, first_received_at FROM raw_file").fetchall())
+    assert got["HU"] >= before and got["AT"] == _when(2024, 5, 2, 9)
+    assert first_seen[backdated.name] == got["HU"] and first_seen[receipted.name] == got["AT"]
+    copy = tmp_path / "again" / backdated.name  # the same content again: first seen stays
+    copy.parent.mkdir()
+    copy.write_bytes(backdated.read_bytes())
+    assert ingest_file(copy, csa_env).status == "duplicate"
+
+
+def test_a_release_without_its_audit_entry_is_repaired(csa_env, tmp_path):
+    """A release killed between the rename of its folder and its audit row gets the row on the
+    next run, once."""
+    from csa_stats import jobs
+
+    ingest_file(write_json_submission(tmp_path / "a"), csa_env)
+    assert jobs.release(2023, settings=csa_env)["created"]
+    with db.writer(csa_env.warehouse) as con:  # what the kill left: v1 on disk, no audit row
+        con.execute("DELETE FROM audit_log WHERE action = 'release'")
+    again = jobs.release(2023, settings=csa_env)
+    assert not again["created"]
+    jobs.release(2023, settings=csa_env)
+    with db.reader(csa_env.warehouse) as con:
+        rows = con.execute("SELECT object, detail FROM audit_log WHERE action = 'release'").fetchall()
+    assert [(o, json.loads(d)["changes"]) for o, d in rows] == [("EU-2023-v1", 0)]
