@@ -87,20 +87,15 @@ def landing_url(settings: Settings | None = None) -> str:
 
 def local_copy(landed, settings: Settings | None = None) -> Path:
     """A landed file as a local path. A file in an object store is copied byte for byte, with its
-    side file and its landing time, to CSA_DATA_DIR/staging/ (the loader archives it from there)."""
+    side file, to CSA_DATA_DIR/staging/ (the loader archives it from there; its arrival is when
+    the loader first sees it, not any time the store reports)."""
     if getattr(landed, "protocol", "file") in ("file", "local", ""):
         return Path(getattr(landed, "path", landed))
     staging = (settings or get_settings()).data_dir / "staging"
     staging.mkdir(parents=True, exist_ok=True)
     for source in (landed, landed.with_name(landed.stem + SIDE_FILE)):
         if source is landed or source.exists():
-            target = staging / source.name
-            target.write_bytes(source.read_bytes())
-            info = source.stat().as_info()
-            mtime = info.get("mtime") or info.get("LastModified")
-            if mtime is not None:
-                stamp = mtime.timestamp() if isinstance(mtime, dt.datetime) else float(mtime)
-                os.utime(target, (stamp, stamp))
+            (staging / source.name).write_bytes(source.read_bytes())
     return staging / landed.name
 
 
