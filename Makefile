@@ -27,7 +27,7 @@ help:
 	@echo "make demo   generate demo submissions and run collection, release and a national pipeline through Airflow"
 	@echo "make airflow  start Airflow (UI, scheduler) with these DAGs; releases wait for your approval in the UI"
 	@echo "make test   run the test suite (what CI runs)"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff and the import layers (import-linter)"
 
 # uv itself: installed with pip when missing (user site, or a PEP 668 system Python).
 .uv-installed:
@@ -99,9 +99,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 test: airflow-init /usr/bin/chromium
 	$(BIN)/python -m pytest -q
 
+# ruff, and import-linter: the direction of imports between the stages (pyproject.toml).
 lint: .venv/installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean-demo:
 	rm -rf $(CSA_DATA_DIR)

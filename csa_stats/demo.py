@@ -306,5 +306,5 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
 
 
 def _write(metadata: dict, rows: list[dict], fmt: str, out_dir: Path) -> list[Path]:
-    name = f"ART8_{metadata['geo']}_{metadata['time_period']}_R{metadata['revision']}{EXTENSIONS[fmt]}"
-    return write_submission(metadata, rows, Path(out_dir) / name, fmt)
+    stem = load_contract().submission_stem(metadata["geo"], metadata["time_period"], metadata["revision"])
+    return write_submission(metadata, rows, Path(out_dir) / f"{stem}{EXTENSIONS[fmt]}", fmt)

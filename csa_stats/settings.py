@@ -5,10 +5,13 @@ Read at call time (not import time) so a DAG run, a test or the CLI sees its own
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from transforms.safety import Limits
 
 # name -> (default, meaning); README's configuration table is written from this.
 VARIABLES = {
@@ -25,18 +28,29 @@ VARIABLES = {
     "CSA_NATIONAL_DIR": ("$CSA_DATA_DIR/national", "national pipeline: sources, warehouse, outbox"),
     "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
     "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
-    "CSA_YOY_BAND": ("0.5", "year-on-year relative change above which L2 warns"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
     "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
     "CSA_RECORD_RETENTION_DAYS": (
         "90",
         "`csa-stats retention` deletes landed record-level files older than this",
     ),
-    "CSA_MAX_FILE_BYTES": ("20000000", "a submission file larger than this is refused unread"),
-    "CSA_MAX_ROWS": ("10000", "a submission with more observation rows is refused"),
-    "CSA_MAX_XLSX_RATIO": ("100", "an XLSX unpacking to more than this many times its size is refused"),
-    "CSA_MAX_UNPACKED_BYTES": ("5000000", "an XLSX whose parts unpack to more than this is refused"),
-    "CSA_MAX_SIDE_FILE_BYTES": ("1000000", "a .meta.json side file larger than this is refused unread"),
+    "CSA_MAX_FILE_BYTES": (
+        str(Limits.max_file_bytes),
+        "a submission file larger than this is refused unread",
+    ),
+    "CSA_MAX_ROWS": (str(Limits.max_rows), "a submission with more observation rows is refused"),
+    "CSA_MAX_XLSX_RATIO": (
+        f"{Limits.max_xlsx_ratio:g}",
+        "an XLSX unpacking to more than this many times its size is refused",
+    ),
+    "CSA_MAX_UNPACKED_BYTES": (
+        str(Limits.max_unpacked_bytes),
+        "an XLSX whose parts unpack to more than this is refused",
+    ),
+    "CSA_MAX_SIDE_FILE_BYTES": (
+        str(Limits.max_side_file_bytes),
+        "a .meta.json side file larger than this is refused unread",
+    ),
     "CSA_RECEIPTS": (
         "$CSA_DATA_DIR/receipts.json",
         "arrival times recorded outside the landing folder (SHA-256 -> time), e.g. files received by mail",
@@ -79,7 +93,6 @@ class Settings:
     national_dir: Path
     deadline: str
     suppression_threshold: int
-    yoy_band: float
     log_level: str
     data_docs: str
     record_retention_days: int
@@ -87,9 +100,19 @@ class Settings:
     max_rows: int
     max_xlsx_ratio: float
     auto_approve_as: str = ""
-    max_unpacked_bytes: int = 5_000_000
-    max_side_file_bytes: int = 1_000_000
+    max_unpacked_bytes: int = Limits.max_unpacked_bytes
+    max_side_file_bytes: int = Limits.max_side_file_bytes
     receipts: Path | None = None
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            self.max_file_bytes,
+            self.max_rows,
+            self.max_xlsx_ratio,
+            self.max_unpacked_bytes,
+            self.max_side_file_bytes,
+        )
 
     def deadline_for(self, year: int) -> dt.date:
         month, day = (int(x) for x in self.deadline.split("-"))
@@ -108,7 +131,6 @@ def get_settings() -> Settings:
         national_dir=_path("CSA_NATIONAL_DIR"),
         deadline=_get("CSA_DEADLINE"),
         suppression_threshold=int(_get("CSA_SUPPRESSION_THRESHOLD")),
-        yoy_band=float(_get("CSA_YOY_BAND")),
         log_level=_get("CSA_LOG_LEVEL"),
         data_docs=_get("CSA_DATA_DOCS"),
         record_retention_days=int(_get("CSA_RECORD_RETENTION_DAYS")),
@@ -121,4 +143,18 @@ def get_settings() -> Settings:
         # Demo and tests only (the Makefile's demo target): approvals answer themselves as this
         # actor. Unset, as in production and `make airflow`, a human approves in the Airflow UI.
         auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),
+    )
+
+
+def national_settings(geo: str, settings: Settings | None = None) -> Settings:
+    """A national office keeps its own warehouse, archive, reports and releases."""
+    settings = settings or get_settings()
+    home = settings.national_dir / geo
+    return dataclasses.replace(
+        settings,
+        landing=home / "sources",
+        archive=home / "archive",
+        reports=home / "reports",
+        warehouse=home / "warehouse.duckdb",
+        public=home / "public",
     )

@@ -107,7 +107,7 @@ def test_a_file_that_breaks_judging_is_registered_and_the_batch_goes_on(csa_env,
     second = write_json_submission(landing / "b", geo="BE")
     third = write_json_submission(landing / "c", geo="LU")
 
-    def reader_bug(path):
+    def reader_bug(*args):
         raise RuntimeError("no rule foresaw this")
 
     with monkeypatch.context() as m:
@@ -141,7 +141,7 @@ def test_validate_gives_a_file_that_breaks_judging_a_verdict(tmp_path, monkeypat
 
     path = write_json_submission(tmp_path)
 
-    def reader_bug(path):
+    def reader_bug(*args):
         raise RuntimeError("no rule foresaw this")
 
     monkeypatch.setattr(readers, "read_json", reader_bug)

@@ -15,11 +15,10 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from csa_stats.settings import get_settings
 from transforms import safety, values
-from transforms.canonical import Finding, Observation, Submission
+from transforms.canonical import Finding, Observation, Submission, name_metadata
+from transforms.safety import Limits
 
-_NAME = re.compile(r"ART8_(?P<geo>[A-Za-z]{2})_(?P<year>\d{4})(?:_R(?P<revision>\d+))?", re.I)
 SDMX_PREFIX = ("STRUCTURE", "STRUCTURE_ID", "ACTION")
 FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
 
@@ -33,25 +32,24 @@ def detect_format(path: Path) -> str | None:
     return fmt
 
 
-def read_submission(path: Path) -> Submission:
+def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     path = Path(path)
     fmt = detect_format(path)
     readers = {"csv": read_csv, "sdmx-csv": read_sdmx_csv, "json": read_json, "xlsx": _read_xlsx}
     if fmt is None:
         return unreadable(path, "unknown", "the file is not a submission (.xlsx, .csv or .json)")
-    settings = get_settings()
     try:
-        refused = safety.refusal(path, fmt, settings)
+        refused = safety.refusal(path, fmt, limits)
         if refused:
             return Submission(path, fmt, name_metadata(path), [], [refused])
-        submission = readers[fmt](path)
+        submission = readers[fmt](path, limits)
         if fmt == "xlsx":
             submission.findings += safety.workbook_findings(path)
     except safety.TooManyRows as exc:
-        return Submission(path, fmt, name_metadata(path), [], [safety.too_many_rows(exc.count, settings)])
+        return Submission(path, fmt, name_metadata(path), [], [safety.too_many_rows(exc.count, limits)])
     except (OSError, ValueError, RecursionError, UnicodeError, csv.Error, zipfile.BadZipFile) as exc:
         return unreadable(path, fmt, str(exc) or type(exc).__name__)
-    too_many = safety.too_many_rows(len(submission.observations), settings)
+    too_many = safety.too_many_rows(len(submission.observations), limits)
     if too_many:  # validating them would cost what the limit protects
         return Submission(path, fmt, submission.metadata, [], [too_many])
     return submission
@@ -70,21 +68,10 @@ def not_judged(path: Path, exc: BaseException) -> Submission:
     return Submission(path, detect_format(path) or "unknown", name_metadata(path), [], [finding])
 
 
-def name_metadata(path: Path) -> dict:
-    """Geo, year and revision from a file named ART8_<GEO>_<YEAR>_R<REV>: a fallback only."""
-    m = _NAME.search(path.name)
-    if not m:
-        return {}
-    found = {"geo": m["geo"].upper(), "time_period": int(m["year"])}
-    if m["revision"]:
-        found["revision"] = int(m["revision"])
-    return found
-
-
-def _read_xlsx(path: Path) -> Submission:
+def _read_xlsx(path: Path, limits: Limits) -> Submission:
     from transforms.xlsx import read_xlsx
 
-    return read_xlsx(path, get_settings().max_rows)
+    return read_xlsx(path, limits.max_rows)
 
 
 # --- CSV (canonical long layout) and SDMX-CSV ---------------------------------------------
@@ -110,13 +97,13 @@ def decode(data: bytes, location: str, findings: list[Finding]) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _csv_rows(path: Path, findings: list[Finding]) -> list[list[str]]:
+def _csv_rows(path: Path, findings: list[Finding], limits: Limits) -> list[list[str]]:
     content = decode(path.read_bytes(), "file", findings)
     if not content.strip():
         raise ValueError("the file is empty")
     header = content.lstrip("\r\n").partition("\n")[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
-    rows, filled, limit = [], 0, get_settings().max_rows
+    rows, filled, limit = [], 0, limits.max_rows
     for row in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True):
         rows.append(row)
         filled += any(cell.strip() for cell in row)
@@ -159,22 +146,22 @@ def _observation_columns(upper: bool = False) -> list[str]:
     return [n.upper() for n in names] if upper else names
 
 
-def read_csv(path: Path) -> Submission:
+def read_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     findings: list[Finding] = []
-    table = _table(_csv_rows(path, findings), _observation_columns(), findings)
+    table = _table(_csv_rows(path, findings, limits), _observation_columns(), findings)
     observations = [Observation(values.typed_observation(raw, loc, findings), loc) for loc, raw in table]
     values.settle_separators(observations, findings)
-    return _with_sidecar(path, "csv", observations, findings)
+    return _with_sidecar(path, "csv", observations, findings, limits)
 
 
-def read_sdmx_csv(path: Path) -> Submission:
+def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     from contracts.contract import load_contract
 
     findings: list[Finding] = []
     expected_id = f"CSA:DF_ART8({load_contract().version})"
     columns = list(SDMX_PREFIX) + _observation_columns(upper=True)
     observations = []
-    for loc, raw in _table(_csv_rows(path, findings), columns, findings):
+    for loc, raw in _table(_csv_rows(path, findings, limits), columns, findings):
         checks = (
             ("STRUCTURE", "dataflow", raw.get("STRUCTURE")),
             ("STRUCTURE_ID", expected_id, raw.get("STRUCTURE_ID")),
@@ -191,7 +178,7 @@ def read_sdmx_csv(path: Path) -> Submission:
         lowered = {k.lower(): v for k, v in raw.items() if k not in SDMX_PREFIX}
         observations.append(Observation(values.typed_observation(lowered, loc, findings), loc))
     values.settle_separators(observations, findings)
-    return _with_sidecar(path, "sdmx-csv", observations, findings)
+    return _with_sidecar(path, "sdmx-csv", observations, findings, limits)
 
 
 def _same_structure(value: str | None, expected: str) -> bool:
@@ -206,14 +193,14 @@ def _same_structure(value: str | None, expected: str) -> bool:
 
 
 def _with_sidecar(
-    path: Path, fmt: str, observations: list[Observation], findings: list[Finding]
+    path: Path, fmt: str, observations: list[Observation], findings: list[Finding], limits: Limits
 ) -> Submission:
     sidecar = path.with_suffix(".meta.json")
     raw = name_metadata(path)
     where = f"{sidecar.name} field '{{field}}'"
     if sidecar.exists():
         try:
-            limit = get_settings().max_side_file_bytes
+            limit = limits.max_side_file_bytes
             if sidecar.stat().st_size > limit:
                 raise ValueError(f"it is above the limit of {limit:,} bytes (CSA_MAX_SIDE_FILE_BYTES)")
             loaded = parse_json(sidecar.read_text(encoding="utf-8-sig"))
@@ -286,13 +273,13 @@ def _duplicate_keys(doc, root: str, findings: list[Finding], where=lambda path: 
 _TOP_LEVEL = {"metadata", "observations"}
 
 
-def read_json(path: Path) -> Submission:
+def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     findings: list[Finding] = []
     doc = parse_json(decode(path.read_bytes(), "file", findings))
     if not isinstance(doc, dict):
         raise ValueError("the top level is not a JSON object with 'metadata' and 'observations'")
     if isinstance(doc.get("observations"), list):
-        safety.check_rows(len(doc["observations"]), get_settings())
+        safety.check_rows(len(doc["observations"]), limits)
     _duplicate_keys(doc, "$", findings)
     _unknown_keys(doc, _TOP_LEVEL, "$", findings)
     raw_meta = doc.get("metadata")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from csa_stats.settings import Settings
 from transforms.canonical import Finding
 
 _MACROS = re.compile(r"(^|/)vbaProject\.bin$|\.bin$", re.I)
@@ -24,22 +24,33 @@ _MERGED = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([^\"]+)\"")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What a reader accepts before parsing; the defaults of the CSA_MAX_* settings."""
+
+    max_file_bytes: int = 20_000_000
+    max_rows: int = 10_000
+    max_xlsx_ratio: float = 100
+    max_unpacked_bytes: int = 5_000_000  # every part of a workbook together
+    max_side_file_bytes: int = 1_000_000
+
+
 def safe_name(name: str) -> str:
     """A file name fit to build a path from: no folders, no dots in front, plain characters."""
     stem = _UNSAFE_NAME.sub("_", Path(name).name).lstrip("._")
     return stem[:120] or "unnamed"
 
 
-def refusal(path: Path, fmt: str, settings: Settings) -> Finding | None:
+def refusal(path: Path, fmt: str, limits: Limits) -> Finding | None:
     """Why the file must not be parsed at all, or None."""
     size = path.stat().st_size
-    if size > settings.max_file_bytes:
+    if size > limits.max_file_bytes:
         return _refused(
             "L0_LIMIT",
-            f"it is {size:,} bytes, above the limit of {settings.max_file_bytes:,} (CSA_MAX_FILE_BYTES)",
+            f"it is {size:,} bytes, above the limit of {limits.max_file_bytes:,} (CSA_MAX_FILE_BYTES)",
         )
     if fmt == "xlsx" and zipfile.is_zipfile(path):
-        return _workbook_hazard(path, size, settings)
+        return _workbook_hazard(path, size, limits)
     return None
 
 
@@ -47,16 +58,16 @@ def _refused(rule: str, detail: str) -> Finding:
     return Finding(rule, "file", None, None, {"detail": detail})
 
 
-def _workbook_hazard(path: Path, size: int, settings: Settings) -> Finding | None:
+def _workbook_hazard(path: Path, size: int, limits: Limits) -> Finding | None:
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
         unpacked = sum(m.file_size for m in members)  # as declared; reading stops at it (zipfile)
-        if unpacked > settings.max_xlsx_ratio * max(size, 1) or unpacked > settings.max_unpacked_bytes:
+        if unpacked > limits.max_xlsx_ratio * max(size, 1) or unpacked > limits.max_unpacked_bytes:
             largest = max(members, key=lambda m: m.file_size)
             return _refused(
                 "L0_UNSAFE_WORKBOOK",
-                f"it unpacks to {unpacked:,} bytes from {size:,} (limits: {settings.max_xlsx_ratio:g} "
-                f"times its size and {settings.max_unpacked_bytes:,} bytes, CSA_MAX_UNPACKED_BYTES; "
+                f"it unpacks to {unpacked:,} bytes from {size:,} (limits: {limits.max_xlsx_ratio:g} "
+                f"times its size and {limits.max_unpacked_bytes:,} bytes, CSA_MAX_UNPACKED_BYTES; "
                 f"largest part {largest.filename}, {largest.file_size:,} bytes)",
             )
         kinds = _part_kinds(archive)
@@ -100,16 +111,16 @@ class TooManyRows(ValueError):
         self.count = count
 
 
-def check_rows(count: int, settings: Settings) -> None:
-    if count > settings.max_rows:
+def check_rows(count: int, limits: Limits) -> None:
+    if count > limits.max_rows:
         raise TooManyRows(count)
 
 
-def too_many_rows(count: int, settings: Settings) -> Finding | None:
-    if count > settings.max_rows:
+def too_many_rows(count: int, limits: Limits) -> Finding | None:
+    if count > limits.max_rows:
         return _refused(
             "L0_LIMIT",
-            f"it has more than {settings.max_rows:,} observation rows, the limit (CSA_MAX_ROWS); "
+            f"it has more than {limits.max_rows:,} observation rows, the limit (CSA_MAX_ROWS); "
             "reading stopped there",
         )
     return None

@@ -1,5 +1,6 @@
 """Idempotent, atomic loading: archive the raw file, validate, and record the submission
-with its report and (if accepted) its observations, in one transaction under the writer lock.
+with its report and (if accepted) its observations, in one transaction under the writer lock;
+the feedback report is written after the commit.
 """
 
 from __future__ import annotations
@@ -11,23 +12,18 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
+from filelock import FileLock
 
 from contracts.contract import load_contract
-from csa_stats.settings import Settings, get_settings
 from transforms.canonical import Submission
 from transforms.files import write_atomic
 from transforms.readers import not_judged, read_submission
-from transforms.validation import (
-    History,
-    Report,
-    figures,
-    reference_days,
-    validate,
-    validation_event,
-    write_report,
-)
+from transforms.report import Report, validation_event, write_report
+from transforms.safety import Limits
+from transforms.validation import History, figures, reference_days, validate
 from warehouse import db
 
 log = logging.getLogger(__name__)
@@ -77,7 +73,7 @@ def landed_at(path: Path) -> dt.datetime:
     return min(mtime, dt.datetime.now(dt.UTC))
 
 
-def first_seen(con, digest: str, settings: Settings) -> dt.datetime:
+def first_seen(con, digest: str, receipts: Path | None) -> dt.datetime:
     """When the system first saw this content: as archived before, else as a receipt recorded
     outside the landing folder (CSA_RECEIPTS: files that arrived another way), else now. Never
     the file's modification time, which the sender controls."""
@@ -85,7 +81,7 @@ def first_seen(con, digest: str, settings: Settings) -> dt.datetime:
     known = con.execute("SELECT first_received_at FROM raw_file WHERE sha256 = ?", [digest]).fetchone()
     if known:
         return known[0]
-    receipt = read_receipts(settings.receipts).get(digest)
+    receipt = read_receipts(receipts).get(digest)
     return min(dt.datetime.fromisoformat(receipt), now) if receipt else now
 
 
@@ -108,59 +104,74 @@ def submission_id(sub: Submission, digest: str) -> str:
     return f"{geo}-{year}-R{sub.revision}-{digest[:8]}"
 
 
+class Places(Protocol):
+    """What the loader is given (csa_stats.settings.Settings is one): where things go, the
+    reader's limits, the deadline of a year, when GX Data Docs join the feedback and where
+    receipts recorded outside the landing folder are kept."""
+
+    warehouse: Path
+    archive: Path
+    reports: Path
+    data_docs: str  # none | rejected | all
+    receipts: Path | None
+
+    @property
+    def limits(self) -> Limits: ...
+
+    def deadline_for(self, year: int) -> dt.date: ...
+
+
 def ingest_file(
-    path: Path,
-    settings: Settings | None = None,
-    received_at: dt.datetime | None = None,
-    actor: str = "system",
+    path: Path, places: Places, received_at: dt.datetime | None = None, actor: str = "system"
 ) -> IngestResult:
-    settings = settings or get_settings()
+    """Archive and duplicate check -> read and validate -> insert, in one transaction under the
+    writer lock; then the feedback report, after the commit and outside the lock."""
     path = Path(path)
     data, meta_data = path.read_bytes(), _side_file_bytes(path)
     digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
 
-    with db.writer(settings.warehouse) as con:  # archive and reports are written under the lock too
-        _clear_unfinished(settings.archive, settings.reports)
+    with db.writer(places.warehouse) as con:
+        _clear_unfinished(places.archive)
         # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
-        stored = archive_bytes(data, path.suffix, settings.archive)
-        stored_meta = archive_bytes(meta_data, ".meta.json", settings.archive) if meta_data else None
-        existing = con.execute(
-            "SELECT submission_id FROM submission "
-            "WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ?",
-            [digest, meta_digest],
-        ).fetchone()
+        stored = archive_bytes(data, path.suffix, places.archive)
+        stored_meta = archive_bytes(meta_data, ".meta.json", places.archive) if meta_data else None
+        existing = _received_as(con, digest, meta_digest)
         if existing:
-            db.audit(con, actor, "duplicate", existing[0], json.dumps({"file": path.name}))
-            _restore_report(con, existing[0], settings)
-            log.info("%s: already received as %s", path.name, existing[0])
-            return IngestResult(existing[0], "duplicate", None, None, path.name)
-        received_at = received_at or first_seen(con, digest, settings)
-        content = digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
-        checksum = digest if meta_digest is None else f"{digest} (side file {meta_digest})"
-        try:  # only now: a duplicate needs no parsing
-            submission, report = _judge(path, con, settings, checksum)
-        except db.WarehouseBusy:
-            raise
-        except Exception as exc:  # noqa: BLE001 (whatever the file does, it gets a verdict of its own)
-            submission, report = _not_judged(path, exc)
-        report.event = validation_event("ingest", actor)
-        sid = submission_id(submission, content)
-        files = [
-            (digest, path.name, data, stored),
-            (meta_digest, _side_file(path).name, meta_data, stored_meta),
-        ]
-        try:
-            _record(con, sid, submission, report, files, received_at, settings, actor)
-        except _UNSTORABLE as exc:  # validation let through what the warehouse cannot hold
-            con.execute("ROLLBACK")
-            submission, report = _not_judged(path, exc)
-            report.event = validation_event("ingest", actor)
-            sid = submission_id(submission, content)
-            _record(con, sid, submission, report, files, received_at, settings, actor)
-        status = "accepted" if report.valid else "rejected"
-        docs = settings.data_docs == "all" or (settings.data_docs == "rejected" and status == "rejected")
-        rows = submission.rows() if docs else None
-        report_path, _ = write_report(report, _report_folder(settings, sid), sid, rows, "ingest")
+            db.audit(con, actor, "duplicate", existing, json.dumps({"file": path.name}))
+            stored_report = None if _has_report(places, existing) else _stored_report(con, existing)
+        else:
+            received_at = received_at or first_seen(con, digest, places.receipts)
+            content = digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
+            checksum = digest if meta_digest is None else f"{digest} (side file {meta_digest})"
+            try:  # only now: a duplicate needs no parsing
+                submission, report = _judge(path, con, places, checksum)
+            except db.WarehouseBusy:
+                raise
+            except Exception as exc:  # noqa: BLE001 (whatever the file does, it gets a verdict of its own)
+                submission, report = _not_judged(path, exc)
+            files = [
+                (digest, path.name, data, stored),
+                (meta_digest, _side_file(path).name, meta_data, stored_meta),
+            ]
+            try:
+                sid = _record(con, submission, report, content, files, received_at, places, actor)
+            except _UNSTORABLE as exc:  # validation let through what the warehouse cannot hold
+                con.execute("ROLLBACK")
+                submission, report = _not_judged(path, exc)
+                sid = _record(con, submission, report, content, files, received_at, places, actor)
+            status = "accepted" if report.valid else "rejected"
+
+    if existing:  # a load killed after its commit left no report files: write them now
+        if stored_report is not None:
+            with _feedback_lock(places):
+                write_report(stored_report, _report_folder(places, existing), existing)
+        log.info("%s: already received as %s", path.name, existing)
+        return IngestResult(existing, "duplicate", None, None, path.name)
+    docs = places.data_docs == "all" or (places.data_docs == "rejected" and status == "rejected")
+    with _feedback_lock(places):
+        report_path, _ = write_report(
+            report, _report_folder(places, sid), sid, submission.rows() if docs else None, "ingest"
+        )
     log.info(
         "%s: %s as %s (%d errors, %d warnings)",
         path.name,
@@ -185,11 +196,11 @@ _UNSTORABLE = (
 )
 
 
-def _judge(path: Path, con, settings: Settings, checksum: str) -> tuple[Submission, Report]:
-    submission = read_submission(path)
+def _judge(path: Path, con, places: Places, checksum: str) -> tuple[Submission, Report]:
+    submission = read_submission(path, places.limits)
     history = load_history(con, submission.geo, submission.time_period)
     history.checksum = checksum
-    report = validate(submission, history, settings.yoy_band)
+    report = validate(submission, history)
     if report.valid:  # pandera: the contract's types, codes and key, before insert
         from contracts.pandera_model import check_rows
 
@@ -204,53 +215,68 @@ def _not_judged(path: Path, exc: BaseException) -> tuple[Submission, Report]:
     return submission, validate(submission)
 
 
-def _record(con, sid, submission, report, files, received_at, settings, actor) -> None:
+def _record(con, submission, report, content, files, received_at, places, actor) -> str:
     """The submission, its files and (if accepted) its observations, in one transaction."""
+    report.event = validation_event("ingest", actor)
+    sid = submission_id(submission, content)
     status = "accepted" if report.valid else "rejected"
     con.execute("BEGIN")
     for digest, name, data, stored in files:
         if data is not None:
-            con.execute(
-                "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
-                [digest, name, len(data), str(stored), received_at],
-            )
+            _insert_raw(con, digest, name, data, stored, received_at)
     digest, meta_digest = files[0][0], files[1][0]
     _insert_submission(con, sid, submission, report, status, digest, meta_digest, received_at)
     if status == "accepted":
         _insert_observations(con, sid, submission)
-        db.register_deadline(con, submission.time_period, settings.deadline_for(submission.time_period))
+        db.register_deadline(con, submission.time_period, places.deadline_for(submission.time_period))
     db.audit(con, actor, "ingest", sid, json.dumps({"file": files[0][1], "sha256": digest}))
-    db.audit(
-        con,
-        actor,
-        "accept" if status == "accepted" else "reject",
-        sid,
-        json.dumps({"errors": report.count("error"), "warnings": report.count("warning")}),
-    )
+    counts = {"errors": report.count("error"), "warnings": report.count("warning")}
+    db.audit(con, actor, "accept" if status == "accepted" else "reject", sid, json.dumps(counts))
     con.execute("COMMIT")
+    return sid
 
 
-def _clear_unfinished(*folders: Path) -> None:
-    """Temporary files of a load that was killed (whole files replace them atomically)."""
-    for folder in folders:
-        for tmp in folder.rglob(".tmp-*") if folder.exists() else ():
-            if tmp.is_file():
-                tmp.unlink()
+def _feedback_lock(places: Places) -> FileLock:
+    """Report files are written outside the writer lock, but one writer at a time: the same file
+    loaded twice at once writes the same report files (through the same temporary name)."""
+    places.reports.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(f"{places.reports}.lock")
 
 
-def _report_folder(settings: Settings, sid: str) -> Path:
-    return settings.reports / sid.split("-")[0]  # the state, or UNKNOWN
+def _received_as(con, digest: str, meta_digest: str | None) -> str | None:
+    found = con.execute(
+        "SELECT submission_id FROM submission WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ?",
+        [digest, meta_digest],
+    ).fetchone()
+    return found[0] if found else None
 
 
-def _restore_report(con, sid: str, settings: Settings) -> None:
-    """A load killed after its commit left no report files: write them from the stored report."""
-    folder = _report_folder(settings, sid)
-    if all((folder / f"{sid}.validation.{ext}").exists() for ext in ("json", "html")):
-        return
-    stored = json.loads(
-        con.execute("SELECT report FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]
+def _insert_raw(con, digest: str, name: str, data: bytes, stored: Path, received_at: dt.datetime) -> None:
+    con.execute(
+        "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
+        [digest, name, len(data), str(stored), received_at],
     )
-    write_report(Report.from_dict(stored), folder, sid)
+
+
+def _clear_unfinished(folder: Path) -> None:
+    """Temporary files of a load that was killed (whole files replace them atomically)."""
+    for tmp in folder.rglob(".tmp-*") if folder.exists() else ():
+        if tmp.is_file():
+            tmp.unlink()
+
+
+def _report_folder(places: Places, sid: str) -> Path:
+    return places.reports / sid.split("-")[0]  # the state, or UNKNOWN
+
+
+def _has_report(places: Places, sid: str) -> bool:
+    folder = _report_folder(places, sid)
+    return all((folder / f"{sid}.validation.{ext}").exists() for ext in ("json", "html"))
+
+
+def _stored_report(con, sid: str) -> Report:
+    (stored,) = con.execute("SELECT report FROM submission WHERE submission_id = ?", [sid]).fetchone()
+    return Report.from_dict(json.loads(stored))
 
 
 def _insert_submission(
