@@ -84,10 +84,12 @@ def generate_demo(
     years: range = range(2021, 2025),
     geos: list[str] | None = None,
     revisions_dir: Path | None = None,
+    per_state: bool = True,
     receipts: Path | None = None,
 ) -> list[Path]:
     """Write one submission per state and year (plus the revision); return every path written.
 
+    `per_state`: in the landing layout, each state's files in its own prefix `<out_dir>/<GEO>/`.
     With `revisions_dir` the revision goes there instead, to be landed after a first release.
     With `receipts` (a CSA_RECEIPTS file) each file's story arrival time is recorded there.
     """
@@ -100,11 +102,16 @@ def generate_demo(
             rng = random.Random(f"{seed}:{geo}:{year}")
             metadata, figures = _submission(state, year, rng)
             landed = _landing_time(geo, year, rng)
+            folder, revisions = (
+                (out_dir / geo, (revisions_dir or out_dir) / geo)
+                if per_state
+                else (out_dir, revisions_dir or out_dir)
+            )
             arrivals.update(
-                dict.fromkeys(_write(metadata, _rows(metadata, figures, {}), formats[geo], out_dir), landed)
+                dict.fromkeys(_write(metadata, _rows(metadata, figures, {}), formats[geo], folder), landed)
             )
             if (geo, year) == DEMO_FACTS.revised:
-                paths, landed = _revise(metadata, figures, formats[geo], revisions_dir or out_dir, rng)
+                paths, landed = _revise(metadata, figures, formats[geo], revisions, rng)
                 arrivals.update(dict.fromkeys(paths, landed))
     written = list(arrivals)
     if receipts:

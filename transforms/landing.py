@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts.contract import load_contract
 from transforms.canonical import name_metadata
 
 SIDE_FILE = ".meta.json"
@@ -25,25 +26,73 @@ def landed_files(folder) -> list:
     )
 
 
-def not_taken(folder) -> list[tuple[str, str]]:
-    """Everything in a landing folder that `landed_files` leaves, with the reason (name, why)."""
-    if not folder.exists():
+def state_submissions(landing) -> list:
+    """The submission files in the landing layout `<landing>/<GEO>/<file>`: each state's prefix,
+    which the storage lets only that state's sender write. Its folder names the sender."""
+    return [f for geo in load_contract().code_lists["geo"] for f in landed_files(landing / geo)]
+
+
+def sender_of(landed) -> str:
+    """The state whose prefix a landed file came from (its folder's name)."""
+    return landed.parent.name
+
+
+def flat_layout_error(landing, files: list) -> str:
+    """What to do with files directly in the landing folder, the layout before each state had
+    its own prefix: they are not collected until moved."""
+    names = ", ".join(p.name for p in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    return (
+        f"{len(files)} file(s) directly in {landing} ({names}) are in the old flat layout and are not "
+        f"collected: each Member State submits into its own prefix {landing}/<GEO>/ (e.g. "
+        f"{landing}/AT/). Move each file, with its .meta.json side file, into the folder of the "
+        "state that sent it (mv ART8_AT_* AT/), after checking that it did"
+    )
+
+
+def not_taken(landing, flat: bool = False) -> list[tuple]:
+    """Everything in the landing layout that is not collected, with why (path, why): in a state's
+    prefix, sub-folders, hidden files and side files without their data file; beside the
+    prefixes, other folders and (unless `flat`: an operator named their sender) the files of the
+    old flat layout."""
+    if not landing.exists():
         return []
+    geos = set(load_contract().code_lists["geo"])
     found = []
-    for p in sorted(folder.iterdir(), key=lambda p: p.name):
-        if p.name.startswith("."):
-            found.append((p.name, "hidden (its name starts with '.'); not a submission"))
-        elif p.is_dir():
-            found.append((p.name, "a sub-folder; submissions are taken from the landing folder itself"))
-        elif not p.is_file():
-            found.append((p.name, "not a regular file"))
-        elif p.name.endswith(SIDE_FILE) and not _has_data_file(folder, p.name[: -len(SIDE_FILE)]):
-            found.append((p.name, f"a side file without its data file ({p.name[: -len(SIDE_FILE)]}.csv)"))
+    for p in _entries(landing):
+        if p.is_dir() and p.name in geos:
+            found += [(q, why) for q in _entries(p) if (why := _why_left(q, p))]
+        elif p.is_dir() and not p.name.startswith("."):
+            found.append(
+                (p, "a folder that is not a Member State's prefix (<GEO>/, a geo code of the contract)")
+            )
+        elif flat or p.name.startswith(".") or not p.is_file():
+            if why := _why_left(p, landing):
+                found.append((p, why))
+        else:
+            found.append(
+                (p, f"in the old flat layout, outside the states' prefixes: move it into {landing}/<GEO>/")
+            )
     return found
 
 
-def _has_data_file(folder, stem: str) -> bool:
-    return any(p.name != f"{stem}{SIDE_FILE}" and p.name.startswith(f"{stem}.") for p in folder.iterdir())
+def _entries(folder) -> list:
+    return sorted(folder.iterdir(), key=lambda p: p.name)
+
+
+def _why_left(p, folder) -> str | None:
+    """Why `landed_files(folder)` leaves an entry of the folder it collects from (None: it does not)."""
+    if p.name.startswith("."):
+        return "hidden (its name starts with '.'); not a submission"
+    if p.is_dir():
+        return "a sub-folder; submissions are taken from the state's prefix itself, not below it"
+    if not p.is_file():
+        return "not a regular file"
+    stem = p.name[: -len(SIDE_FILE)]
+    if p.name.endswith(SIDE_FILE) and not any(
+        q.name.startswith(f"{stem}.") and q.name != p.name for q in folder.iterdir()
+    ):
+        return f"a side file without its data file ({stem}.csv, .json or .xlsx)"
+    return None
 
 
 def latest_submission(folder, geo: str, year: int):

@@ -18,7 +18,7 @@ import duckdb
 from filelock import FileLock
 
 from contracts.contract import load_contract
-from transforms.canonical import Submission
+from transforms.canonical import Finding, Submission
 from transforms.files import write_atomic
 from transforms.readers import not_judged, read_submission
 from transforms.report import Report, validation_event, write_report
@@ -122,10 +122,17 @@ class Places(Protocol):
 
 
 def ingest_file(
-    path: Path, places: Places, received_at: dt.datetime | None = None, actor: str = "system"
+    path: Path,
+    places: Places,
+    received_at: dt.datetime | None = None,
+    actor: str = "system",
+    sender: str | None = None,
 ) -> IngestResult:
     """Archive and duplicate check -> read and validate -> insert, in one transaction under the
-    writer lock; then the feedback report, after the commit and outside the lock."""
+    writer lock; then the feedback report, after the commit and outside the lock.
+
+    `sender` is the state whose landing prefix the file came from: a file claiming another state
+    is rejected and registered under the sender. None: an operator's file, taken as it says."""
     path = Path(path)
     data, meta_data = path.read_bytes(), _side_file_bytes(path)
     digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
@@ -135,7 +142,7 @@ def ingest_file(
         # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
         stored = archive_bytes(data, path.suffix, places.archive)
         stored_meta = archive_bytes(meta_data, ".meta.json", places.archive) if meta_data else None
-        existing = _received_as(con, digest, meta_digest)
+        existing = _received_as(con, digest, meta_digest, sender)
         if existing:
             db.audit(con, actor, "duplicate", existing, json.dumps({"file": path.name}))
             stored_report = None if _has_report(places, existing) else _stored_report(con, existing)
@@ -144,21 +151,21 @@ def ingest_file(
             content = digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
             checksum = digest if meta_digest is None else f"{digest} (side file {meta_digest})"
             try:  # only now: a duplicate needs no parsing
-                submission, report = _judge(path, con, places, checksum)
+                submission, report = _judge(path, con, places, checksum, sender)
             except db.WarehouseBusy:
                 raise
             except Exception as exc:  # noqa: BLE001 (whatever the file does, it gets a verdict of its own)
-                submission, report = _not_judged(path, exc)
+                submission, report = _not_judged(path, exc, sender)
             files = [
                 (digest, path.name, data, stored),
                 (meta_digest, _side_file(path).name, meta_data, stored_meta),
             ]
             try:
-                sid = _record(con, submission, report, content, files, received_at, places, actor)
+                sid = _record(con, submission, report, content, files, received_at, places, actor, sender)
             except _UNSTORABLE as exc:  # validation let through what the warehouse cannot hold
                 con.execute("ROLLBACK")
-                submission, report = _not_judged(path, exc)
-                sid = _record(con, submission, report, content, files, received_at, places, actor)
+                submission, report = _not_judged(path, exc, sender)
+                sid = _record(con, submission, report, content, files, received_at, places, actor, sender)
             status = "accepted" if report.valid else "rejected"
 
     if existing:  # a load killed after its commit left no report files: write them now
@@ -196,11 +203,13 @@ _UNSTORABLE = (
 )
 
 
-def _judge(path: Path, con, places: Places, checksum: str) -> tuple[Submission, Report]:
+def _judge(path: Path, con, places: Places, checksum: str, sender: str | None) -> tuple[Submission, Report]:
     submission = read_submission(path, places.limits)
+    _check_sender(submission, sender)
     history = load_history(con, submission.geo, submission.time_period)
     history.checksum = checksum
     report = validate(submission, history)
+    _register_under_sender(submission, sender)
     if report.valid:  # pandera: the contract's types, codes and key, before insert
         from contracts.pandera_model import check_rows
 
@@ -208,14 +217,17 @@ def _judge(path: Path, con, places: Places, checksum: str) -> tuple[Submission, 
     return submission, report
 
 
-def _not_judged(path: Path, exc: BaseException) -> tuple[Submission, Report]:
+def _not_judged(path: Path, exc: BaseException, sender: str | None) -> tuple[Submission, Report]:
     # The traceback only when debugging: bad input never prints one (CSA_DEBUG=1 for a bug hunt).
     log.error("%s could not be judged: %r", path.name, exc, exc_info=bool(os.environ.get("CSA_DEBUG")))
     submission = not_judged(path, exc)
-    return submission, validate(submission)
+    _check_sender(submission, sender)
+    report = validate(submission)
+    _register_under_sender(submission, sender)
+    return submission, report
 
 
-def _record(con, submission, report, content, files, received_at, places, actor) -> str:
+def _record(con, submission, report, content, files, received_at, places, actor, sender) -> str:
     """The submission, its files and (if accepted) its observations, in one transaction."""
     report.event = validation_event("ingest", actor)
     sid = submission_id(submission, content)
@@ -229,7 +241,9 @@ def _record(con, submission, report, content, files, received_at, places, actor)
     if status == "accepted":
         _insert_observations(con, sid, submission)
         db.register_deadline(con, submission.time_period, places.deadline_for(submission.time_period))
-    db.audit(con, actor, "ingest", sid, json.dumps({"file": files[0][1], "sha256": digest}))
+    claimed = report.geo if sender and report.geo != sender else None
+    detail = {"file": files[0][1], "sha256": digest, "sender": sender, "claimed_geo": claimed}
+    db.audit(con, actor, "ingest", sid, json.dumps({k: v for k, v in detail.items() if v}))
     counts = {"errors": report.count("error"), "warnings": report.count("warning")}
     db.audit(con, actor, "accept" if status == "accepted" else "reject", sid, json.dumps(counts))
     con.execute("COMMIT")
@@ -243,12 +257,30 @@ def _feedback_lock(places: Places) -> FileLock:
     return FileLock(f"{places.reports}.lock")
 
 
-def _received_as(con, digest: str, meta_digest: str | None) -> str | None:
+def _received_as(con, digest: str, meta_digest: str | None, sender: str | None) -> str | None:
+    """Received before (from the same sender): a file rejected in a wrong prefix does not block
+    the same bytes arriving from the state whose figures they are."""
     found = con.execute(
-        "SELECT submission_id FROM submission WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ?",
-        [digest, meta_digest],
+        "SELECT submission_id FROM submission WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ? "
+        "AND (? IS NULL OR geo = ?)",
+        [digest, meta_digest, sender, sender],
     ).fetchone()
     return found[0] if found else None
+
+
+def _check_sender(submission: Submission, sender: str | None) -> None:
+    """A file claiming another state than the one whose prefix it came from: L0_SENDER_MISMATCH."""
+    claimed = submission.geo
+    if sender and claimed and claimed != sender:
+        where = submission.metadata_location("geo")
+        submission.findings.append(Finding("L0_SENDER_MISMATCH", where, "geo", claimed, {"expected": sender}))
+
+
+def _register_under_sender(submission: Submission, sender: str | None) -> None:
+    """A rejected file is registered under the state that sent it; the state it claims (if any)
+    stays in its report."""
+    if sender and submission.geo != sender:
+        submission.metadata["geo"] = sender
 
 
 def _insert_raw(con, digest: str, name: str, data: bytes, stored: Path, received_at: dt.datetime) -> None:
@@ -266,7 +298,7 @@ def _clear_unfinished(folder: Path) -> None:
 
 
 def _report_folder(places: Places, sid: str) -> Path:
-    return places.reports / sid.split("-")[0]  # the state, or UNKNOWN
+    return places.reports / sid.split("-")[0]  # the sender's (or claimed) state, or UNKNOWN
 
 
 def _has_report(places: Places, sid: str) -> bool:

@@ -47,40 +47,52 @@ def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
     landing = tmp_path / "data" / "landing"
     landing.mkdir(parents=True)
     built = build_corpus(tmp_path / "corpus")
-    for i, (_case, path) in enumerate(built):  # one landing folder: give each file its own name
-        target = landing / f"{i:03d}_{path.name}"
+    for i, (_case, path) in enumerate(built):  # one state's prefix: give each file its own name
+        target = landing / "AT" / f"{i:03d}_{path.name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
         side = path.with_suffix(".meta.json")
         if side.exists():
             target.with_suffix(".meta.json").write_bytes(side.read_bytes())
-    good = write_json_submission(landing, geo="LU")
-    (landing / "sub").mkdir()
-    (landing / "sub" / "ART8_MT_2023_R1.json").write_bytes(good.read_bytes())
-    (landing / ".hidden.json").write_bytes(good.read_bytes())
-    (landing / "ART8_PL_2023_R1.meta.json").write_text("{}", encoding="utf-8")
+    good = write_json_submission(landing / "LU", geo="LU")
+    left = [  # what folder ingest does not take, each reported with why
+        landing / "LU" / "sub" / "ART8_MT_2023_R1.json",
+        landing / "LU" / ".hidden.json",
+        landing / "AT" / "ART8_PL_2023_R1.meta.json",  # no data file beside it
+        landing / "misc" / "ART8_MT_2023_R1.json",  # not a state's prefix
+    ]
+    for path in left:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"{}" if path.name.endswith(".meta.json") else good.read_bytes())
+    flat = write_json_submission(landing, geo="MT")  # the old flat layout: not collected
     env = {"CSA_DATA_DIR": str(tmp_path / "data"), "PATH": str(Path(sys.executable).parent)}
     cli = str(Path(sys.executable).parent / "csa-stats")
     result = subprocess.run([cli, "ingest", str(landing)], capture_output=True, text=True, env=env)
-    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
-    for name in ("sub", ".hidden.json", "ART8_PL_2023_R1.meta.json"):
-        assert name in result.stdout, f"{name} not reported as not taken"
+    assert result.returncode == 3 and "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
+    assert "old flat layout" in result.stderr
+    reported = [left[0].parent, *left[1:3], left[3].parent, flat]
+    for path in reported:
+        assert f"not taken: {path}: " in result.stdout, f"{path} not reported as not taken"
 
     def query(sql):
         out = subprocess.run([cli, "query", sql, "--format", "json"], capture_output=True, text=True, env=env)
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
 
-    data_files = [p for p in landing.iterdir() if p.is_file() and not p.name.startswith(".")]
-    data_files = [p for p in data_files if not p.name.endswith(".meta.json")]
+    data_files = [p for g in ("AT", "LU") for p in (landing / g).iterdir() if p.is_file()]
+    data_files = [p for p in data_files if not p.name.startswith(".") and not p.name.endswith(".meta.json")]
     registered = query(
-        "SELECT r.original_name, s.sha256, s.status, s.report "
+        "SELECT r.original_name, s.sha256, s.geo, s.status, s.report "
         "FROM submission s JOIN raw_file r USING (sha256)"
     )
     by_name = {r["original_name"]: r for r in registered}
     received = {r["sha256"] for r in registered}
     for path in data_files:  # a file whose bytes came earlier is that earlier submission
         assert hashlib.sha256(path.read_bytes()).hexdigest() in received, f"{path.name} is not registered"
-    assert len(registered) == len({p.read_bytes() + _side(p) for p in data_files})
+    assert len(registered) == len({(p.parent.name, p.read_bytes() + _side(p)) for p in data_files})
+    assert {r["geo"] for r in registered} == {"AT", "LU"}  # registered under the prefix they came from
+    (archived,) = query("SELECT count(*) AS n FROM raw_file")
+    assert archived["n"] == len({p.read_bytes() for p in data_files} | {_side(p) for p in data_files} - {b""})
     assert by_name[good.name]["status"] == "accepted"
     (current,) = query("SELECT submission_id FROM current_submission WHERE geo = 'LU'")
     assert current["submission_id"].startswith("LU-2023-R1-")
