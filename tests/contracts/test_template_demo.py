@@ -217,8 +217,9 @@ def submissions(demo):
 
 
 def _mtime(path: Path) -> dt.datetime:
-    """The demo's arrival time of a file: its receipt, recorded beside the landing folder."""
-    receipts = read_receipts(path.parents[1] / "receipts.json")
+    """The demo's arrival time of a file: its receipt, recorded beside the landing folder (the
+    file is in its state's prefix, landing/<GEO>/)."""
+    receipts = read_receipts(path.parents[2] / "receipts.json")
     return dt.datetime.fromisoformat(receipts[hashlib.sha256(path.read_bytes()).hexdigest()])
 
 
@@ -242,7 +243,7 @@ def test_demo_is_deterministic(demo, tmp_path):
     assert [p.name for p in again] == [p.name for p in demo]
     for a, b in zip(demo, again, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
-    assert (tmp_path / "receipts.json").read_bytes() == (demo[0].parents[1] / "receipts.json").read_bytes()
+    assert (tmp_path / "receipts.json").read_bytes() == (demo[0].parents[2] / "receipts.json").read_bytes()
 
 
 def test_demo_files_read_cleanly(submissions):
