@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 
 CONTRACT_PATH = Path(__file__).with_name("article8.odcs.yaml")
+# Bits of the signed integer types a contract field may be stored as (DuckDB physical types).
+_INTEGER_BITS = {"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ class Field:
     role: str | None = None
     minimum: int | None = None
     max_length: int | None = None
+
+    @property
+    def integer_range(self) -> tuple[int, int]:
+        """Smallest and largest whole number the warehouse type of this field holds."""
+        bits = _INTEGER_BITS.get((self.physical_type or "BIGINT").upper(), 64)
+        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,27 @@ class Contract:
         self.yoy_min_base: int = int(custom["yearOnYearBand"]["minimumBase"])
         self.article_points: dict[str, dict] = custom["articlePoints"]
         self.markings: dict[str, dict] = custom["markings"]
+        self.forbidden_text = re.compile(custom["forbiddenText"])
         self._check_publication_codes()
+
+    def forbidden_character(self, text: str) -> str | None:
+        """The first character no text field may hold, as U+XXXX, or None."""
+        m = self.forbidden_text.search(text)
+        return f"U+{ord(m[0]):04X}" if m else None
+
+    def neutralise(self, text: str) -> str:
+        """The text with every forbidden character replaced by U+FFFD (what writers emit)."""
+        return self.forbidden_text.sub("\ufffd", text)
+
+    def neutralised(self, value):
+        """A value (dicts and lists walked) with every string neutralised: the writers' input."""
+        if isinstance(value, str):
+            return self.neutralise(value)
+        if isinstance(value, dict):
+            return {k: self.neutralised(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.neutralised(v) for v in value]
+        return value
 
     def _check_publication_codes(self) -> None:
         """The publication codes must be codes of their lists (and the EU aggregate no state)."""

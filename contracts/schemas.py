@@ -61,6 +61,8 @@ def _json_property(f: Field, contract: Contract) -> dict:
         prop["enum"] = codes if f.required else [*codes, None]
     if f.minimum is not None:
         prop["minimum"] = f.minimum
+    if f.logical_type == "integer" and f.name != "time_period":  # what the warehouse type holds
+        prop["maximum"] = f.integer_range[1]
     if f.max_length is not None:
         prop["maxLength"] = f.max_length
     return prop

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -42,14 +43,16 @@ def cmd_demo_data(args) -> int:
         return _demo_records(args, settings)
     out = Path(args.out) if args.out else settings.landing
     revisions = Path(args.revisions_to) if args.revisions_to else None
-    files = generate_demo(out, seed=args.seed, revisions_dir=revisions)
+    files = generate_demo(out, seed=args.seed, revisions_dir=revisions, receipts=settings.receipts)
     submissions = [f for f in files if not f.name.endswith(".meta.json")]
     print(f"wrote {len(submissions)} submissions (+{len(files) - len(submissions)} metadata side files)")
     if revisions:
         print(f"revisions held back in {revisions}, to land after a first release")
     if args.national:
         national = settings.national_dir / args.national / "sources"
-        written = generate_demo(national, seed=args.seed, geos=[args.national], per_state=False)
+        written = generate_demo(
+            national, seed=args.seed, geos=[args.national], per_state=False, receipts=settings.receipts
+        )
         print(
             f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}"
         )
@@ -135,7 +138,7 @@ def _openpyxl_without_numpy() -> None:
 def cmd_validate(args) -> int:
     if not args.data_docs:
         _openpyxl_without_numpy()
-    from transforms.readers import read_submission
+    from transforms.readers import not_judged, read_submission
     from transforms.report import validation_event, write_report
     from transforms.safety import safe_name
     from transforms.validation import validate
@@ -143,8 +146,14 @@ def cmd_validate(args) -> int:
     limits = get_settings().limits
     reports, code = [], OK
     for name in args.files:
-        submission = read_submission(Path(name), limits)
-        report = validate(submission)
+        try:
+            submission = read_submission(Path(name), limits)
+            report = validate(submission)
+        except Exception as exc:  # noqa: BLE001 (every file gets a verdict of its own)
+            debug = bool(os.environ.get("CSA_DEBUG"))
+            logging.getLogger(__name__).error("%s could not be judged: %r", name, exc, exc_info=debug)
+            submission = not_judged(Path(name), exc)
+            report = validate(submission)
         report.event = validation_event("validate", os.environ.get("USER", "csa-stats"))
         reports.append(report)
         if args.report_dir:
@@ -180,16 +189,18 @@ def cmd_ingest(args) -> int:
     """A folder is read in the landing layout (`<GEO>/` prefixes name the sender); files directly
     in it only with --sender. A file named outright is its folder's state's, or --sender's."""
     from csa_stats.steps.collection import ingest
-    from transforms.landing import flat_layout_error, landed_files, sender_of, state_submissions
+    from transforms.landing import flat_layout_error, landed_files, not_taken, sender_of, state_submissions
 
     code = OK
     paths: list[tuple[Path, str | None]] = []
+    skipped = []
     for name in args.paths:
         p = Path(name)
         if not p.is_dir():
             paths.append((p, args.sender or _state_folder(p)))
             continue
         paths += [(f, sender_of(f)) for f in state_submissions(p)]
+        skipped += not_taken(p, flat=bool(args.sender))
         if flat := landed_files(p):
             if args.sender:
                 paths += [(f, args.sender) for f in flat]
@@ -211,6 +222,8 @@ def cmd_ingest(args) -> int:
         if result["status"] == "rejected":
             code = max(code, ERRORS)
     _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
+    for path, why in skipped:  # one plain line each: easy to grep in a log
+        print(f"not taken: {path}: {why}")
     return code
 
 

@@ -2,13 +2,14 @@
 
 Which figures exist and how they add up comes from the contract (series, additivity,
 ordering); the magnitudes, shares and the story below (late, revised, missing
-breakdowns) are demo data. The same seed gives the same bytes, modification times included.
+breakdowns) are demo data. The same seed gives the same bytes. When each file "arrived" is
+written as receipts (SHA-256 -> time) beside the landing folder, never as modification times:
+the system takes a file's arrival from its own records, which a sender cannot set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 from contracts.contract import load_contract
 from csa_stats.settings import get_settings
 from transforms.writers import EXTENSIONS, write_submission
+from warehouse.loader import write_receipts
 
 # Population on 1 January 2024, millions (Eurostat demo_pjan, rounded).
 POPULATION_2024 = {
@@ -83,15 +85,17 @@ def generate_demo(
     geos: list[str] | None = None,
     revisions_dir: Path | None = None,
     per_state: bool = True,
+    receipts: Path | None = None,
 ) -> list[Path]:
     """Write one submission per state and year (plus the revision); return every path written.
 
     `per_state`: in the landing layout, each state's files in its own prefix `<out_dir>/<GEO>/`.
     With `revisions_dir` the revision goes there instead, to be landed after a first release.
+    With `receipts` (a CSA_RECEIPTS file) each file's story arrival time is recorded there.
     """
     contract = load_contract()
     formats = _formats(seed)
-    written = []
+    arrivals: dict[Path, dt.datetime] = {}
     for geo in geos or list(contract.code_lists["geo"]):
         state = _State(geo, random.Random(f"{seed}:{geo}"))
         for year in years:
@@ -103,9 +107,15 @@ def generate_demo(
                 if per_state
                 else (out_dir, revisions_dir or out_dir)
             )
-            written += _write(metadata, _rows(metadata, figures, {}), formats[geo], folder, landed)
+            arrivals.update(
+                dict.fromkeys(_write(metadata, _rows(metadata, figures, {}), formats[geo], folder), landed)
+            )
             if (geo, year) == DEMO_FACTS.revised:
-                written += _revise(metadata, figures, formats[geo], revisions, rng)
+                paths, landed = _revise(metadata, figures, formats[geo], revisions, rng)
+                arrivals.update(dict.fromkeys(paths, landed))
+    written = list(arrivals)
+    if receipts:
+        write_receipts(receipts, arrivals)
     return written
 
 
@@ -262,7 +272,9 @@ def _rows(metadata: dict, figures: dict, comments: dict) -> list[dict]:
     return rows
 
 
-def _revise(metadata: dict, figures: dict, fmt: str, out_dir: Path, rng: random.Random) -> list[Path]:
+def _revise(
+    metadata: dict, figures: dict, fmt: str, out_dir: Path, rng: random.Random
+) -> tuple[list[Path], dt.datetime]:
     """R2: reports recorded after the first submission raise two detail cells and their totals."""
     groups = load_contract().additivity_groups()
     totals = {total for _, total, _ in groups}
@@ -276,7 +288,7 @@ def _revise(metadata: dict, figures: dict, fmt: str, out_dir: Path, rng: random.
                 + " Revision 2 adds reports recorded after the first submission."}  # fmt: skip
     deadline = get_settings().deadline_for(metadata["time_period"])
     landed = _at(deadline + dt.timedelta(days=rng.randint(90, 119)), rng)  # November
-    return _write(metadata, _rows(metadata, revised, comments), fmt, out_dir, landed)
+    return _write(metadata, _rows(metadata, revised, comments), fmt, out_dir), landed
 
 
 def _add(figures: dict, key: tuple, delta: int, groups: list) -> None:
@@ -300,10 +312,6 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(rng.randint(7, 16), rng.randint(0, 59)), dt.UTC)
 
 
-def _write(metadata: dict, rows: list[dict], fmt: str, out_dir: Path, landed: dt.datetime) -> list[Path]:
+def _write(metadata: dict, rows: list[dict], fmt: str, out_dir: Path) -> list[Path]:
     stem = load_contract().submission_stem(metadata["geo"], metadata["time_period"], metadata["revision"])
-    name = f"{stem}{EXTENSIONS[fmt]}"
-    paths = write_submission(metadata, rows, Path(out_dir) / name, fmt)
-    for path in paths:  # the landing time is what the collector sees as receipt
-        os.utime(path, (landed.timestamp(), landed.timestamp()))
-    return paths
+    return write_submission(metadata, rows, Path(out_dir) / f"{stem}{EXTENSIONS[fmt]}", fmt)

@@ -45,6 +45,18 @@ VARIABLES = {
         f"{Limits.max_xlsx_ratio:g}",
         "an XLSX unpacking to more than this many times its size is refused",
     ),
+    "CSA_MAX_UNPACKED_BYTES": (
+        str(Limits.max_unpacked_bytes),
+        "an XLSX whose parts unpack to more than this is refused",
+    ),
+    "CSA_MAX_SIDE_FILE_BYTES": (
+        str(Limits.max_side_file_bytes),
+        "a .meta.json side file larger than this is refused unread",
+    ),
+    "CSA_RECEIPTS": (
+        "$CSA_DATA_DIR/receipts.json",
+        "arrival times recorded outside the landing folder (SHA-256 -> time), e.g. files received by mail",
+    ),
     # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
@@ -89,10 +101,19 @@ class Settings:
     max_rows: int
     max_xlsx_ratio: float
     auto_approve_as: str = ""
+    max_unpacked_bytes: int = Limits.max_unpacked_bytes
+    max_side_file_bytes: int = Limits.max_side_file_bytes
+    receipts: Path | None = None
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.max_file_bytes, self.max_rows, self.max_xlsx_ratio)
+        return Limits(
+            self.max_file_bytes,
+            self.max_rows,
+            self.max_xlsx_ratio,
+            self.max_unpacked_bytes,
+            self.max_side_file_bytes,
+        )
 
     def deadline_for(self, year: int) -> dt.date:
         month, day = (int(x) for x in self.deadline.split("-"))
@@ -116,6 +137,9 @@ def get_settings() -> Settings:
         max_file_bytes=int(_get("CSA_MAX_FILE_BYTES")),
         max_rows=int(_get("CSA_MAX_ROWS")),
         max_xlsx_ratio=float(_get("CSA_MAX_XLSX_RATIO")),
+        max_unpacked_bytes=int(_get("CSA_MAX_UNPACKED_BYTES")),
+        max_side_file_bytes=int(_get("CSA_MAX_SIDE_FILE_BYTES")),
+        receipts=_path("CSA_RECEIPTS"),
         # Demo and tests only (the Makefile's demo target): approvals answer themselves as this
         # actor. Unset, as in production and `make airflow`, a human approves in the Airflow UI.
         auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),

@@ -29,8 +29,12 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
 
 def render_exports(rows: list[dict], submissions: list[dict], year: int) -> dict[str, bytes]:
-    """File name -> content of every data file of a release (RELEASE_FILES), from the published rows."""
-    rows = sort_observations(rows)
+    """File name -> content of every data file of a release (RELEASE_FILES), from the published rows.
+    Text is written with U+FFFD for any character the contract forbids (L0_CONTROL_CHARACTER), so
+    none reaches a file."""
+    contract = load_contract()
+    rows = sort_observations(contract.neutralised(rows))
+    submissions = contract.neutralised(submissions)
     return {f.name: f.render(rows, submissions, year) for f in RELEASE_FILES if f.render}
 
 

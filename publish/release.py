@@ -153,6 +153,17 @@ def publish_rows(
     return apply_disclosure_control(rows, threshold, earlier)
 
 
+def published_versions(public_dir: Path, year: int, geo: str | None = None) -> dict[int, tuple[Path, int]]:
+    """Every visible version of a year: number -> (folder, figures changed per its changelog)."""
+    found = {}
+    for path in release_root(public_dir, year, geo).glob("v*"):
+        changelog = path / "CHANGELOG.md"
+        if re.fullmatch(r"v\d+", path.name) and changelog.exists():
+            lines = changelog.read_text(encoding="utf-8").splitlines()
+            found[int(path.name[1:])] = (path, sum(line.startswith("- ") for line in lines))
+    return dict(sorted(found.items()))
+
+
 def latest_version(root: Path) -> int:
     """Highest N of the v<N> folders under root; 0 when there is none."""
     versions = [int(p.name[1:]) for p in root.glob("v*") if re.fullmatch(r"v\d+", p.name)]

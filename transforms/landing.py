@@ -49,6 +49,52 @@ def flat_layout_error(landing, files: list) -> str:
     )
 
 
+def not_taken(landing, flat: bool = False) -> list[tuple]:
+    """Everything in the landing layout that is not collected, with why (path, why): in a state's
+    prefix, sub-folders, hidden files and side files without their data file; beside the
+    prefixes, other folders and (unless `flat`: an operator named their sender) the files of the
+    old flat layout."""
+    if not landing.exists():
+        return []
+    geos = set(load_contract().code_lists["geo"])
+    found = []
+    for p in _entries(landing):
+        if p.is_dir() and p.name in geos:
+            found += [(q, why) for q in _entries(p) if (why := _why_left(q, p))]
+        elif p.is_dir() and not p.name.startswith("."):
+            found.append(
+                (p, "a folder that is not a Member State's prefix (<GEO>/, a geo code of the contract)")
+            )
+        elif flat or p.name.startswith(".") or not p.is_file():
+            if why := _why_left(p, landing):
+                found.append((p, why))
+        else:
+            found.append(
+                (p, f"in the old flat layout, outside the states' prefixes: move it into {landing}/<GEO>/")
+            )
+    return found
+
+
+def _entries(folder) -> list:
+    return sorted(folder.iterdir(), key=lambda p: p.name)
+
+
+def _why_left(p, folder) -> str | None:
+    """Why `landed_files(folder)` leaves an entry of the folder it collects from (None: it does not)."""
+    if p.name.startswith("."):
+        return "hidden (its name starts with '.'); not a submission"
+    if p.is_dir():
+        return "a sub-folder; submissions are taken from the state's prefix itself, not below it"
+    if not p.is_file():
+        return "not a regular file"
+    stem = p.name[: -len(SIDE_FILE)]
+    if p.name.endswith(SIDE_FILE) and not any(
+        q.name.startswith(f"{stem}.") and q.name != p.name for q in folder.iterdir()
+    ):
+        return f"a side file without its data file ({stem}.csv, .json or .xlsx)"
+    return None
+
+
 def latest_submission(folder, geo: str, year: int):
     """The landed file of a state and year with the highest revision in its name (None if none)."""
     found = [

@@ -42,9 +42,11 @@ def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noq
         refused = safety.refusal(path, fmt, limits)
         if refused:
             return Submission(path, fmt, name_metadata(path), [], [refused])
-        submission = readers[fmt](path)
+        submission = readers[fmt](path, limits)
         if fmt == "xlsx":
             submission.findings += safety.workbook_findings(path)
+    except safety.TooManyRows as exc:
+        return Submission(path, fmt, name_metadata(path), [], [safety.too_many_rows(exc.count, limits)])
     except (OSError, ValueError, RecursionError, UnicodeError, csv.Error, zipfile.BadZipFile) as exc:
         return unreadable(path, fmt, str(exc) or type(exc).__name__)
     too_many = safety.too_many_rows(len(submission.observations), limits)
@@ -58,10 +60,18 @@ def unreadable(path: Path, fmt: str, detail: str) -> Submission:
     return Submission(path, fmt, name_metadata(path), [], [finding])
 
 
-def _read_xlsx(path: Path) -> Submission:
+def not_judged(path: Path, exc: BaseException) -> Submission:
+    """A file that broke the judging itself (a bug, or input no rule foresaw): refused with the
+    rule that says so, so that it gets a verdict of its own and the others go on."""
+    detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+    finding = Finding("L0_NOT_JUDGED", "file", None, None, {"detail": detail})
+    return Submission(path, detect_format(path) or "unknown", name_metadata(path), [], [finding])
+
+
+def _read_xlsx(path: Path, limits: Limits) -> Submission:
     from transforms.xlsx import read_xlsx
 
-    return read_xlsx(path)
+    return read_xlsx(path, limits.max_rows)
 
 
 # --- CSV (canonical long layout) and SDMX-CSV ---------------------------------------------
@@ -87,13 +97,19 @@ def decode(data: bytes, location: str, findings: list[Finding]) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _csv_rows(path: Path, findings: list[Finding]) -> list[list[str]]:
+def _csv_rows(path: Path, findings: list[Finding], limits: Limits) -> list[list[str]]:
     content = decode(path.read_bytes(), "file", findings)
     if not content.strip():
         raise ValueError("the file is empty")
-    header = content.splitlines()[0]
+    header = content.lstrip("\r\n").partition("\n")[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
-    return list(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True))
+    rows, filled, limit = [], 0, limits.max_rows
+    for row in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True):
+        rows.append(row)
+        filled += any(cell.strip() for cell in row)
+        if filled > limit + 1:  # the header and more rows than the limit: stop reading
+            raise safety.TooManyRows(filled - 1)
+    return rows
 
 
 def _table(
@@ -115,6 +131,9 @@ def _table(
     for i, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
+        extra = [cell for cell in row[len(header) :] if cell.strip()]
+        if extra:  # a cell without a column: a shifted row, never cut silently
+            findings.append(Finding("L0_EXTRA_CELLS", f"row {i}", None, len(row) - len(header)))
         table.append((f"row {i}", dict(zip(header, row, strict=False))))
     return table
 
@@ -128,15 +147,15 @@ def _observation_columns() -> list[str]:
     return [f.name for f in load_contract().observation_fields if f.name not in _OPTIONAL_FIELDS]
 
 
-def read_csv(path: Path) -> Submission:
+def read_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     findings: list[Finding] = []
-    table = _table(_csv_rows(path, findings), _observation_columns(), findings)
+    table = _table(_csv_rows(path, findings, limits), _observation_columns(), findings)
     observations = [Observation(values.typed_observation(raw, loc, findings), loc) for loc, raw in table]
     values.settle_separators(observations, findings)
-    return _with_sidecar(path, "csv", observations, findings)
+    return _with_sidecar(path, "csv", observations, findings, limits)
 
 
-def read_sdmx_csv(path: Path) -> Submission:
+def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     """SDMX-CSV 2.0 of the contract's dataflow, its columns those of the published structure.
 
     The per-row structure columns are checked here (the library groups rows and cannot say
@@ -147,7 +166,7 @@ def read_sdmx_csv(path: Path) -> Submission:
 
     sdmx = structure()
     findings: list[Finding] = []
-    records = _csv_rows(path, findings)
+    records = _csv_rows(path, findings, limits)
     optional = [sdmx.component_of[f] for f in _OPTIONAL_FIELDS]
     submitted = [c.id for c in sdmx.dsd.components if c.id != sdmx.coverage]  # a state sends no EU sum
     columns = [*SDMX_PREFIX, *(c for c in submitted if c not in optional)]
@@ -163,7 +182,7 @@ def read_sdmx_csv(path: Path) -> Submission:
         fields = {f: raw.get(c) for c, f in sdmx.field_of.items() if c in raw}
         observations.append(Observation(values.typed_observation(fields, loc, findings), loc))
     values.settle_separators(observations, findings)
-    return _with_sidecar(path, "sdmx-csv", observations, findings)
+    return _with_sidecar(path, "sdmx-csv", observations, findings, limits)
 
 
 def _check_structure_columns(loc: str, raw: dict, structure_id: str, findings: list[Finding]) -> None:
@@ -194,15 +213,23 @@ def _same_structure(value: str | None, expected: str) -> bool:
 
 
 def _with_sidecar(
-    path: Path, fmt: str, observations: list[Observation], findings: list[Finding]
+    path: Path, fmt: str, observations: list[Observation], findings: list[Finding], limits: Limits
 ) -> Submission:
     sidecar = path.with_suffix(".meta.json")
     raw = name_metadata(path)
+    where = f"{sidecar.name} field '{{field}}'"
     if sidecar.exists():
         try:
-            loaded = json.loads(sidecar.read_text(encoding="utf-8-sig"))
+            limit = limits.max_side_file_bytes
+            if sidecar.stat().st_size > limit:
+                raise ValueError(f"it is above the limit of {limit:,} bytes (CSA_MAX_SIDE_FILE_BYTES)")
+            loaded = parse_json(sidecar.read_text(encoding="utf-8-sig"))
             if not isinstance(loaded, dict):
                 raise ValueError("it is not a JSON object")
+            _duplicate_keys(loaded, "", findings, lambda path: where.format(field=path.lstrip(".")))
+            for key in loaded:
+                if key not in _metadata_names():
+                    findings.append(Finding("L0_UNKNOWN_COLUMN", where.format(field=key), key, key))
             raw.update(_given(loaded))
         except (ValueError, UnicodeError, RecursionError) as exc:
             findings.append(
@@ -211,7 +238,6 @@ def _with_sidecar(
                 )
             )
     _fill_from_rows(raw, observations)
-    where = f"{sidecar.name} field '{{field}}'"
     metadata = values.typed_metadata(raw, lambda f: where.format(field=f), findings)
     return Submission(path, fmt, metadata, observations, findings, where)
 
@@ -231,11 +257,51 @@ def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
 # --- JSON ------------------------------------------------------------------------------
 
 
-def read_json(path: Path) -> Submission:
+class _Object(dict):
+    """A JSON object that remembers the keys it was given more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, object]]) -> _Object:
+    obj = _Object()
+    seen = Counter(key for key, _ in pairs)
+    for key, value in pairs:
+        obj.setdefault(key, value)  # the first one; the duplicate is an error anyway
+    obj.duplicates = tuple(key for key, n in seen.items() if n > 1)
+    return obj
+
+
+def parse_json(text: str):
+    """JSON whose objects remember duplicate keys (the standard parser keeps the last silently)."""
+    return json.loads(text, object_pairs_hook=_object)
+
+
+def _duplicate_keys(doc, root: str, findings: list[Finding], where=lambda path: path) -> None:
+    """Every key given twice in one object, at its JSON path (iterative: any depth)."""
+    stack = [(root, doc)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key in getattr(node, "duplicates", ()):
+                findings.append(Finding("L0_DUPLICATE_FIELD", where(f"{path}.{key}"), key, key))
+            stack += [(f"{path}.{key}", value) for key, value in node.items()]
+        elif isinstance(node, list):
+            stack += [(f"{path}[{i}]", value) for i, value in enumerate(node)]
+
+
+_TOP_LEVEL = {"metadata", "observations"}
+
+
+def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     findings: list[Finding] = []
-    doc = json.loads(decode(path.read_bytes(), "file", findings))
+    doc = parse_json(decode(path.read_bytes(), "file", findings))
     if not isinstance(doc, dict):
         raise ValueError("the top level is not a JSON object with 'metadata' and 'observations'")
+    if isinstance(doc.get("observations"), list):
+        safety.check_rows(len(doc["observations"]), limits)
+    _duplicate_keys(doc, "$", findings)
+    _unknown_keys(doc, _TOP_LEVEL, "$", findings)
     raw_meta = doc.get("metadata")
     if not isinstance(raw_meta, dict):
         findings.append(Finding("L0_REQUIRED_FIELD", "$.metadata", "metadata"))

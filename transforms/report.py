@@ -13,7 +13,7 @@ from pathlib import Path
 from contracts.contract import load_contract
 from transforms.files import write_atomic
 
-UNPARSED = ("L0_READABLE", "L0_LIMIT", "L0_UNSAFE_WORKBOOK")  # the file was not (allowed to be) read
+UNPARSED = ("L0_READABLE", "L0_LIMIT", "L0_UNSAFE_WORKBOOK", "L0_NOT_JUDGED")  # not (allowed to be) read
 
 
 @dataclass

@@ -15,6 +15,12 @@ from transforms.canonical import Finding
 
 _MACROS = re.compile(r"(^|/)vbaProject\.bin$|\.bin$", re.I)
 _EXTERNAL = re.compile(r"^xl/externalLinks/", re.I)
+# What a part is comes from [Content_Types].xml and the relationships, not from its name.
+_MACRO_TYPES = re.compile(r"vbaProject|macroEnabled|vbaData|ms-office\.activeX|oleObject", re.I)
+_LINK_TYPES = re.compile(r"externalLink", re.I)
+_MACRO_RELATIONS = re.compile(r"/(vbaProject|activeXControl|oleObject|attachedTemplate|wordVbaData)$", re.I)
+_LINK_RELATIONS = re.compile(r"/(externalLink|externalLinkPath|xlExternalLinkPath/xlPathMissing)$", re.I)
+_MERGED = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([^\"]+)\"")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -25,6 +31,8 @@ class Limits:
     max_file_bytes: int = 20_000_000
     max_rows: int = 10_000
     max_xlsx_ratio: float = 100
+    max_unpacked_bytes: int = 5_000_000  # every part of a workbook together
+    max_side_file_bytes: int = 1_000_000
 
 
 def safe_name(name: str) -> str:
@@ -53,46 +61,97 @@ def _refused(rule: str, detail: str) -> Finding:
 def _workbook_hazard(path: Path, size: int, limits: Limits) -> Finding | None:
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
+        unpacked = sum(m.file_size for m in members)  # as declared; reading stops at it (zipfile)
+        if unpacked > limits.max_xlsx_ratio * max(size, 1) or unpacked > limits.max_unpacked_bytes:
+            largest = max(members, key=lambda m: m.file_size)
+            return _refused(
+                "L0_UNSAFE_WORKBOOK",
+                f"it unpacks to {unpacked:,} bytes from {size:,} (limits: {limits.max_xlsx_ratio:g} "
+                f"times its size and {limits.max_unpacked_bytes:,} bytes, CSA_MAX_UNPACKED_BYTES; "
+                f"largest part {largest.filename}, {largest.file_size:,} bytes)",
+            )
+        kinds = _part_kinds(archive)
     names = [m.filename for m in members]
-    if any(_MACROS.search(n) for n in names) or path.suffix.lower() == ".xlsm":
+    if any(_MACROS.search(n) for n in names) or path.suffix.lower() == ".xlsm" or "macros" in kinds:
         return _refused("L0_UNSAFE_WORKBOOK", "it contains macros (VBA); save it as a plain .xlsx")
-    if any(_EXTERNAL.search(n) for n in names):
+    if any(_EXTERNAL.search(n) for n in names) or "links" in kinds:
         return _refused("L0_UNSAFE_WORKBOOK", "it links to external workbooks; paste the values instead")
-    unpacked = sum(m.file_size for m in members)
-    if unpacked > limits.max_xlsx_ratio * max(size, 1) or unpacked > 10 * limits.max_file_bytes:
-        return _refused(
-            "L0_UNSAFE_WORKBOOK",
-            f"it unpacks to {unpacked:,} bytes from {size:,} "
-            f"(more than {limits.max_xlsx_ratio:g} times): refused as a possible zip bomb",
-        )
     return None
+
+
+def _part_kinds(archive: zipfile.ZipFile) -> set[str]:
+    """'macros' and/or 'links' when the package declares such parts: content types (defaults by
+    extension and overrides by part) and relationship types of every .rels part."""
+    import xml.etree.ElementTree as ET  # noqa: S405 (expat refuses entity expansion bombs)
+
+    kinds = set()
+    for name in archive.namelist():
+        if name != "[Content_Types].xml" and not name.endswith(".rels"):
+            continue
+        try:
+            root = ET.fromstring(archive.read(name))  # noqa: S314 (size checked above)
+        except ET.ParseError as exc:
+            raise ValueError(f"its package part {name} is not valid XML ({exc})") from exc
+        for element in root:
+            content_type = element.get("ContentType") or ""
+            relation = element.get("Type") or ""
+            if _MACRO_TYPES.search(content_type) or _MACRO_RELATIONS.search(relation):
+                kinds.add("macros")
+            if _LINK_TYPES.search(content_type) or _LINK_RELATIONS.search(relation):
+                kinds.add("links")
+    return kinds
+
+
+class TooManyRows(ValueError):
+    """Raised by a reader as soon as it has seen more rows than the limit: typing and validating
+    them would cost what the limit protects."""
+
+    def __init__(self, count: int):
+        super().__init__(f"more than {count:,} observation rows")
+        self.count = count
+
+
+def check_rows(count: int, limits: Limits) -> None:
+    if count > limits.max_rows:
+        raise TooManyRows(count)
 
 
 def too_many_rows(count: int, limits: Limits) -> Finding | None:
     if count > limits.max_rows:
         return _refused(
             "L0_LIMIT",
-            f"it has {count:,} observation rows, above the limit of {limits.max_rows:,} (CSA_MAX_ROWS)",
+            f"it has more than {limits.max_rows:,} observation rows, the limit (CSA_MAX_ROWS); "
+            "reading stopped there",
         )
     return None
 
 
 def workbook_findings(path: Path) -> list[Finding]:
-    """Formulas, hidden sheets and merged cells: what a read-only, values-only read cannot see."""
+    """Formulas, hidden sheets and merged cells: what a values-only read cannot see. Streamed
+    (read-only mode), and only the sheets the reader reads are opened: a sheet it skips may be
+    as large as the limits allow and costs nothing."""
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=False, data_only=False, keep_links=False)
+    from contracts.template import METADATA_SHEET, point_sheets
+
+    read = {METADATA_SHEET, *point_sheets().values()}  # merged cells elsewhere hold no figure
+    wb = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     try:
         findings = []
         for ws in wb.worksheets:
             where = f"sheet '{ws.title}'"
             if ws.sheet_state != "visible":
                 findings.append(Finding("L0_HIDDEN_SHEET", where, None, f"'{ws.title}'"))
-            for merged in ws.merged_cells.ranges:
-                findings.append(Finding("L0_MERGED_CELLS", where, None, f"{merged.coord} in {where}"))
+            if ws.title not in read:
+                continue
+            # Read-only sheets do not parse <mergeCells>: read them from the sheet's own part.
+            xml = wb._archive.read(ws._worksheet_path)  # noqa: SLF001
+            for ref in _MERGED.findall(xml):
+                findings.append(Finding("L0_MERGED_CELLS", where, None, f"{ref.decode()} in {where}"))
+            ws.reset_dimensions()
             for row in ws.iter_rows():
                 for cell in row:
-                    if cell.data_type == "f":
+                    if getattr(cell, "data_type", None) == "f":
                         loc = f"{where}, cell {cell.coordinate}"
                         findings.append(Finding("L0_FORMULA", loc, None, str(cell.value)))
         return findings

@@ -25,6 +25,8 @@ class History:
         default_factory=dict
     )  # year -> (figures, days)
     previous_revision: dict[tuple, int | None] | None = None
+    revisions: dict[int, str] = _field(default_factory=dict)  # accepted revision -> its checksum
+    checksum: str | None = None  # of the file being validated, as received
 
 
 def figures(rows: list[dict], contract: Contract | None = None) -> dict[tuple, int | None]:
@@ -41,8 +43,12 @@ class _Checker:
         self, rule_id: str, location: str, field: str | None = None, value=None, expected=None, **params
     ) -> None:
         rule = self.c.rules[rule_id]
+        location = self.c.neutralise(location)
+        field = self.c.neutralise(field) if field else field
+        if isinstance(value, str):  # the report shows what was sent, without what hides text
+            value = self.c.neutralise(value)
         fill = {"field": field, "value": value, "expected": expected, "hint": "", **params}
-        message = rule.message.format_map(_Blank(fill))
+        message = self.c.neutralise(rule.message.format_map(_Blank(fill)))
         where = place(location, field)
         if self.s.format == "sdmx-csv" and where["column"]:
             from contracts.sdmx import sdmx_column  # pysdmx and pandas: only for SDMX-CSV
@@ -134,6 +140,11 @@ def _metadata(check: _Checker, today: dt.date) -> None:
     if start and end and not (start.year == year == end.year and start <= end):
         check.add(
             "L0_REF_PERIOD", check.meta_where("ref_period_start"), "ref_period", f"{start} to {end}", year
+        )
+    first = min(b.valid_from for b in c.legal_bases)
+    if start and start < first:
+        check.add(
+            "L0_REF_PERIOD_START", check.meta_where("ref_period_start"), "ref_period_start", start, first
         )
 
 
@@ -282,6 +293,7 @@ def _history(check: _Checker, index: dict, history: History) -> None:
                     f"{prev_year} ({old} over {prev_days} days)",
                     key=check.key_text(key),
                 )
+    _revision_order(check, history)
     if history.previous_revision:
         for key, row in index.items():
             old, new = history.previous_revision.get(key), row.get("obs_value")
@@ -289,3 +301,13 @@ def _history(check: _Checker, index: dict, history: History) -> None:
                 check.add(
                     "L2_REVISION_CHANGE", row["_location"], "obs_value", new, old, key=check.key_text(key)
                 )
+
+
+def _revision_order(check: _Checker, history: History) -> None:
+    """Revisions only go up, and a revision number names one content."""
+    revision, where = check.s.revision, check.meta_where("revision")
+    if revision in history.revisions:
+        check.add("L2_REVISION_TAKEN", where, "revision", revision, history.revisions[revision],
+                  sha256=history.checksum or "unknown")  # fmt: skip
+    elif history.revisions and revision < max(history.revisions):
+        check.add("L2_REVISION_ORDER", where, "revision", revision, max(history.revisions))

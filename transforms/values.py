@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 from transforms.canonical import Finding
@@ -12,6 +13,7 @@ from transforms.canonical import Finding
 # Anything else with a separator ("1,5", "1.234,5", "12,34") is not a whole number: L0_TYPE.
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?P<sep>[,. \u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*$")
 _SPACES = " \u00a0\u202f"
+INT64 = (-(2**63), 2**63 - 1)
 AMBIGUOUS = (
     "whole number (this file groups digits with more than one separator, so '.' or ',' may be a decimal mark)"
 )
@@ -29,8 +31,28 @@ def text(raw) -> str | None:
     return str(raw).strip()
 
 
-def count(raw, location: str, field: str, findings: list[Finding]) -> int | None:
-    """A count: int, or None when empty; anything else is a finding and None."""
+def count(
+    raw, location: str, field: str, findings: list[Finding], bounds: tuple[int, int] = INT64
+) -> int | None:
+    """A count: int within `bounds` (the warehouse type's range), or None when empty; anything
+    else is a finding and None."""
+    value = _whole(raw, location, field, findings)
+    if value is not None and not bounds[0] <= value <= bounds[1]:
+        findings.append(Finding("L0_TYPE", location, field, _shown(raw), {"type": _range(bounds)}))
+        return None
+    return value
+
+
+def _range(bounds: tuple[int, int]) -> str:
+    return f"whole number from {bounds[0]:,} to {bounds[1]:,} (the warehouse's range)"
+
+
+def _shown(raw) -> str:
+    text = str(raw)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
+
+
+def _whole(raw, location: str, field: str, findings: list[Finding]) -> int | None:
     if empty(raw):
         return None
     if isinstance(raw, bool):
@@ -44,7 +66,7 @@ def count(raw, location: str, field: str, findings: list[Finding]) -> int | None
         findings.append(Finding("L0_TYPE", location, field, raw, {"type": "whole number"}))
         return None
     value = str(raw).strip()
-    if re.fullmatch(r"[+-]?\d+", value):
+    if re.fullmatch(r"[+-]?\d{1,30}", value):
         return int(value)
     grouped = _GROUPED.match(value)
     if grouped:
@@ -72,7 +94,7 @@ def settle_separators(observations: list, findings: list[Finding]) -> None:
 def year(raw, location: str, field: str, findings: list[Finding]) -> int | None:
     value = count(raw, location, field, findings)
     if value is not None and not 1900 <= value <= 2999:
-        findings.append(Finding("L0_TYPE", location, field, raw, {"type": "year"}))
+        findings.append(Finding("L0_TYPE", location, field, _shown(raw), {"type": "year"}))
         return None
     return value
 
@@ -95,30 +117,38 @@ def typed_metadata(raw: dict, location_of, findings: list[Finding]) -> dict:
     """Type the metadata fields of the contract; `location_of(field)` names where each was read."""
     from contracts.contract import load_contract
 
+    contract = load_contract()
     metadata = {}
-    for f in load_contract().metadata_fields:
-        value, where = raw.get(f.name), location_of(f.name)
-        if f.logical_type == "integer":
-            parse = year if f.name == "time_period" else count
-            metadata[f.name] = parse(value, where, f.name, findings)
-        elif f.logical_type == "date":
-            metadata[f.name] = date(value, where, f.name, findings)
-        else:
-            metadata[f.name] = text(value)
+    for f in contract.metadata_fields:
+        metadata[f.name] = typed(f, raw.get(f.name), location_of(f.name), findings, contract)
     return metadata
+
+
+def typed(f, raw, location: str, findings: list[Finding], contract) -> object:
+    """One value as the contract field `f` types it; what does not fit is a finding and None."""
+    if isinstance(raw, (list, dict, tuple, set)):  # JSON arrays and objects are never one value
+        shown = _shown(json.dumps(raw, default=str, ensure_ascii=False))
+        findings.append(Finding("L0_TYPE", location, f.name, shown, {"type": "single value"}))
+        return None
+    if f.name == "time_period":
+        return year(raw, location, f.name, findings)
+    if f.logical_type == "integer":
+        return count(raw, location, f.name, findings, f.integer_range)
+    if f.logical_type == "date":
+        return date(raw, location, f.name, findings)
+    value = text(raw)
+    forbidden = contract.forbidden_character(value) if value else None
+    if forbidden:
+        findings.append(Finding("L0_CONTROL_CHARACTER", location, f.name, forbidden))
+        value = contract.neutralise(value)  # stored and shown without it
+    return value
 
 
 def typed_observation(raw: dict, location: str, findings: list[Finding]) -> dict:
     """Type one observation row: dimensions and attributes as text, the year and value as ints."""
     from contracts.contract import load_contract
 
-    row = {}
-    for f in load_contract().observation_fields:
-        value = raw.get(f.name)
-        if f.name == "time_period":
-            row[f.name] = year(value, location, f.name, findings)
-        elif f.logical_type == "integer":
-            row[f.name] = count(value, location, f.name, findings)
-        else:
-            row[f.name] = text(value)
-    return row
+    contract = load_contract()
+    return {
+        f.name: typed(f, raw.get(f.name), location, findings, contract) for f in contract.observation_fields
+    }

@@ -24,7 +24,8 @@ def write_submission(metadata: dict, rows: list[dict], path: Path, fmt: str) -> 
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(writers)}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return writers[fmt](metadata, rows, path)
+    contract = load_contract()  # no character the contract forbids reaches a file (U+FFFD instead)
+    return writers[fmt](contract.neutralised(metadata), contract.neutralised(rows), path)
 
 
 def metadata_document(metadata: dict) -> dict:

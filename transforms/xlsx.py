@@ -14,16 +14,18 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
+from contracts.contract import load_contract
 from contracts.template import METADATA_SHEET, entry_columns, key_columns, point_sheets
 from transforms import values
 from transforms.canonical import Finding, Observation, Submission, name_metadata
+from transforms.safety import TooManyRows
 
 # What a damaged workbook raises: not a zip, a zip without the workbook parts, broken XML.
 _NOT_A_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, SyntaxError, zlib.error)
 _DAMAGED = (zipfile.BadZipFile, SyntaxError, zlib.error)
 
 
-def read_xlsx(path: Path) -> Submission:
+def read_xlsx(path: Path, max_rows: int = 10_000) -> Submission:
     path = Path(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
@@ -31,8 +33,8 @@ def read_xlsx(path: Path) -> Submission:
         raise ValueError(f"it is not an XLSX workbook ({type(exc).__name__}: {exc})") from exc
     try:
         findings: list[Finding] = []
-        metadata, places = _metadata(wb, path, findings)
-        observations = _observations(wb, metadata, findings)
+        metadata, places = _metadata(wb, path, findings, max_rows)
+        observations = _observations(wb, metadata, findings, max_rows)
         values.settle_separators(observations, findings)
         where = f"{_where(METADATA_SHEET)}, field '{{field}}'"
         return Submission(path, "xlsx", metadata, observations, findings, where, places)
@@ -50,16 +52,33 @@ def _cell(row: tuple, i: int):
     return row[i] if i < len(row) else None
 
 
-def _metadata(wb: Workbook, path: Path, findings: list[Finding]) -> tuple[dict, dict[str, str]]:
+def _rows(ws, max_rows: int, min_row: int = 1):
+    """Every row the sheet's XML holds: its declared <dimension> may be stale or wrong (a range
+    too small hides rows, 'A1' hides all), so it is never trusted. Blank rows count towards the
+    limit too: reading stops past `max_rows` rows of any kind."""
+    ws.reset_dimensions()
+    for n, row in enumerate(ws.iter_rows(min_row=min_row, values_only=True), start=1):
+        if n > max_rows + 1:  # + the header
+            raise TooManyRows(n - 1)
+        yield row
+
+
+def _metadata(
+    wb: Workbook, path: Path, findings: list[Finding], max_rows: int
+) -> tuple[dict, dict[str, str]]:
     """Fields from column A, values from column B; the file name fills what is left empty.
     Returns the typed metadata and the cell of each field found on the sheet."""
     raw, places = name_metadata(path), {}
     if METADATA_SHEET not in wb.sheetnames:
         findings.append(Finding("L0_REQUIRED_FIELD", "workbook", METADATA_SHEET))
     else:
-        rows = wb[METADATA_SHEET].iter_rows(min_row=2, values_only=True)
+        known = {f.name for f in load_contract().metadata_fields}
+        rows = _rows(wb[METADATA_SHEET], max_rows, min_row=2)
         for i, row in enumerate(rows, start=2):
             name, value = values.text(_cell(row, 0)), _cell(row, 1)
+            if name and name not in known:
+                findings.append(Finding("L0_UNKNOWN_COLUMN", _where(METADATA_SHEET, i), name, name))
+                continue
             if name:
                 places[name] = f"{_where(METADATA_SHEET, i)}, column value"
             if name and not values.empty(value):
@@ -69,24 +88,28 @@ def _metadata(wb: Workbook, path: Path, findings: list[Finding]) -> tuple[dict, 
     return metadata, places
 
 
-def _observations(wb: Workbook, metadata: dict, findings: list[Finding]) -> list[Observation]:
-    observations = []
+def _observations(wb: Workbook, metadata: dict, findings: list[Finding], max_rows: int) -> list[Observation]:
+    observations: list[Observation] = []
     for title in point_sheets().values():
         if title not in wb.sheetnames:
             findings.append(Finding("L0_REQUIRED_FIELD", "workbook", title))
             continue
-        observations += _sheet(wb, title, metadata, findings)
+        observations += _sheet(wb, title, metadata, findings, len(observations), max_rows)
     return observations
 
 
-def _sheet(wb: Workbook, title: str, metadata: dict, findings: list[Finding]) -> list[Observation]:
-    rows = wb[title].iter_rows(values_only=True)
+def _sheet(
+    wb: Workbook, title: str, metadata: dict, findings: list[Finding], before: int, max_rows: int
+) -> list[Observation]:
+    rows = _rows(wb[title], max_rows)
     header = _header(title, next(rows, ()), findings)
     fixed = {"geo": metadata.get("geo"), "time_period": metadata.get("time_period")}
-    observations = []
+    observations: list[Observation] = []
     for i, row in enumerate(rows, start=2):
         if all(values.empty(cell) for cell in row):
             continue
+        if before + len(observations) >= max_rows:  # stop reading: the rest costs what the limit protects
+            raise TooManyRows(before + len(observations) + 1)
         loc = _where(title, i)
         raw = {**fixed, **{name: cell for name, cell in zip(header, row, strict=False) if name}}
         first = len(findings)

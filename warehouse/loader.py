@@ -9,16 +9,18 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import duckdb
 from filelock import FileLock
 
 from contracts.contract import load_contract
 from transforms.canonical import Finding, Submission
 from transforms.files import write_atomic
-from transforms.readers import read_submission
+from transforms.readers import not_judged, read_submission
 from transforms.report import Report, validation_event, write_report
 from transforms.safety import Limits
 from transforms.validation import History, figures, reference_days, validate
@@ -65,9 +67,35 @@ def received_digests(path: Path) -> tuple[str, str | None]:
 
 
 def landed_at(path: Path) -> dt.datetime:
-    """A landed file's arrival time is its modification time (never in the future)."""
+    """A file's modification time (never in the future). Only for the office's own record-level
+    files (retention): a submission's arrival is when the system first saw it (`first_seen`)."""
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
     return min(mtime, dt.datetime.now(dt.UTC))
+
+
+def first_seen(con, digest: str, receipts: Path | None) -> dt.datetime:
+    """When the system first saw this content: as archived before, else as a receipt recorded
+    outside the landing folder (CSA_RECEIPTS: files that arrived another way), else now. Never
+    the file's modification time, which the sender controls."""
+    now = dt.datetime.now(dt.UTC)
+    known = con.execute("SELECT first_received_at FROM raw_file WHERE sha256 = ?", [digest]).fetchone()
+    if known:
+        return known[0]
+    receipt = read_receipts(receipts).get(digest)
+    return min(dt.datetime.fromisoformat(receipt), now) if receipt else now
+
+
+def read_receipts(path: Path | None) -> dict[str, str]:
+    if path is None or not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_receipts(path: Path, received: dict[Path, dt.datetime]) -> Path:
+    """Record when files arrived (SHA-256 -> ISO time), added to what the file already holds."""
+    receipts = read_receipts(path)
+    receipts.update({sha256_of(p.read_bytes()): when.isoformat() for p, when in received.items()})
+    return write_atomic(path, json.dumps(receipts, indent=1, sort_keys=True) + "\n")
 
 
 def submission_id(sub: Submission, digest: str) -> str:
@@ -78,12 +106,14 @@ def submission_id(sub: Submission, digest: str) -> str:
 
 class Places(Protocol):
     """What the loader is given (csa_stats.settings.Settings is one): where things go, the
-    reader's limits, the deadline of a year and when GX Data Docs join the feedback."""
+    reader's limits, the deadline of a year, when GX Data Docs join the feedback and where
+    receipts recorded outside the landing folder are kept."""
 
     warehouse: Path
     archive: Path
     reports: Path
     data_docs: str  # none | rejected | all
+    receipts: Path | None
 
     @property
     def limits(self) -> Limits: ...
@@ -106,7 +136,6 @@ def ingest_file(
     path = Path(path)
     data, meta_data = path.read_bytes(), _side_file_bytes(path)
     digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
-    received_at = received_at or landed_at(path)
 
     with db.writer(places.warehouse) as con:
         _clear_unfinished(places.archive)
@@ -118,34 +147,26 @@ def ingest_file(
             db.audit(con, actor, "duplicate", existing, json.dumps({"file": path.name}))
             stored_report = None if _has_report(places, existing) else _stored_report(con, existing)
         else:
-            submission = read_submission(path, places.limits)  # only now: a duplicate needs no parsing
-            _check_sender(submission, sender)
-            report = validate(submission, load_history(con, submission.geo, submission.time_period))
-            report.event = validation_event("ingest", actor)
-            if sender and submission.geo != sender:  # rejected: registered under the state that sent it,
-                submission.metadata["geo"] = sender  # the state it claims (if any) stays untouched
+            received_at = received_at or first_seen(con, digest, places.receipts)
+            content = digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
+            checksum = digest if meta_digest is None else f"{digest} (side file {meta_digest})"
+            try:  # only now: a duplicate needs no parsing
+                submission, report = _judge(path, con, places, checksum, sender)
+            except db.WarehouseBusy:
+                raise
+            except Exception as exc:  # noqa: BLE001 (whatever the file does, it gets a verdict of its own)
+                submission, report = _not_judged(path, exc, sender)
+            files = [
+                (digest, path.name, data, stored),
+                (meta_digest, _side_file(path).name, meta_data, stored_meta),
+            ]
+            try:
+                sid = _record(con, submission, report, content, files, received_at, places, actor, sender)
+            except _UNSTORABLE as exc:  # validation let through what the warehouse cannot hold
+                con.execute("ROLLBACK")
+                submission, report = _not_judged(path, exc, sender)
+                sid = _record(con, submission, report, content, files, received_at, places, actor, sender)
             status = "accepted" if report.valid else "rejected"
-            if status == "accepted":  # pandera: the contract's types, codes and key, before insert
-                from contracts.pandera_model import check_rows
-
-                check_rows(submission.rows())
-            sid = submission_id(
-                submission, digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
-            )
-            con.execute("BEGIN")
-            _insert_raw(con, digest, path.name, data, stored, received_at)
-            if meta_data is not None:
-                _insert_raw(con, meta_digest, _side_file(path).name, meta_data, stored_meta, received_at)
-            _insert_submission(con, sid, submission, report, status, digest, meta_digest, received_at)
-            if status == "accepted":
-                _insert_observations(con, sid, submission)
-                db.register_deadline(con, submission.time_period, places.deadline_for(submission.time_period))
-            claimed = report.geo if sender and report.geo != sender else None
-            detail = {"file": path.name, "sha256": digest, "sender": sender, "claimed_geo": claimed}
-            db.audit(con, actor, "ingest", sid, json.dumps({k: v for k, v in detail.items() if v}))
-            counts = {"errors": report.count("error"), "warnings": report.count("warning")}
-            db.audit(con, actor, "accept" if status == "accepted" else "reject", sid, json.dumps(counts))
-            con.execute("COMMIT")
 
     if existing:  # a load killed after its commit left no report files: write them now
         if stored_report is not None:
@@ -167,6 +188,66 @@ def ingest_file(
         report.count("warning"),
     )
     return IngestResult(sid, status, report, report_path, path.name)
+
+
+# What the warehouse refuses to store: values out of its types' range, text it cannot encode.
+_UNSTORABLE = (
+    duckdb.ConversionException,
+    duckdb.ConstraintException,
+    duckdb.InvalidInputException,
+    duckdb.OutOfRangeException,
+    OverflowError,
+    UnicodeError,
+    TypeError,
+    ValueError,
+)
+
+
+def _judge(path: Path, con, places: Places, checksum: str, sender: str | None) -> tuple[Submission, Report]:
+    submission = read_submission(path, places.limits)
+    _check_sender(submission, sender)
+    history = load_history(con, submission.geo, submission.time_period)
+    history.checksum = checksum
+    report = validate(submission, history)
+    _register_under_sender(submission, sender)
+    if report.valid:  # pandera: the contract's types, codes and key, before insert
+        from contracts.pandera_model import check_rows
+
+        check_rows(submission.rows())
+    return submission, report
+
+
+def _not_judged(path: Path, exc: BaseException, sender: str | None) -> tuple[Submission, Report]:
+    # The traceback only when debugging: bad input never prints one (CSA_DEBUG=1 for a bug hunt).
+    log.error("%s could not be judged: %r", path.name, exc, exc_info=bool(os.environ.get("CSA_DEBUG")))
+    submission = not_judged(path, exc)
+    _check_sender(submission, sender)
+    report = validate(submission)
+    _register_under_sender(submission, sender)
+    return submission, report
+
+
+def _record(con, submission, report, content, files, received_at, places, actor, sender) -> str:
+    """The submission, its files and (if accepted) its observations, in one transaction."""
+    report.event = validation_event("ingest", actor)
+    sid = submission_id(submission, content)
+    status = "accepted" if report.valid else "rejected"
+    con.execute("BEGIN")
+    for digest, name, data, stored in files:
+        if data is not None:
+            _insert_raw(con, digest, name, data, stored, received_at)
+    digest, meta_digest = files[0][0], files[1][0]
+    _insert_submission(con, sid, submission, report, status, digest, meta_digest, received_at)
+    if status == "accepted":
+        _insert_observations(con, sid, submission)
+        db.register_deadline(con, submission.time_period, places.deadline_for(submission.time_period))
+    claimed = report.geo if sender and report.geo != sender else None
+    detail = {"file": files[0][1], "sha256": digest, "sender": sender, "claimed_geo": claimed}
+    db.audit(con, actor, "ingest", sid, json.dumps({k: v for k, v in detail.items() if v}))
+    counts = {"errors": report.count("error"), "warnings": report.count("warning")}
+    db.audit(con, actor, "accept" if status == "accepted" else "reject", sid, json.dumps(counts))
+    con.execute("COMMIT")
+    return sid
 
 
 def _feedback_lock(places: Places) -> FileLock:
@@ -193,6 +274,13 @@ def _check_sender(submission: Submission, sender: str | None) -> None:
     if sender and claimed and claimed != sender:
         where = submission.metadata_location("geo")
         submission.findings.append(Finding("L0_SENDER_MISMATCH", where, "geo", claimed, {"expected": sender}))
+
+
+def _register_under_sender(submission: Submission, sender: str | None) -> None:
+    """A rejected file is registered under the state that sent it; the state it claims (if any)
+    stays in its report."""
+    if sender and submission.geo != sender:
+        submission.metadata["geo"] = sender
 
 
 def _insert_raw(con, digest: str, name: str, data: bytes, stored: Path, received_at: dt.datetime) -> None:
@@ -274,6 +362,14 @@ def load_history(con, geo: str | None, year: int | None) -> History:
     history = History()
     if not geo or year is None:
         return history
+    history.revisions = {
+        revision: sha if meta is None else f"{sha} (side file {meta})"
+        for revision, sha, meta in con.execute(
+            "SELECT revision, sha256, metadata_sha256 FROM submission "
+            "WHERE geo = ? AND time_period = ? AND status = 'accepted' ORDER BY received_at",
+            [geo, year],
+        ).fetchall()
+    }
     dims = load_contract().series_dimensions
     rows = con.execute(
         f"SELECT o.time_period, {', '.join('o.' + d for d in dims)}, o.obs_value, "

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 from pathlib import Path
 from typing import TypedDict
 
 from csa_stats.settings import Settings, get_settings
-from transforms.landing import SIDE_FILE, flat_layout_error, landed_files, sender_of, state_submissions
+from transforms.landing import (
+    SIDE_FILE,
+    flat_layout_error,
+    landed_files,
+    not_taken,
+    sender_of,
+    state_submissions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +31,15 @@ class Ingested(TypedDict):
 
 def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
     """Landed files in the states' prefixes whose content the warehouse has not seen yet from
-    that state (as URLs or paths). Files left in the old flat layout are not collected: the log
-    says how to move them."""
+    that state (as URLs or paths). What is not taken is logged with the reason; for files left
+    in the old flat layout, the log says how to move them."""
     from warehouse import db, queries
     from warehouse.loader import received_digests
 
     settings = settings or get_settings()
     landing = settings.landing if folder is None else folder
+    for path, why in not_taken(landing):
+        log.warning("not taken from the landing folder: %s: %s", path, why)
     if flat := landed_files(landing):
         log.error("%s", flat_layout_error(landing, flat))
     files = state_submissions(landing)
@@ -52,20 +60,15 @@ def landing_url(settings: Settings | None = None) -> str:
 
 def local_copy(landed, settings: Settings | None = None) -> Path:
     """A landed file as a local path. A file in an object store is copied byte for byte, with its
-    side file and its landing time, to CSA_DATA_DIR/staging/ (the loader archives it from there)."""
+    side file, to CSA_DATA_DIR/staging/ (the loader archives it from there; its arrival is when
+    the loader first sees it, not any time the store reports)."""
     if getattr(landed, "protocol", "file") in ("file", "local", ""):
         return Path(getattr(landed, "path", landed))
     staging = (settings or get_settings()).data_dir / "staging" / sender_of(landed)
     staging.mkdir(parents=True, exist_ok=True)
     for source in (landed, landed.with_name(landed.stem + SIDE_FILE)):
         if source is landed or source.exists():
-            target = staging / source.name
-            target.write_bytes(source.read_bytes())
-            info = source.stat().as_info()
-            mtime = info.get("mtime") or info.get("LastModified")
-            if mtime is not None:
-                stamp = mtime.timestamp() if isinstance(mtime, dt.datetime) else float(mtime)
-                os.utime(target, (stamp, stamp))
+            (staging / source.name).write_bytes(source.read_bytes())
     return staging / landed.name
 
 

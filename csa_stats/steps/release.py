@@ -63,11 +63,9 @@ def release(
         approved=approved,
     )
     warnings = [] if dry_run else publish_index(settings)
+    if not dry_run:
+        audit_releases(year, geo, settings)
     target = f"{geo or 'EU'}-{year}-v{result.version}"
-    if result.created:
-        with db.writer(settings.warehouse) as con:
-            detail = f'{{"path": "{result.path}", "changes": {len(result.changes)}}}'
-            db.audit(con, "system", "release", target, detail)
     return Release(
         year=year,
         geo=geo,
@@ -84,6 +82,25 @@ def release(
         note=None,
         warnings=warnings,
     )
+
+
+def audit_releases(year: int, geo: str | None, settings: Settings) -> list[str]:
+    """One audit entry per published version: the one this run made, and any a killed run left
+    without its entry (its folder was renamed into place, the audit row never written)."""
+    from publish.release import published_versions
+    from warehouse import db
+
+    written = []
+    with db.writer(settings.warehouse) as con:
+        logged = {
+            o for (o,) in con.execute("SELECT object FROM audit_log WHERE action = 'release'").fetchall()
+        }
+        for version, (path, changes) in published_versions(settings.public, year, geo).items():
+            name = f"{geo or 'EU'}-{year}-v{version}"
+            if name not in logged:
+                db.audit(con, "system", "release", name, json.dumps({"path": str(path), "changes": changes}))
+                written.append(name)
+    return written
 
 
 def _nothing(year: int, geo: str | None) -> Release:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from csa_stats.demo import DEMO_FACTS, generate_demo
 from csa_stats.settings import get_settings
 from transforms.readers import read_submission
 from transforms.writers import EXTENSIONS, write_submission
+from warehouse.loader import read_receipts
 
 C = load_contract()
 FORMATS = ["xlsx", "csv", "json", "sdmx-csv"]
@@ -205,7 +207,8 @@ def test_a_file_that_is_not_a_workbook_is_unreadable(tmp_path, content):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> list[Path]:
-    return generate_demo(tmp_path_factory.mktemp("demo"))
+    folder = tmp_path_factory.mktemp("demo")
+    return generate_demo(folder / "landing", receipts=folder / "receipts.json")
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +217,10 @@ def submissions(demo):
 
 
 def _mtime(path: Path) -> dt.datetime:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    """The demo's arrival time of a file: its receipt, recorded beside the landing folder (the
+    file is in its state's prefix, landing/<GEO>/)."""
+    receipts = read_receipts(path.parents[2] / "receipts.json")
+    return dt.datetime.fromisoformat(receipts[hashlib.sha256(path.read_bytes()).hexdigest()])
 
 
 def test_demo_writes_every_state_and_year_plus_one_revision(demo, submissions):
@@ -233,11 +239,11 @@ def test_demo_writes_every_state_and_year_plus_one_revision(demo, submissions):
 
 
 def test_demo_is_deterministic(demo, tmp_path):
-    again = generate_demo(tmp_path)
+    again = generate_demo(tmp_path / "landing", receipts=tmp_path / "receipts.json")
     assert [p.name for p in again] == [p.name for p in demo]
     for a, b in zip(demo, again, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
-        assert a.stat().st_mtime == b.stat().st_mtime, a.name
+    assert (tmp_path / "receipts.json").read_bytes() == (demo[0].parents[2] / "receipts.json").read_bytes()
 
 
 def test_demo_files_read_cleanly(submissions):

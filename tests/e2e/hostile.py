@@ -8,6 +8,9 @@ exit code of `csa-stats validate` (0 valid, 2 rejected, 3 unreadable or refused 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import random
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -392,6 +395,491 @@ def _json_value(folder: Path, value) -> Path:
     raw = value if isinstance(value, str) else ("true" if value is True else repr(value))
     path.write_text(text.replace(marker, f'"obs_value": {raw}'), encoding="utf-8")
     return path
+
+
+# --- second round (issue 13): each class fixed at its root, tried in other formats, fields and places
+
+
+def _extra_cell(text: str, row: int) -> str:
+    """One more cell on one row than the header has columns."""
+    lines = text.splitlines()
+    lines[row - 1] += ",surplus"
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _sdmx_text(edit: Callable[[str], str]):
+    def build(folder: Path) -> Path:
+        path = _base(folder, "sdmx-csv")
+        path.write_bytes(edit(path.read_bytes().decode("utf-8")).encode("utf-8"))
+        return path
+
+    return build
+
+
+def _json_doc(edit: Callable[[dict], None], name="ART8_AT_2023_R1"):
+    """The valid JSON submission, edited as a document and written back (non-ASCII escaped)."""
+
+    def build(folder: Path) -> Path:
+        path = _base(folder, "json", name)
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        edit(doc)
+        path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+        return path
+
+    return build
+
+
+def _json_replace(old: str, new: str, count: int = 1):
+    """The valid JSON submission with a piece of its text replaced (for what a dict cannot hold)."""
+
+    def build(folder: Path) -> Path:
+        path = _base(folder, "json")
+        text = path.read_text(encoding="utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new, count), encoding="utf-8")
+        return path
+
+    return build
+
+
+def _side(edit: Callable[[str], str], fmt: str = "csv"):
+    """The valid CSV (or SDMX-CSV) submission with its side file's text edited."""
+
+    def build(folder: Path) -> Path:
+        path = _base(folder, fmt)
+        side = path.with_suffix(".meta.json")
+        side.write_text(edit(side.read_text(encoding="utf-8")), encoding="utf-8")
+        return path
+
+    return build
+
+
+def _side_field(name: str, value):
+    def edit(text: str) -> str:
+        doc = json.loads(text)
+        doc[name] = value
+        return json.dumps(doc, indent=1)
+
+    return _side(edit)
+
+
+def _perp(field: str, value):
+    """Set a field of the PERP_CNV observation (the last, $.observations[14])."""
+
+    def edit(doc: dict) -> None:
+        doc["observations"][14][field] = value
+
+    return _json_doc(edit)
+
+
+def _meta(field: str, value):
+    def edit(doc: dict) -> None:
+        doc["metadata"][field] = value
+
+    return _json_doc(edit)
+
+
+def _sheet_cell(sheet: str, cell: str, value):
+    def edit(wb) -> None:
+        wb[sheet][cell] = value
+
+    return _xlsx_edit(edit)
+
+
+def _zip_rewrite(edits: dict[str, Callable[[bytes], bytes]], extra: dict[str, bytes] | None = None):
+    """The valid workbook with package parts rewritten or added (a zip cannot be edited in place)."""
+
+    def build(folder: Path) -> Path:
+        path = _base(folder, "xlsx")
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        for name, edit in edits.items():
+            parts[name] = edit(parts[name])
+        parts.update(extra or {})
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for name, data in parts.items():
+                z.writestr(name, data)
+        return path
+
+    return build
+
+
+def _override(part: str, content_type: str):
+    def edit(data: bytes) -> bytes:
+        entry = f'<Override PartName="/{part}" ContentType="{content_type}"/></Types>'
+        return data.replace(b"</Types>", entry.encode())
+
+    return edit
+
+
+def _relation(kind: str, target: str):
+    def edit(data: bytes) -> bytes:
+        schema = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        entry = f'<Relationship Id="rIdX9" Type="{schema}/{kind}" Target="{target}"/></Relationships>'
+        return data.replace(b"</Relationships>", entry.encode())
+
+    return edit
+
+
+def _dimension(sheet_part: str, ref: str, append_duplicate: bool = False):
+    """A sheet whose declared <dimension> says `ref`, optionally with a duplicate row below it."""
+
+    def build(folder: Path) -> Path:
+        path = _base(folder, "xlsx")
+        if append_duplicate:
+            wb = load_workbook(path)
+            ws = wb["8(c) Convictions"]
+            ws.append([c.value for c in ws[2]][:4] + [5])  # PERP_CNV again, another figure
+            wb.save(path)
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        xml = parts[sheet_part].decode("utf-8")
+        parts[sheet_part] = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{ref}"', xml).encode()
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for name, data in parts.items():
+                z.writestr(name, data)
+        return path
+
+    return build
+
+
+def _padded_workbook(folder: Path) -> Path:
+    """Within the ratio (it compresses badly) but above CSA_MAX_UNPACKED_BYTES once unpacked."""
+    path = _base(folder, "xlsx")
+    noise = random.Random(13).randbytes(300_000)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/media/scan.png", noise)
+    return path
+
+
+def _ref_period_2021(folder: Path) -> Path:
+    meta = {
+        **metadata(year=2021),
+        "ref_period_start": dt.date(2021, 1, 1),
+        "ref_period_end": dt.date(2021, 12, 31),
+    }
+    return write_submission(meta, _rows(year=2021), folder / "ART8_AT_2021_R1.json", "json")[0]
+
+
+def _merged_instructions(wb) -> None:
+    wb["Instructions"].merge_cells("A1:D1")
+
+
+def _unknown_metadata_row(wb) -> None:
+    wb["Metadata"].append(["internal_ticket", "T-4711"])
+
+
+WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+PERP_JSON = "$.observations[14]"
+SIDE = "ART8_AT_2023_R1.meta.json field"
+XLSX_PERP = "sheet '8(c) Convictions', row 2"
+
+SECOND_ROUND = [
+    # integers beyond the warehouse type: L0_TYPE, never a failed load
+    Case("json count 1e30", _perp("obs_value", 1e30), REJECTED, "L0_TYPE", PERP_JSON),
+    Case("json count 10**30", _perp("obs_value", 10**30), REJECTED, "L0_TYPE", PERP_JSON),
+    Case("json count 2**63", _perp("obs_value", 2**63), REJECTED, "L0_TYPE", PERP_JSON),
+    Case("json count -1e30", _perp("obs_value", -1e30), REJECTED, "L0_TYPE", PERP_JSON),
+    Case(
+        "csv count 20 digits",
+        _csv_edit(lambda t: _cell(t, PERP, "obs_value", "9" * 20)),
+        REJECTED,
+        "L0_TYPE",
+        f"row {PERP}",
+    ),
+    Case(
+        "csv count 400 digits",
+        _csv_edit(lambda t: _cell(t, PERP, "obs_value", "9" * 400)),
+        REJECTED,
+        "L0_TYPE",
+        f"row {PERP}",
+    ),
+    Case(
+        "csv year 5 digits",
+        _csv_edit(lambda t: _cell(t, PERP, "time_period", "20230")),
+        REJECTED,
+        "L0_TYPE",
+        f"row {PERP}",
+    ),
+    Case("sdmx count 10**30", _sdmx_edit("OBS_VALUE", str(10**30)), REJECTED, "L0_TYPE", "row 2"),
+    Case("xlsx count 1E+30", _sheet_cell("8(c) Convictions", "E2", 1e30), REJECTED, "L0_TYPE", XLSX_PERP),
+    Case(
+        "xlsx revision 1E+30",
+        _sheet_cell("Metadata", "B4", 1e30),
+        REJECTED,
+        "L0_TYPE",
+        "sheet 'Metadata', row 4",
+    ),
+    Case(
+        "side file revision 10**30",
+        _side_field("revision", 10**30),
+        REJECTED,
+        "L0_TYPE",
+        f"{SIDE} 'revision'",
+    ),
+    Case("json revision 2**31", _meta("revision", 2**31), REJECTED, "L0_TYPE", "$.metadata.revision"),
+    # control and bidirectional-override characters in text: one rule, every format and field
+    Case(
+        "csv comment vertical tab",
+        _csv_edit(lambda t: _cell(t, PERP, "comment", "police\x0bdata")),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        f"row {PERP}",
+    ),
+    Case(
+        "csv comment escape",
+        _csv_edit(lambda t: _cell(t, PERP, "comment", "\x1b[31mred")),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        f"row {PERP}",
+    ),
+    Case(
+        "csv comment delete",
+        _csv_edit(lambda t: _cell(t, PERP, "comment", "a\x7fb")),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        f"row {PERP}",
+    ),
+    Case(
+        "sdmx comment escape", _sdmx_edit("COMMENT_OBS", "x\x1by"), REJECTED, "L0_CONTROL_CHARACTER", "row 2"
+    ),
+    Case(
+        "json comment escaped nul",
+        _perp("comment", "before\x00after"),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        PERP_JSON,
+    ),
+    Case(
+        "json comment form feed",
+        _perp("comment", "page\x0cbreak"),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        PERP_JSON,
+    ),
+    Case(
+        "json comment right-to-left override",
+        _perp("comment", "total \u202e0001"),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        PERP_JSON,
+    ),
+    Case(
+        "json comment lone surrogate",
+        _perp("comment", "broken \ud800 text"),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        PERP_JSON,
+    ),
+    Case(
+        "json authority bidi isolate",
+        _meta("reporting_authority", "Police \u2066x\u2069"),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        "$.metadata.reporting_authority",
+    ),
+    Case("json status C1 control", _perp("obs_status", "p\x9b"), REJECTED, "L0_CONTROL_CHARACTER", PERP_JSON),
+    Case(
+        "side file contact C1 control",
+        _side_field("contact", "stats\x85@example.org"),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        f"{SIDE} 'contact'",
+    ),
+    Case(
+        "side file definitions bidi",
+        _side_field("national_definitions", "Counted \u2067by case"),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        f"{SIDE} 'national_definitions'",
+    ),
+    Case(
+        "xlsx comment override",
+        _sheet_cell("8(c) Convictions", "G2", "ok \u202d reversed"),
+        REJECTED,
+        "L0_CONTROL_CHARACTER",
+        XLSX_PERP,
+    ),
+    Case(
+        "json unknown key lone surrogate",
+        _json_replace('"metadata"', '"x\\ud800": 1, "metadata"'),
+        VALID,
+        "L0_UNKNOWN_COLUMN",
+        "$.",
+    ),
+    # JSON duplicate keys: a rule and the JSON path
+    Case(
+        "json duplicate geo",
+        _json_replace('"geo": "AT"', '"geo": "AT", "geo": "DE"'),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        "$.metadata.geo",
+    ),
+    Case(
+        "json duplicate obs_value",
+        _json_replace('"obs_value": 4', '"obs_value": 4, "obs_value": 40'),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        f"{PERP_JSON}.obs_value",
+    ),
+    Case(
+        "json duplicate observations",
+        _json_replace('"observations"', '"observations": [], "observations"'),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        "$.observations",
+    ),
+    Case(
+        "side file duplicate revision",
+        _side(lambda t: t.replace('"revision": 1', '"revision": 1, "revision": 2')),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        f"{SIDE} 'revision'",
+    ),
+    # non-scalar values in scalar fields
+    Case("json comment array", _perp("comment", ["a", "b"]), REJECTED, "L0_TYPE", PERP_JSON),
+    Case("json obs_value object", _perp("obs_value", {"value": 4}), REJECTED, "L0_TYPE", PERP_JSON),
+    Case("json indicator array", _perp("indicator", ["PERP_CNV"]), REJECTED, "L0_TYPE", PERP_JSON),
+    Case(
+        "json contact object", _meta("contact", {"email": "a@b.c"}), REJECTED, "L0_TYPE", "$.metadata.contact"
+    ),
+    Case(
+        "side file legal basis list",
+        _side_field("legal_basis", ["32021R1232"]),
+        REJECTED,
+        "L0_TYPE",
+        f"{SIDE} 'legal_basis'",
+    ),
+    # extra CSV cells: an error with the row, never cut silently
+    Case("csv extra cell", _csv_edit(lambda t: _extra_cell(t, 2)), REJECTED, "L0_EXTRA_CELLS", "row 2"),
+    Case(
+        "csv extra cell last row",
+        _csv_edit(lambda t: _extra_cell(t, PERP)),
+        REJECTED,
+        "L0_EXTRA_CELLS",
+        f"row {PERP}",
+    ),
+    Case("sdmx extra cell", _sdmx_text(lambda t: _extra_cell(t, 2)), REJECTED, "L0_EXTRA_CELLS", "row 2"),
+    Case("csv trailing empty cell", _csv_edit(lambda t: t.replace("\r\n", ",\r\n")), VALID, None),
+    # unknown keys are warned about in every format
+    Case(
+        "json top-level unknown key",
+        _json_replace('"metadata"', '"signature": "x", "metadata"'),
+        VALID,
+        "L0_UNKNOWN_COLUMN",
+        "$.signature",
+    ),
+    Case("json observation unknown key", _perp("note", "x"), VALID, "L0_UNKNOWN_COLUMN", f"{PERP_JSON}.note"),
+    Case(
+        "side file unknown key",
+        _side_field("signed_by", "x"),
+        VALID,
+        "L0_UNKNOWN_COLUMN",
+        f"{SIDE} 'signed_by'",
+    ),
+    Case(
+        "xlsx metadata unknown field",
+        _xlsx_edit(_unknown_metadata_row),
+        VALID,
+        "L0_UNKNOWN_COLUMN",
+        "sheet 'Metadata'",
+    ),
+    # XLSX cells are read whatever the declared <dimension> says
+    Case(
+        "xlsx duplicate row below dimension",
+        _dimension("xl/worksheets/sheet5.xml", "A1:G2", True),
+        REJECTED,
+        "L0_DUPLICATE_KEY",
+        "row 3",
+    ),
+    Case("xlsx stale dimension A1", _dimension("xl/worksheets/sheet3.xml", "A1"), VALID, None),
+    # workbook safety from content types and relationships, whatever the part is called
+    Case(
+        "xlsx macro under another name",
+        _zip_rewrite(
+            {"[Content_Types].xml": _override("xl/custom.dat", "application/vnd.ms-office.vbaProject")},
+            {"xl/custom.dat": b"\x00" * 64},
+        ),
+        UNREADABLE,
+        "L0_UNSAFE_WORKBOOK",
+        "file",
+    ),
+    Case(
+        "xlsx macro relationship",
+        _zip_rewrite(
+            {"xl/_rels/workbook.xml.rels": _relation("vbaProject", "data.bin2")},
+            {"xl/data.bin2": b"\x00" * 64},
+        ),
+        UNREADABLE,
+        "L0_UNSAFE_WORKBOOK",
+        "file",
+    ),
+    Case(
+        "xlsx macro-enabled main part",
+        _zip_rewrite(
+            {
+                "[Content_Types].xml": lambda d: d.replace(
+                    f"{WORKBOOK}.sheet.main+xml".encode(),
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                )
+            }
+        ),
+        UNREADABLE,
+        "L0_UNSAFE_WORKBOOK",
+        "file",
+    ),
+    Case(
+        "xlsx external link under another name",
+        _zip_rewrite(
+            {"[Content_Types].xml": _override("xl/data/ext1.xml", f"{WORKBOOK}.externalLink+xml")},
+            {"xl/data/ext1.xml": b"<externalLink/>"},
+        ),
+        UNREADABLE,
+        "L0_UNSAFE_WORKBOOK",
+        "file",
+    ),
+    Case(
+        "xlsx external link relationship",
+        _zip_rewrite({"xl/_rels/workbook.xml.rels": _relation("externalLink", "data/ext9.xml")}),
+        UNREADABLE,
+        "L0_UNSAFE_WORKBOOK",
+        "file",
+    ),
+    Case(
+        "xlsx broken content types",
+        _zip_rewrite({"[Content_Types].xml": lambda d: d[: len(d) // 2]}),
+        UNREADABLE,
+        "L0_READABLE",
+        "file",
+    ),
+    # limits: unpacked size of every part, and the side file
+    Case(
+        "xlsx unpacked over the limit",
+        _padded_workbook,
+        UNREADABLE,
+        "L0_UNSAFE_WORKBOOK",
+        "file",
+        {"CSA_MAX_UNPACKED_BYTES": "200000"},
+    ),
+    Case(
+        "side file over the limit",
+        _side(lambda t: t.replace('"contact"', f'"padding": "{"x" * 3000}", "contact"')),
+        REJECTED,
+        "L0_READABLE",
+        ".meta.json",
+        {"CSA_MAX_SIDE_FILE_BYTES": "2000"},
+    ),
+    # accepted, with or without a word
+    Case("xlsx merged cells on instructions", _xlsx_edit(_merged_instructions), VALID, None),
+    Case(
+        "2021 reference period from 1 January",
+        _ref_period_2021,
+        VALID,
+        "L0_REF_PERIOD_START",
+        "ref_period_start",
+    ),
+]
+CASES += SECOND_ROUND
 
 
 def build_corpus(root: Path) -> list[tuple[Case, Path]]:

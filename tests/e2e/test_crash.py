@@ -2,6 +2,7 @@
 the release tree equal a clean run's; a half-written release is never visible."""
 
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -18,7 +19,7 @@ from csa_stats.demo import generate_demo
 
 CLI = str(Path(sys.executable).parent / "csa-stats")
 GEOS = ["LU", "NL"]  # NL revises 2023
-TRIALS = 20
+TRIALS = 30
 
 
 def _env(data: Path) -> dict:
@@ -33,8 +34,9 @@ def _land(data: Path, source: Path | None = None) -> None:
     """Land the demo files (copied with their landing times when a source is given)."""
     if source:
         shutil.copytree(source / "landing", data / "landing")
+        shutil.copy(source / "receipts.json", data / "receipts.json")
     else:
-        generate_demo(data / "landing", geos=GEOS, years=range(2022, 2024))
+        generate_demo(data / "landing", geos=GEOS, years=range(2022, 2024), receipts=data / "receipts.json")
 
 
 def _run_all(data: Path, steps: slice = slice(None)) -> None:
@@ -60,11 +62,25 @@ def warehouse_fingerprint(path: Path) -> tuple:
                 "SELECT submission_id, geo, time_period, revision, received_at, status, errors, warnings, "
                 "sha256, metadata_sha256, contract_version FROM submission ORDER BY ALL",
                 "SELECT * FROM observation ORDER BY ALL",
-                "SELECT sha256, original_name, byte_size FROM raw_file ORDER BY ALL",
+                "SELECT sha256, original_name, byte_size, first_received_at FROM raw_file ORDER BY ALL",
             )
-        )
+        ) + (audit_fingerprint(con),)
     finally:
         con.close()
+
+
+def audit_fingerprint(con) -> list[tuple]:
+    """Every decision in the audit log, once each, without when it was logged or the absolute
+    paths of this run's folders; `duplicate` rows only say a file was offered again."""
+    rows = con.execute(
+        "SELECT actor, action, object, detail FROM audit_log WHERE action <> 'duplicate'"
+    ).fetchall()
+    found = []
+    for actor, action, obj, detail in rows:
+        fields = json.loads(detail) if detail else {}
+        fields.pop("path", None)
+        found.append((actor, action, obj, json.dumps(fields, sort_keys=True)))
+    return sorted(found)
 
 
 def tree_fingerprint(root: Path) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Malformed and hostile inputs: each gets its documented exit code and a message naming the
 rule and the place, never a traceback; in a batch, the others are unaffected and nothing is lost."""
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -9,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from csa_stats.cli import main
-from tests.e2e.hostile import CASES, UNREADABLE, build_corpus
+from tests.e2e.hostile import CASES, SECOND_ROUND, UNREADABLE, build_corpus
 from tests.helpers import write_json_submission
 
 
 def test_the_corpus_is_large_and_each_case_is_different():
     assert len(CASES) >= 40
+    assert len(SECOND_ROUND) >= 40  # issue 13: the corpus keeps growing, class by class
     assert len({c.name for c in CASES}) == len(CASES)
 
 
@@ -40,42 +42,127 @@ def test_each_hostile_input_gets_a_clear_verdict(case, tmp_path, monkeypatch, ca
 
 
 def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
-    """All files land at once: good ones load, every file is archived, the CLI never crashes."""
+    """Every file hostile but one lands at once: the good one becomes current, every other file
+    is archived and registered with a verdict of its own, and what is not taken is reported."""
     landing = tmp_path / "data" / "landing"
+    landing.mkdir(parents=True)
     built = build_corpus(tmp_path / "corpus")
     for i, (_case, path) in enumerate(built):  # one state's prefix: give each file its own name
-        target = landing / "AT" / f"{i:02d}_{path.name}"
+        target = landing / "AT" / f"{i:03d}_{path.name}"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
         side = path.with_suffix(".meta.json")
         if side.exists():
             target.with_suffix(".meta.json").write_bytes(side.read_bytes())
-    good = [write_json_submission(landing / g, geo=g) for g in ("LU", "MT")]
+    good = write_json_submission(landing / "LU", geo="LU")
+    left = [  # what folder ingest does not take, each reported with why
+        landing / "LU" / "sub" / "ART8_MT_2023_R1.json",
+        landing / "LU" / ".hidden.json",
+        landing / "AT" / "ART8_PL_2023_R1.meta.json",  # no data file beside it
+        landing / "misc" / "ART8_MT_2023_R1.json",  # not a state's prefix
+    ]
+    for path in left:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"{}" if path.name.endswith(".meta.json") else good.read_bytes())
+    flat = write_json_submission(landing, geo="MT")  # the old flat layout: not collected
     env = {"CSA_DATA_DIR": str(tmp_path / "data"), "PATH": str(Path(sys.executable).parent)}
     cli = str(Path(sys.executable).parent / "csa-stats")
     result = subprocess.run([cli, "ingest", str(landing)], capture_output=True, text=True, env=env)
-    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
-    query = "SELECT count(*) FROM raw_file"
-    out = subprocess.run([cli, "query", query, "--format", "json"], capture_output=True, text=True, env=env)
-    distinct = {p.read_bytes() for p in landing.rglob("*") if p.is_file()}  # with their side files
-    assert json.loads(out.stdout)[0]["count_star()"] == len(distinct)
-    status = subprocess.run(
-        [
-            cli,
-            "query",
-            "SELECT geo, status FROM submission_status WHERE geo IN ('LU', 'MT')",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
+    assert result.returncode == 3 and "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
+    assert "old flat layout" in result.stderr
+    reported = [left[0].parent, *left[1:3], left[3].parent, flat]
+    for path in reported:
+        assert f"not taken: {path}: " in result.stdout, f"{path} not reported as not taken"
+
+    def query(sql):
+        out = subprocess.run([cli, "query", sql, "--format", "json"], capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    data_files = [p for g in ("AT", "LU") for p in (landing / g).iterdir() if p.is_file()]
+    data_files = [p for p in data_files if not p.name.startswith(".") and not p.name.endswith(".meta.json")]
+    registered = query(
+        "SELECT r.original_name, s.sha256, s.geo, s.status, s.report "
+        "FROM submission s JOIN raw_file r USING (sha256)"
     )
-    assert {(r["geo"], r["status"]) for r in json.loads(status.stdout)} == {
-        ("LU", "accepted"),
-        ("MT", "accepted"),
-    }
-    assert len(good) == 2
+    by_name = {r["original_name"]: r for r in registered}
+    received = {r["sha256"] for r in registered}
+    for path in data_files:  # a file whose bytes came earlier is that earlier submission
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in received, f"{path.name} is not registered"
+    assert len(registered) == len({(p.parent.name, p.read_bytes() + _side(p)) for p in data_files})
+    assert {r["geo"] for r in registered} == {"AT", "LU"}  # registered under the prefix they came from
+    (archived,) = query("SELECT count(*) AS n FROM raw_file")
+    assert archived["n"] == len({p.read_bytes() for p in data_files} | {_side(p) for p in data_files} - {b""})
+    assert by_name[good.name]["status"] == "accepted"
+    (current,) = query("SELECT submission_id FROM current_submission WHERE geo = 'LU'")
+    assert current["submission_id"].startswith("LU-2023-R1-")
+    for name, row in by_name.items():  # a rejection names its rule and its place
+        report = json.loads(row["report"])
+        if row["status"] == "rejected":
+            errors = [i for i in report["issues"] if i["severity"] == "error"]
+            assert errors and all(i["rule"] and i["location"] for i in errors), name
+
+
+def _side(path: Path) -> bytes:
+    side = path.with_suffix(".meta.json")
+    return side.read_bytes() if side.exists() else b""
+
+
+def test_a_file_that_breaks_judging_is_registered_and_the_batch_goes_on(csa_env, monkeypatch):
+    """Whatever a file does to the reader or the warehouse, it is rejected with L0_NOT_JUDGED."""
+    import duckdb
+
+    from transforms import readers
+    from warehouse import loader
+
+    landing = csa_env.landing
+    first = write_json_submission(landing / "a", geo="AT")
+    second = write_json_submission(landing / "b", geo="BE")
+    third = write_json_submission(landing / "c", geo="LU")
+
+    def reader_bug(*args):
+        raise RuntimeError("no rule foresaw this")
+
+    with monkeypatch.context() as m:
+        m.setattr(readers, "read_json", reader_bug)
+        broken = loader.ingest_file(first, csa_env)
+    real_insert = loader._insert_observations
+
+    def unstorable(con, sid, sub):
+        raise duckdb.ConversionException("Type DOUBLE with value 1e+30 can't be cast to INT64")
+
+    with monkeypatch.context() as m:
+        m.setattr(loader, "_insert_observations", unstorable)
+        refused = loader.ingest_file(second, csa_env)
+    assert loader._insert_observations is real_insert
+    fine = loader.ingest_file(third, csa_env)
+    for result in (broken, refused):
+        assert result.status == "rejected"
+        assert [i.rule for i in result.report.issues] == ["L0_NOT_JUDGED"], result.report.issues
+        assert result.report.issues[0].location == "file"
+    assert fine.status == "accepted"
+    from warehouse import db
+
+    with db.reader(csa_env.warehouse) as con:
+        rows = con.execute("SELECT geo, status FROM submission ORDER BY geo").fetchall()
+        assert rows == [("AT", "rejected"), ("BE", "rejected"), ("LU", "accepted")]
+        assert con.execute("SELECT count(*) FROM observation WHERE geo = 'BE'").fetchone() == (0,)
+
+
+def test_validate_gives_a_file_that_breaks_judging_a_verdict(tmp_path, monkeypatch, capsys):
+    from transforms import readers
+
+    path = write_json_submission(tmp_path)
+
+    def reader_bug(*args):
+        raise RuntimeError("no rule foresaw this")
+
+    monkeypatch.setattr(readers, "read_json", reader_bug)
+    code = main(["validate", "--json", str(path)])
+    out = capsys.readouterr()
+    (report,) = json.loads(out.out)
+    assert code == 3 and "Traceback" not in out.out + out.err
+    assert [i["rule"] for i in report["issues"]] == ["L0_NOT_JUDGED"]
 
 
 def test_all_unreadable_files_at_once_exit_3(tmp_path):

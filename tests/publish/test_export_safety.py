@@ -64,3 +64,32 @@ def test_hostile_text_is_neutralised_in_every_output(csa_env):
 
     reports = [p.read_text(encoding="utf-8") for p in csa_env.reports.rglob("*.validation.html")]
     assert reports and all("<script>" not in page for page in reports)
+
+
+def test_writers_neutralise_forbidden_characters(tmp_path):
+    """Text the contract forbids (control, bidi override, lone surrogate) is U+FFFD in every
+    export and in every submission writer: no file fails to write, none carries it."""
+    from contracts.contract import load_contract
+    from publish.exports import render_exports
+    from transforms.readers import read_submission
+    from transforms.writers import write_submission
+
+    forbidden = "a\x0bb\x1b[31m\u202ec\ud800d"
+    rows = [
+        dict(o, geo="AT", time_period=2023, conf_status="F", submission_id="AT-2023-R1-x", comment=forbidden)
+        for o in observations()
+    ]
+    submissions = [{"geo": "AT", "submission_id": "AT-2023-R1-x", "national_definitions": forbidden}]
+    contract = load_contract()
+    for name, data in render_exports(rows, submissions, 2023).items():
+        if name.endswith((".csv", ".json")):
+            text = data.decode("utf-8")
+            assert contract.forbidden_character(text) is None, name
+            assert "\ufffd" in text or name == "datapackage.json", name
+    for fmt in ("csv", "json", "xlsx", "sdmx-csv"):
+        meta = {**metadata(), "reporting_authority": forbidden}
+        suffix = ".xlsx" if fmt == "xlsx" else ".json" if fmt == "json" else ".csv"
+        (path, *_) = write_submission(meta, rows, tmp_path / fmt / f"ART8_AT_2023_R1{suffix}", fmt)
+        back = read_submission(path)
+        assert back.metadata["reporting_authority"] == contract.neutralise(forbidden), fmt
+        assert not [f for f in back.findings if f.rule == "L0_CONTROL_CHARACTER"], fmt

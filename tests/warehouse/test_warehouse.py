@@ -252,7 +252,7 @@ def test_a_warehouse_migrated_before_the_views_moved_still_opens(tmp_path):
     con.close()
     with db.writer(path) as con:
         versions = [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()]
-        assert versions == [1, 2, 3, 4]
+        assert versions == list(range(1, len(list(db.MIGRATIONS.glob("*.sql"))) + 1))  # all applied
         assert con.execute("SELECT count(*) FROM current_submission").fetchone() == (0,)
 
 
@@ -397,7 +397,12 @@ def test_demo_load_revise_reload_as_of_and_tracker(tmp_path):
     data, revisions = tmp_path / "data", tmp_path / "revisions"
     late_geo, late_year = DEMO_FACTS.late
     revised_geo, revised_year = DEMO_FACTS.revised
-    generate_demo(data / "landing", geos=["AT", late_geo, revised_geo], revisions_dir=revisions)
+    generate_demo(
+        data / "landing",
+        geos=["AT", late_geo, revised_geo],
+        revisions_dir=revisions,
+        receipts=data / "receipts.json",
+    )
     warehouse, archive = data / "warehouse.duckdb", data / "archive"
     first = _cli("ingest", data / "landing", data=data)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -475,7 +480,8 @@ for path in sys.argv[1:]:
 """
 
 
-def _load_files(tmp_path) -> list[Path]:
+def _load_files(tmp_path, monkeypatch) -> list[Path]:
+    monkeypatch.setenv("CSA_RECEIPTS", str(tmp_path / "receipts.json"))  # the loaders' too
     landing = tmp_path / "landing"
     files = [
         write_json_submission(landing / g, geo=g, received=_when(2024, 6, 1))
@@ -486,8 +492,13 @@ def _load_files(tmp_path) -> list[Path]:
                               received=_when(2024, 11, 1))
     )  # fmt: skip
     files.append(
-        write_json_submission(landing / "bad", geo="SI", changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
-    )
+        write_json_submission(
+            landing / "bad",
+            geo="SI",
+            changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1},
+            received=_when(2024, 6, 2),
+        )
+    )  # with receipts, so that every run records the same arrival times
     return files
 
 
@@ -498,8 +509,8 @@ def _loader(files, data):
     )
 
 
-def test_a_killed_load_then_reloaded_equals_a_clean_load(tmp_path):
-    files = _load_files(tmp_path)
+def test_a_killed_load_then_reloaded_equals_a_clean_load(tmp_path, monkeypatch):
+    files = _load_files(tmp_path, monkeypatch)
     clean = tmp_path / "clean"
     loader, loaded_at = _loader(files, clean), []
     for _ in loader.stdout:
@@ -527,8 +538,8 @@ def test_a_killed_load_then_reloaded_equals_a_clean_load(tmp_path):
     assert killed_mid_way >= 2
 
 
-def test_two_loaders_at_once_both_complete(tmp_path):
-    files = _load_files(tmp_path)
+def test_two_loaders_at_once_both_complete(tmp_path, monkeypatch):
+    files = _load_files(tmp_path, monkeypatch)
     halves = [
         [f for f in files if f.parent.name in ("AT", "r2", "MT")],
         [f for f in files if f.parent.name in ("BE", "LU", "bad")],
@@ -581,3 +592,70 @@ def test_a_national_source_is_validated_once_as_it_loads_and_a_rejected_one_fail
             (2022, "rejected"),
             (2023, "accepted"),
         ]
+
+
+PERP = ("PERP_CNV", "_Z", "_Z", "_Z")
+
+
+def test_revisions_must_increase_and_name_one_content(csa_env, tmp_path):
+    """Revision 1 after revision 2 is rejected, not 'accepted' and superseded at once; a second,
+    different revision 2 is rejected naming both checksums; current stays revision 2."""
+    import hashlib
+
+    r2 = ingest_file(write_json_submission(tmp_path / "b", revision=2, changes={PERP: 5}), csa_env)
+    late_r1 = write_json_submission(tmp_path / "c", changes={PERP: 6})
+    other_r2 = write_json_submission(tmp_path / "d", revision=2, changes={PERP: 7})
+    assert r2.status == "accepted"
+    old = ingest_file(late_r1, csa_env)
+    taken = ingest_file(other_r2, csa_env)
+    assert old.status == taken.status == "rejected"
+    (order,) = [i for i in old.report.issues if i.rule == "L2_REVISION_ORDER"]
+    assert (order.value, order.expected, order.json_path) == (1, 2, "$.metadata.revision")
+    (clash,) = [i for i in taken.report.issues if i.rule == "L2_REVISION_TAKEN"]
+    first_sha = hashlib.sha256((tmp_path / "b" / "ART8_AT_2023_R2.json").read_bytes()).hexdigest()
+    this_sha = hashlib.sha256(other_r2.read_bytes()).hexdigest()
+    assert first_sha in clash.message and this_sha in clash.message
+    with db.reader(csa_env.warehouse) as con:
+        assert con.execute("SELECT submission_id FROM current_submission").fetchall() == [(r2.submission_id,)]
+
+
+def test_a_rejected_revision_may_be_sent_again_corrected(csa_env, tmp_path):
+    bad = ingest_file(write_json_submission(tmp_path / "a", changes={PERP: -1}), csa_env)
+    fixed = ingest_file(write_json_submission(tmp_path / "b"), csa_env)
+    assert (bad.status, fixed.status) == ("rejected", "accepted")
+
+
+def test_arrival_is_first_seen_not_the_file_mtime(csa_env, tmp_path):
+    """A late file with its mtime set back still counts as late; a recorded receipt dates it."""
+    before = dt.datetime.now(UTC)
+    backdated = write_json_submission(tmp_path / "a", geo="HU")
+    os.utime(backdated, (_when(2024, 1, 1).timestamp(),) * 2)
+    receipted = write_json_submission(tmp_path / "b", geo="AT", received=_when(2024, 5, 2, 9))
+    ingest_file(backdated, csa_env)
+    ingest_file(receipted, csa_env)
+    with db.reader(csa_env.warehouse) as con:
+        got = dict(con.execute("SELECT geo, received_at FROM submission").fetchall())
+        first_seen = dict(con.execute("SELECT original_name, first_received_at FROM raw_file").fetchall())
+    assert got["HU"] >= before and got["AT"] == _when(2024, 5, 2, 9)
+    assert first_seen[backdated.name] == got["HU"] and first_seen[receipted.name] == got["AT"]
+    copy = tmp_path / "again" / backdated.name  # the same content again: first seen stays
+    copy.parent.mkdir()
+    copy.write_bytes(backdated.read_bytes())
+    assert ingest_file(copy, csa_env).status == "duplicate"
+
+
+def test_a_release_without_its_audit_entry_is_repaired(csa_env, tmp_path):
+    """A release killed between the rename of its folder and its audit row gets the row on the
+    next run, once."""
+    from csa_stats.steps.release import release
+
+    ingest_file(write_json_submission(tmp_path / "a"), csa_env)
+    assert release(2023, settings=csa_env)["created"]
+    with db.writer(csa_env.warehouse) as con:  # what the kill left: v1 on disk, no audit row
+        con.execute("DELETE FROM audit_log WHERE action = 'release'")
+    again = release(2023, settings=csa_env)
+    assert not again["created"]
+    release(2023, settings=csa_env)
+    with db.reader(csa_env.warehouse) as con:
+        rows = con.execute("SELECT object, detail FROM audit_log WHERE action = 'release'").fetchall()
+    assert [(o, json.loads(d)["changes"]) for o, d in rows] == [("EU-2023-v1", 0)]
