@@ -67,12 +67,14 @@ class DemoFacts:
     late: tuple[str, int]  # (geo, year) landing after the deadline
     revised: tuple[str, int]  # (geo, year) that gets an R2 file
     missing_breakdown: dict[str, tuple[str, ...]]  # dimension -> geos that lack its breakdown
+    from_january: str  # geo whose 2021 reference period starts before the legal basis (flagged)
 
 
 DEMO_FACTS = DemoFacts(
     late=("HU", 2024),
     revised=("NL", 2023),
     missing_breakdown={"sex": ("CZ", "PT", "RO"), "service": ("BG", "HR", "SK")},
+    from_january="LU",
 )
 
 
@@ -122,6 +124,8 @@ class _State:
         self.unit = rng.choice(COUNTING_UNITS)
         first_basis = min(b.valid_from for b in load_contract().legal_bases)
         self.first_day = FIRST_REPORTED_DAY if rng.random() < 0.8 else first_basis
+        if geo == DEMO_FACTS.from_january:  # counts the whole of 2021: flagged on receipt
+            self.first_day = dt.date(2021, 1, 1)
         self.gaps = _gaps(geo)
 
     def reports(self, year: int, days: int, rng: random.Random) -> int:

@@ -93,6 +93,15 @@ def _json_edit(fn):
     return edit
 
 
+def _year(year: int) -> dict:
+    """A whole-year submission for `year` under the fixture's legal basis (32021R1232)."""
+    return dict(
+        name=f"ART8_AT_{year}_R1",
+        meta={"time_period": year, "ref_period_start": f"{year}-01-01", "ref_period_end": f"{year}-12-31"},
+        rows=lambda rows: [r.update(time_period=year) for r in rows],
+    )
+
+
 PERP = ("PERP_CNV", "_Z", "_Z", "_Z")
 YEAR = dt.date.today().year
 EARLIER = figures(observations())
@@ -183,7 +192,15 @@ CASES = [
         text=_json_edit(lambda d: d["observations"][0].update(geo="DE")),
     ),  # fmt: skip
     Case("L0_YEAR_MISMATCH", "sdmx-csv", at("sdmx-csv", 1), 2022, rows=_set(1, time_period=2022)),
-    Case("L0_LEGAL_BASIS", "json", meta_at("json", "legal_basis"), 2023, meta={"legal_basis": "32024R1307"}),
+    Case("L0_LEGAL_BASIS", "json", meta_at("json", "legal_basis"), 2025, **_year(2025)),
+    Case("L0_NO_LEGAL_BASIS", "json", meta_at("json", "legal_basis"), 2019, **_year(2019)),
+    Case(
+        "L0_REF_PERIOD_UNCOVERED",
+        "xlsx",
+        meta_at("xlsx", "ref_period_start"),
+        "2021-01-01 to 2021-12-31",
+        **_year(2021),
+    ),  # fmt: skip
     Case(
         "L0_YEAR_NOT_ENDED",
         "json",

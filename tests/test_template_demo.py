@@ -313,9 +313,11 @@ def test_demo_metadata_is_plausible(submissions):
         m, year = s.metadata, s.time_period
         start, end = m["ref_period_start"], m["ref_period_end"]
         assert dt.date(year, 1, 1) <= start < end == dt.date(year, 12, 31), name
-        assert (start > dt.date(year, 8, 1)) == (year == 2021), name  # 2021 is partial
+        flagged = (s.geo, year) == (DEMO_FACTS.from_january, 2021)  # counts before the regulation
+        assert (start > dt.date(year, 8, 1)) == (year == 2021 and not flagged), name  # 2021 is partial
         basis = C.legal_basis(m["legal_basis"])
-        assert basis.covers_year(year) and basis.valid_from <= end <= basis.valid_to, name
+        assert C.covered((start, end), basis.code) == [(max(start, dt.date(2021, 8, 2)), end)], name
+        assert basis.valid_from <= end <= basis.valid_to, name
         assert m["reporting_authority"] and "@" in m["contact"] and m["national_definitions"]
 
 
@@ -359,6 +361,7 @@ def test_demo_reports_show_the_warnings_its_gaps_cause(submissions):
     gaps = {g for geos in DEMO_FACTS.missing_breakdown.values() for g in geos}
     assert warned["L1_BREAKDOWN_MISSING"] == gaps
     assert warned["L2_REVISION_CHANGE"] == {DEMO_FACTS.revised[0]}
+    assert warned["L0_REF_PERIOD_UNCOVERED"] == {DEMO_FACTS.from_january}
     geo, year = DEMO_FACTS.revised
     by_stem = {Path(n).stem: s for n, s in submissions.items()}
     before, after = (_figures(by_stem[f"ART8_{geo}_{year}_R{n}"]) for n in (1, 2))

@@ -88,10 +88,10 @@ def test_gr_is_rejected_with_a_hint(tmp_path):
         (lambda d: d["metadata"].pop("contact"), "L0_REQUIRED_FIELD"),
         (
             lambda d: d["metadata"].update(
-                legal_basis="32024R1307",
-                time_period=2022,
-                ref_period_start="2022-01-01",
-                ref_period_end="2022-12-31",
+                legal_basis="32021R1232",
+                time_period=2025,
+                ref_period_start="2025-01-01",
+                ref_period_end="2025-12-31",
             ),
             "L0_LEGAL_BASIS",
         ),

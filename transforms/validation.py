@@ -67,8 +67,9 @@ def validate(
     submission: Submission,
     history: History | None = None,
     today: dt.date | None = None,
+    contract: Contract | None = None,
 ) -> Report:
-    contract = load_contract()
+    contract = contract or load_contract()
     check = _Checker(submission, contract)
     for f in submission.findings:
         check.add(f.rule, f.location, f.field, f.value, **f.params)
@@ -119,19 +120,47 @@ def _metadata(check: _Checker, today: dt.date) -> None:
         return
     if dt.date(year, 12, 31) >= today:
         check.add("L0_YEAR_NOT_ENDED", check.meta_where("time_period"), "time_period", year)
-    basis = c.legal_basis(meta.get("legal_basis") or "")
-    if basis and not basis.covers_year(year):
-        check.add(
-            "L0_LEGAL_BASIS",
-            check.meta_where("legal_basis"),
-            "legal_basis",
-            year,
-            f"{basis.code} ({basis.valid_from} to {basis.valid_to})",
-        )
     start, end = meta.get("ref_period_start"), meta.get("ref_period_end")
-    if start and end and not (start.year == year == end.year and start <= end):
+    period_ok = not (start and end) or (start.year == year == end.year and start <= end)
+    if not period_ok:
         check.add(
             "L0_REF_PERIOD", check.meta_where("ref_period_start"), "ref_period", f"{start} to {end}", year
+        )
+    if _year_covered(check, year):
+        basis = c.legal_basis(meta.get("legal_basis") or "")
+        if basis and period_ok and start and end:
+            _ref_period_covered(check, basis, (start, end))
+
+
+def _year_covered(check: _Checker, year: int) -> bool:
+    """Some legal basis covers a day of `year`, and the one named does; else say which does."""
+    c, where = check.c, check.meta_where("legal_basis")
+    whole_year = (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    if not c.covered(whole_year):
+        known = c.legal_gap_in(whole_year)
+        gap = f" ({known.note})" if known else ""
+        check.add(
+            "L0_NO_LEGAL_BASIS", where, "legal_basis", year, str(c.nearest_legal_basis(whole_year)), gap=gap
+        )
+        return False
+    basis = c.legal_basis(check.s.metadata.get("legal_basis") or "")
+    if basis and not c.covered(whole_year, basis.code):
+        covering = ", ".join(str(b) for b in c.legal_bases if b.covers_year(year))
+        check.add("L0_LEGAL_BASIS", where, "legal_basis", year, str(basis), covering=covering)
+    return True
+
+
+def _ref_period_covered(check: _Checker, basis, period: tuple[dt.date, dt.date]) -> None:
+    """A reference period reaching beyond the named legal basis (2021 from 1 January) is flagged."""
+    covered = check.c.covered(period, basis.code)
+    if covered and covered != [period]:
+        check.add(
+            "L0_REF_PERIOD_UNCOVERED",
+            check.meta_where("ref_period_start"),
+            "ref_period",
+            f"{period[0]} to {period[1]}",
+            str(basis),
+            covered=" and ".join(f"{a} to {b}" for a, b in covered),
         )
 
 
