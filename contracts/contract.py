@@ -177,7 +177,13 @@ class Contract:
     def covered(self, period: Period, code: str | None = None) -> list[Period]:
         """The parts of `period` inside the periods of application of `code` (any basis when None)."""
         start, end = period
-        parts = [(max(start, a), min(end, b)) for a, b in self.legal_periods(code)]
+        merged: list[Period] = []
+        for a, b in self.legal_periods(code):  # adjacent periods join: 3 August, then 4 August
+            if merged and a <= merged[-1][1] + dt.timedelta(days=1):
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        parts = [(max(start, a), min(end, b)) for a, b in merged]
         return [(a, b) for a, b in parts if a <= b]
 
     def reference_period(self, year: int) -> Period | None:

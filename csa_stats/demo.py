@@ -58,7 +58,7 @@ COUNTING_UNITS = [
 ]
 GAP_COMMENTS = {
     "sex": "Gender of identified children is not recorded in the case management system.",
-    "service": "The type of provider's service is not recorded; only the provider total is kept.",
+    "service": "The type of provider's service is not recorded, only the provider total is kept.",
 }
 
 
@@ -68,6 +68,7 @@ class DemoFacts:
     revised: tuple[str, int]  # (geo, year) that gets an R2 file
     missing_breakdown: dict[str, tuple[str, ...]]  # dimension -> geos that lack its breakdown
     from_january: str  # geo whose 2021 reference period starts before the legal basis (flagged)
+    confirmed_change: tuple[str, int, dict]  # (geo, year, series): a jump the state confirms
 
 
 DEMO_FACTS = DemoFacts(
@@ -75,7 +76,9 @@ DEMO_FACTS = DemoFacts(
     revised=("NL", 2023),
     missing_breakdown={"sex": ("CZ", "PT", "RO"), "service": ("BG", "HR", "SK")},
     from_january="LU",
+    confirmed_change=("PL", 2024, {"indicator": "PERP_CNV"}),
 )
+CONFIRMED_REASON = "A large investigation closed in 2024: its trials ended with many convictions at once."
 
 
 def generate_demo(
@@ -152,8 +155,14 @@ def _submission(state: _State, year: int, rng: random.Random) -> tuple[dict, dic
         "reporting_authority": state.authority,
         "contact": f"article8-statistics@{state.geo.lower()}.example.org",
         "national_definitions": _definitions(state, start, end),
+        "breakdown_gaps": "; ".join(f"{dim}: {GAP_COMMENTS[dim]}" for dim in state.gaps) or None,
     }
-    return metadata, _figures(reports, lambda code: state.share(code, rng))
+    figures = _figures(reports, lambda code: state.share(code, rng))
+    geo, jump_year, spec = DEMO_FACTS.confirmed_change
+    if (state.geo, year) == (geo, jump_year):  # three times the usual, confirmed in the submission
+        figures[_key(spec)] *= 3
+        metadata["confirmed_changes"] = f"{'/'.join(_key(spec))}: {CONFIRMED_REASON}"
+    return metadata, figures
 
 
 def _reference_period(state: _State, year: int) -> tuple[dt.date, dt.date]:

@@ -263,6 +263,36 @@ CASES = [
         history=History(years={2022: ({**EARLIER, PERP: 12}, 365)}),
     ),  # fmt: skip
     Case(
+        "L1_BREAKDOWN_EXPLAINED",
+        "xlsx",
+        at("xlsx", 10),
+        "CHILD_IDN/F/_Z/_Z, CHILD_IDN/M/_Z/_Z, CHILD_IDN/U/_Z/_Z",
+        meta={"breakdown_gaps": "sex: not recorded in the case system"},
+        changes={("CHILD_IDN", s, "_Z", "_Z"): None for s in "FMU"},
+    ),  # fmt: skip
+    Case(
+        "L2_YOY_CONFIRMED",
+        "csv",
+        at("csv", 14),
+        "-67%",
+        meta={"confirmed_changes": "PERP_CNV/_Z/_Z/_Z: courts closed for four months"},
+        history=History(years={2022: ({**EARLIER, PERP: 12}, 365)}),
+    ),  # fmt: skip
+    Case(
+        "L0_ANNOTATION",
+        "json",
+        meta_at("json", "breakdown_gaps"),
+        "gender",
+        meta={"breakdown_gaps": "gender: n/a"},
+    ),
+    Case(
+        "L0_ANNOTATION",
+        "xlsx",
+        meta_at("xlsx", "confirmed_changes"),
+        "PERP_CNV",
+        meta={"confirmed_changes": "PERP_CNV: more cases"},
+    ),  # fmt: skip
+    Case(
         "L2_REVISION_CHANGE", "csv", at("csv", 14), 4, history=History(previous_revision={**EARLIER, PERP: 5})
     ),
 ]

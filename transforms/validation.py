@@ -57,6 +57,35 @@ class _Checker:
     def key_text(self, key: tuple) -> str:
         return KEY_SEP.join(str(k) for k in key)
 
+    def annotations(self, name: str) -> dict[str, str]:
+        """A metadata field of 'name: reason' pairs separated by ';' (read by parse_annotations)."""
+        return parse_annotations(self.s.metadata.get(name))
+
+
+ANNOTATED = {  # metadata field -> what each of its names must be
+    "breakdown_gaps": "dimension broken down by an additivity rule",
+    "confirmed_changes": "series key of the contract",
+}
+
+
+def parse_annotations(text: str | None) -> dict[str, str]:
+    """'sex: not recorded; service: not kept' -> {'sex': 'not recorded', 'service': 'not kept'}."""
+    pairs = (part.partition(":") for part in (text or "").split(";") if part.strip())
+    return {name.strip(): reason.strip() for name, _, reason in pairs}
+
+
+def _annotation_names(check: _Checker) -> None:
+    """Every name in an annotated metadata field must be a breakdown dimension or a series key."""
+    c = check.c
+    allowed = {
+        "breakdown_gaps": {_dimension_of(c, r["rule"]) for r in c.additivity},
+        "confirmed_changes": {check.key_text(k) for k in c.series_keys()},
+    }
+    for name, expected in ANNOTATED.items():
+        for given, reason in check.annotations(name).items():
+            if given not in allowed[name] or not reason:
+                check.add("L0_ANNOTATION", check.meta_where(name), name, given, expected)
+
 
 class _Blank(dict):
     def __missing__(self, key):
@@ -115,6 +144,7 @@ def _metadata(check: _Checker, today: dt.date) -> None:
             _code(check, meta.get(f.name), f.code_list, where, f.name)
         elif f.minimum is not None and meta.get(f.name) is not None and meta[f.name] < f.minimum:
             check.add("L0_TYPE", where, f.name, meta[f.name], type=f"whole number of at least {f.minimum}")
+    _annotation_names(check)
     year = check.s.time_period
     if year is None:
         return
@@ -254,7 +284,23 @@ def _additivity(check: _Checker, index: dict) -> None:
         if (complete and parts_sum != total["obs_value"]) or parts_sum > total["obs_value"]:
             check.add(rule, total["_location"], "obs_value", parts_sum, total["obs_value"])
         if missing and any(p is not None for p in parts):
-            check.add("L1_BREAKDOWN_MISSING", total["_location"], "obs_value", ", ".join(missing))
+            reason = check.annotations("breakdown_gaps").get(_dimension_of(check.c, rule))
+            if reason:
+                check.add(
+                    "L1_BREAKDOWN_EXPLAINED",
+                    total["_location"],
+                    "obs_value",
+                    ", ".join(missing),
+                    reason=reason,
+                )
+            else:
+                check.add("L1_BREAKDOWN_MISSING", total["_location"], "obs_value", ", ".join(missing))
+
+
+def _dimension_of(contract: Contract, rule_id: str) -> str:
+    """The dimension an additivity rule breaks its total down by."""
+    ((dimension, _codes),) = next(r for r in contract.additivity if r["rule"] == rule_id)["parts"].items()
+    return dimension
 
 
 def _ordering(check: _Checker, index: dict) -> None:
@@ -299,13 +345,15 @@ def _history(check: _Checker, index: dict, history: History) -> None:
             # Compare daily rates: reference periods differ (2021 covers only August-December).
             change = (new / days) / (old / prev_days) - 1
             if abs(change) > band:
+                reason = check.annotations("confirmed_changes").get(check.key_text(key))
                 check.add(
-                    "L2_YOY_CHANGE",
+                    "L2_YOY_CONFIRMED" if reason else "L2_YOY_CHANGE",
                     row["_location"],
                     "obs_value",
                     f"{change:+.0%}",
                     f"{prev_year} ({old} over {prev_days} days)",
                     key=check.key_text(key),
+                    reason=reason,
                 )
     if history.previous_revision:
         for key, row in index.items():
