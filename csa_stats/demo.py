@@ -34,7 +34,9 @@ SCALE, EXPONENT, LEVEL, GROWTH = 90.0, 1.35, (0.75, 1.25), (-0.05, 0.15)
 
 # Demo ranges keyed by contract code. A state draws its own value once; each year moves it
 # by up to YEARLY_JITTER, kept inside the range.
-CHAIN_SHARE = {"CASE_UNQ": (0.60, 0.90), "CASE_MULT": (0.05, 0.30)}  # of the next one up
+CHAIN_SHARE = {  # of the next one up
+    "CASE_UNQ": (0.60, 0.90), "CASE_MULT": (0.05, 0.30), "PERP_CNV_LNK": (0.20, 0.60),
+}  # fmt: skip
 PER_REPORT = {"CHILD_IDN": (0.005, 0.03), "PERP_CNV": (0.003, 0.02)}  # of the reports
 PART_WEIGHT = {  # weights of the parts of an additivity total
     "PROVIDER": (0.75, 0.95), "PIO": (0.05, 0.25),
@@ -69,6 +71,7 @@ class DemoFacts:
     missing_breakdown: dict[str, tuple[str, ...]]  # dimension -> geos that lack its breakdown
     from_january: str  # geo whose 2021 reference period starts before the legal basis (flagged)
     confirmed_change: tuple[str, int, dict]  # (geo, year, series): a jump the state confirms
+    links_convictions: tuple[str, ...]  # geos that can link convictions to reports
 
 
 DEMO_FACTS = DemoFacts(
@@ -77,7 +80,11 @@ DEMO_FACTS = DemoFacts(
     missing_breakdown={"sex": ("CZ", "PT", "RO"), "service": ("BG", "HR", "SK")},
     from_january="LU",
     confirmed_change=("PL", 2024, {"indicator": "PERP_CNV"}),
+    links_convictions=("AT", "BE", "FI", "IE", "NL", "SE"),
 )
+LINKED = {"indicator": "PERP_CNV_LNK"}
+NOT_LINKED = "Court statistics do not record the report a conviction goes back to."
+
 CONFIRMED_REASON = "A large investigation closed in 2024: its trials ended with many convictions at once."
 
 
@@ -203,7 +210,8 @@ def _figures(reports: int, share: Callable[[str], float]) -> dict[tuple, int]:
     figures = {}
     for rule in contract.ordering:
         chain = rule["chain"]  # smallest first
-        figures.setdefault(_key(chain[-1]), reports)
+        top = chain[-1]["indicator"]
+        figures.setdefault(_key(chain[-1]), round(reports * share(top)) if top in PER_REPORT else reports)
         for upper, lower in pairwise(reversed(chain)):
             figures[_key(lower)] = round(figures[_key(upper)] * share(lower["indicator"]))
     parts = {p for _, _, ps in groups for p in ps}
@@ -256,6 +264,8 @@ def _rows(metadata: dict, figures: dict, comments: dict) -> list[dict]:
         if _breakdown(rule_id)[0] in gaps
         for part in parts
     }
+    if metadata["geo"] not in DEMO_FACTS.links_convictions:
+        missing[_key(LINKED)] = NOT_LINKED
     rows = []
     for key in contract.series_keys():
         gap = key in missing

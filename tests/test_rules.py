@@ -21,7 +21,7 @@ C = load_contract()
 NAME = "ART8_AT_2023_R1"
 # Where the i-th series of conftest.observations() sits in the XLSX template.
 SHEET_ROWS = [("8(a) Reports", r) for r in range(2, 12)] + [("8(b) Children", r) for r in range(2, 6)]
-SHEET_ROWS.append(("8(c) Convictions", 2))
+SHEET_ROWS += [("8(c) Convictions", 2), ("8(c) Convictions", 3)]
 
 
 def at(fmt: str, i: int) -> str:
@@ -103,6 +103,7 @@ def _year(year: int) -> dict:
 
 
 PERP = ("PERP_CNV", "_Z", "_Z", "_Z")
+LINKED = ("PERP_CNV_LNK", "_Z", "_Z", "_Z")
 YEAR = dt.date.today().year
 EARLIER = figures(observations())
 
@@ -180,9 +181,10 @@ CASES = [
         text=lambda t: t.replace(f"DF_ART8({C.version})", "DF_ART8(0.9.0)", 1),
     ),  # fmt: skip
     Case("L0_SERIES_UNKNOWN", "json", at("json", 0), "REP_LEA/F/TOTAL/TOTAL", rows=_set(0, sex="F")),
-    Case("L0_SERIES_MISSING", "json", "file", "PERP_CNV/_Z/_Z/_Z", rows=lambda r: r.pop()),
+    Case("L0_SERIES_MISSING", "json", "file", "PERP_CNV_LNK/_Z/_Z/_Z", rows=lambda r: r.pop()),
+    Case("L1_LINKED_ORDER", "json", at("json", 15), "PERP_CNV_LNK 5 > PERP_CNV 4", changes={LINKED: 5}),
     Case("L0_SERIES_MISSING", "xlsx", "file", "CHILD_IDN/U/_Z/_Z", id="xlsx-row-cleared"),
-    Case("L0_DUPLICATE_KEY", "csv", at("csv", 15), "REP_LEA/_Z/TOTAL/TOTAL", rows=lambda r: r.append(r[0])),
+    Case("L0_DUPLICATE_KEY", "csv", at("csv", 16), "REP_LEA/_Z/TOTAL/TOTAL", rows=lambda r: r.append(r[0])),
     Case("L0_GEO_MISMATCH", "csv", at("csv", 0), "DE", rows=_set(0, geo="DE")),
     Case(
         "L0_GEO_MISMATCH",

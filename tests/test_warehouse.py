@@ -63,7 +63,7 @@ def test_accepted_submission_is_archived_and_loaded(tmp_path, csa_env):
     with db.reader(csa_env.warehouse) as con:
         rows, subs = queries.release_input(con, 2023)
         actions = [a for (a,) in con.execute("SELECT action FROM audit_log ORDER BY audit_id").fetchall()]
-    assert len(rows) == 15 and subs[0]["geo"] == "AT"
+    assert len(rows) == 16 and subs[0]["geo"] == "AT"
     assert actions == ["ingest", "accept"]
 
 
@@ -361,7 +361,7 @@ def test_query_refuses_every_kind_of_write(tmp_path, csa_env):
     out = _cli("query", "SELECT * FROM read_csv('/etc/passwd')", data=csa_env.data_dir)
     assert out.returncode == 4 and "query failed" in out.stderr
     with db.reader(csa_env.warehouse) as con:
-        assert con.execute("SELECT count(*) FROM observation").fetchone()[0] == 15
+        assert con.execute("SELECT count(*) FROM observation").fetchone()[0] == 16
         assert con.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 2
 
 
