@@ -75,6 +75,8 @@ class Contract:
             LegalBasis(b["code"], b["valid_from"], b["valid_to"], b.get("amends"))
             for b in custom["legalBases"]
         ]
+        self.reference_definitions: list[dict] = custom["referenceDefinitions"]
+        self.definition_differs: str = custom["definitionDiffersStatus"]
         self.legal_gaps = [
             LegalGap(g["valid_from"], g.get("valid_to"), g["note"]) for g in custom["legalGaps"]
         ]

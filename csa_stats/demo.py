@@ -72,6 +72,7 @@ class DemoFacts:
     from_january: str  # geo whose 2021 reference period starts before the legal basis (flagged)
     confirmed_change: tuple[str, int, dict]  # (geo, year, series): a jump the state confirms
     links_convictions: tuple[str, ...]  # geos that can link convictions to reports
+    definition_differs: tuple[str, dict]  # geo and the national definitions unlike the reference
 
 
 DEMO_FACTS = DemoFacts(
@@ -81,7 +82,15 @@ DEMO_FACTS = DemoFacts(
     from_january="LU",
     confirmed_change=("PL", 2024, {"indicator": "PERP_CNV"}),
     links_convictions=("AT", "BE", "FI", "IE", "NL", "SE"),
+    definition_differs=("FR", {"conviction_stage": "FIRST_INSTANCE"}),
 )
+# The structured national definitions of every other state: the contract's reference, and sources.
+DEFINITIONS = {
+    "counting_unit": "RECEIVED", "report_date": "RECEIVED", "child_upper_age": 18,
+    "conviction_stage": "FINAL", "source_reports": "POLICE", "source_children": "VICTIM_REGISTER",
+    "source_convictions": "COURT",
+}  # fmt: skip
+
 LINKED = {"indicator": "PERP_CNV_LNK"}
 NOT_LINKED = "Court statistics do not record the report a conviction goes back to."
 
@@ -162,6 +171,7 @@ def _submission(state: _State, year: int, rng: random.Random) -> tuple[dict, dic
         "reporting_authority": state.authority,
         "contact": f"article8-statistics@{state.geo.lower()}.example.org",
         "national_definitions": _definitions(state, start, end),
+        **_structured_definitions(state.geo),
         "breakdown_gaps": "; ".join(f"{dim}: {GAP_COMMENTS[dim]}" for dim in state.gaps) or None,
     }
     figures = _figures(reports, lambda code: state.share(code, rng))
@@ -182,12 +192,19 @@ def _legal_basis(end: dt.date) -> str:
     return next(b.code for b in load_contract().legal_bases if b.valid_from <= end <= b.valid_to)
 
 
+def _structured_definitions(geo: str) -> dict:
+    differs, changes = DEMO_FACTS.definition_differs
+    return {**DEFINITIONS, **(changes if geo == differs else {})}
+
+
 def _definitions(state: _State, start: dt.date, end: dt.date) -> str:
+    stage = _structured_definitions(state.geo)["conviction_stage"]
+    judgments = "final judgments" if stage == "FINAL" else "first-instance judgments, appeals pending"
     text = [
         f"Counting unit: {state.unit}.",
         "Cases: reports about the same user account or material merged into one case.",
         "Sources: police case management system; convictions from court statistics "
-        "(final judgments in the year).",
+        f"({judgments} in the year).",
     ]
     if start != dt.date(start.year, 1, 1):
         text.append(f"Partial year: figures cover {start.isoformat()} to {end.isoformat()}.")

@@ -281,6 +281,13 @@ CASES = [
         history=History(years={2022: ({**EARLIER, PERP: 12}, 365)}),
     ),  # fmt: skip
     Case(
+        "L1_DEFINITION_DIFFERS",
+        "sdmx-csv",
+        meta_at("sdmx-csv", "child_upper_age"),
+        16,
+        meta={"child_upper_age": 16},
+    ),
+    Case(
         "L0_ANNOTATION",
         "json",
         meta_at("json", "breakdown_gaps"),

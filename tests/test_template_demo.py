@@ -26,6 +26,9 @@ def _metadata(**changes) -> dict:
         "legal_basis": "32021R1232", "reporting_authority": "Bundeskriminalamt (Österreich)",
         "contact": "art8@at.example.org",
         "national_definitions": 'Reports, "de-duplicated"; cases merged.\nSecond line: € ü',
+        "counting_unit": "CASE", "report_date": "REGISTERED", "child_upper_age": 18,
+        "conviction_stage": "FINAL", "source_reports": "POLICE", "source_children": "VICTIM_REGISTER",
+        "source_convictions": "COURT",
         "breakdown_gaps": "service: not recorded by the police",
         "confirmed_changes": "PERP_CNV/_Z/_Z/_Z: one large trial ended in 2023",
         **changes,
@@ -364,6 +367,7 @@ def test_demo_reports_show_the_warnings_its_gaps_cause(submissions):
     gaps = {g for geos in DEMO_FACTS.missing_breakdown.values() for g in geos}
     assert warned["L1_BREAKDOWN_EXPLAINED"] == gaps and "L1_BREAKDOWN_MISSING" not in warned
     assert warned["L2_YOY_CONFIRMED"] == {DEMO_FACTS.confirmed_change[0]}
+    assert warned["L1_DEFINITION_DIFFERS"] == {DEMO_FACTS.definition_differs[0]}
     assert warned["L2_REVISION_CHANGE"] == {DEMO_FACTS.revised[0]}
     assert warned["L0_REF_PERIOD_UNCOVERED"] == {DEMO_FACTS.from_january}
     geo, year = DEMO_FACTS.revised

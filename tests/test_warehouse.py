@@ -117,7 +117,7 @@ def test_revision_keeps_history_and_as_of_gives_old_figures(tmp_path, csa_env):
             == 4
         )
         statuses = dict(con.execute("SELECT revision, status FROM submission_status").fetchall())
-        assert con.execute("SELECT count(*) FROM observation").fetchone()[0] == 30
+        assert con.execute("SELECT count(*) FROM observation").fetchone()[0] == 32
     assert statuses == {1: "superseded", 2: "accepted"}
 
 

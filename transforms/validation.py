@@ -104,6 +104,7 @@ def validate(
         check.add(f.rule, f.location, f.field, f.value, **f.params)
     if submission.observations or not any(f.rule in UNPARSED for f in submission.findings):
         _metadata(check, today or dt.date.today())
+        _definitions_differ(check)
         index = _rows(check)
         _series(check, index)
         _additivity(check, index)
@@ -192,6 +193,31 @@ def _ref_period_covered(check: _Checker, basis, period: tuple[dt.date, dt.date])
             str(basis),
             covered=" and ".join(f"{a} to {b}" for a, b in covered),
         )
+
+
+def _definitions_differ(check: _Checker) -> None:
+    """Where a declared national definition is not the contract's reference, set status d on the
+    given figures it affects that carry no status (the submission's rows change, the report says so)."""
+    for ref in check.c.reference_definitions:
+        declared = check.s.metadata.get(ref["field"])
+        if (
+            declared is None
+            or declared == ref["reference"]
+            or not isinstance(declared, type(ref["reference"]))
+        ):
+            continue
+        flagged = [
+            o.values
+            for o in check.s.observations
+            if o.values.get("indicator") in ref["indicators"]
+            and o.values.get("obs_value") is not None
+            and not o.values.get("obs_status")
+        ]
+        for row in flagged:
+            row["obs_status"] = check.c.definition_differs
+        series = ", ".join(ref["indicators"]) + f" ({len(flagged)} figures)"
+        where = check.meta_where(ref["field"])
+        check.add("L1_DEFINITION_DIFFERS", where, ref["field"], declared, ref["reference"], series=series)
 
 
 def _rows(check: _Checker) -> dict[tuple, dict]:

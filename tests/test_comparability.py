@@ -1,0 +1,67 @@
+"""Comparability metadata: structured national definitions and the automatic status d."""
+
+import pytest
+from conftest import metadata, observations
+
+from contracts.contract import load_contract
+from transforms.readers import read_submission
+from transforms.validation import validate
+from transforms.writers import EXTENSIONS, write_submission
+
+C = load_contract()
+
+
+def _read(tmp_path, fmt="json", changes=None, **meta):
+    path = tmp_path / f"ART8_AT_2023_R1{EXTENSIONS[fmt]}"
+    rows = [dict(o, geo="AT", time_period=2023, conf_status=None) for o in observations(changes)]
+    write_submission({**metadata(), **meta}, rows, path, fmt)
+    return read_submission(path)
+
+
+def _statuses(sub) -> dict[str, set]:
+    by_indicator: dict[str, set] = {}
+    for row in sub.rows():
+        by_indicator.setdefault(row["indicator"], set()).add(row["obs_status"])
+    return by_indicator
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "json", "sdmx-csv"])
+def test_a_definition_unlike_the_reference_sets_d_on_the_series_it_affects(tmp_path, fmt):
+    sub = _read(tmp_path, fmt, conviction_stage="FIRST_INSTANCE", counting_unit="RECEIVED")
+    report = validate(sub)
+    (issue,) = [i for i in report.issues if i.rule == "L1_DEFINITION_DIFFERS"]
+    assert report.valid and issue.severity == "information" and issue.field == "conviction_stage"
+    assert (
+        "FIRST_INSTANCE, the reference is FINAL" in issue.message
+        and "PERP_CNV_LNK (2 figures)" in issue.message
+    )
+    statuses = _statuses(sub)
+    assert statuses["PERP_CNV"] == statuses["PERP_CNV_LNK"] == {"d"}
+    assert all(s == {None} for i, s in statuses.items() if not i.startswith("PERP_CNV"))
+
+
+def test_the_reference_definition_sets_nothing_and_a_status_given_is_kept(tmp_path):
+    sub = _read(tmp_path, counting_unit="RECEIVED", child_upper_age=18, conviction_stage="FINAL")
+    assert validate(sub).issues == [] and all(r["obs_status"] is None for r in sub.rows())
+    gap = {("CHILD_IDN", s, "_Z", "_Z"): None for s in "FMU"}
+    sub = _read(tmp_path, changes=gap, child_upper_age=16, breakdown_gaps="sex: not recorded")
+    validate(sub)
+    assert {r["sex"]: r["obs_status"] for r in sub.rows() if r["indicator"] == "CHILD_IDN"} == {
+        "T": "d", "F": "m", "M": "m", "U": "m"
+    }  # fmt: skip
+
+
+def test_a_code_outside_the_lists_is_an_error(tmp_path):
+    report = validate(_read(tmp_path, counting_unit="TICKETS"))
+    (issue,) = [i for i in report.issues if i.rule == "L0_CODE_LIST"]
+    assert not report.valid and issue.field == "counting_unit" and "counting_unit" in issue.message
+
+
+def test_the_reference_definitions_name_contract_fields_codes_and_indicators():
+    fields = {f.name: f for f in C.metadata_fields}
+    for ref in C.reference_definitions:
+        f = fields[ref["field"]]
+        assert f.code_list is None or ref["reference"] in C.code_lists[f.code_list]
+        assert set(ref["indicators"]) <= set(C.code_lists["indicator"])
+    assert C.definition_differs in C.code_lists["obs_status"]
+    assert {"counting_unit", "report_date", "child_upper_age", "conviction_stage"} <= set(fields)
