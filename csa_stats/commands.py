@@ -251,6 +251,7 @@ def cmd_status(args) -> int:
         "time_period",
         "deadline",
         "status",
+        "legal_bases",
         "first_received_at",
         "current_revision",
         "submissions",

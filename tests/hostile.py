@@ -257,7 +257,7 @@ CASES = [
         _csv_edit(lambda t: t + t.splitlines()[1] + "\r\n"),
         REJECTED,
         "L0_DUPLICATE_KEY",
-        "row 17",
+        "row 18",
     ),
     Case(
         "wrong state",

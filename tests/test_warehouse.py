@@ -204,7 +204,11 @@ def test_analyst_views(tmp_path, csa_env):
         }
         ingest_file(write_json_submission(tmp_path / f"AT{year}", year=year, changes=changes), csa_env)
     ingest_file(write_json_submission(tmp_path / "BE", geo="BE", changes=no_sex), csa_env)
-    bad = write_json_submission(tmp_path / "MT", geo="MT", changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    bad = write_json_submission(
+        tmp_path / "MT",
+        geo="MT",
+        changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1, ("PERP_CNV_LNK", "_Z", "_Z", "_Z"): None},
+    )
     ingest_file(bad, csa_env)
     ingest_file(bad, csa_env)
     with db.reader(csa_env.warehouse) as con:

@@ -25,6 +25,9 @@ SUBMISSION_FIELDS = (
 )
 
 
+NOT_DUE = "not due"  # the tracker's status of a year no legal basis covers
+
+
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -72,14 +75,17 @@ def tracker(
     where = "WHERE time_period = ?" if year else ""
     rows = _dicts(
         con.execute(
-            "SELECT geo, time_period, deadline, status, first_received_at, current_revision, submissions "
+            "SELECT geo, time_period, deadline, status, legal_bases, first_received_at, current_revision, "
+            "submissions "
             f"FROM submission_tracker {where} ORDER BY time_period, geo",
             [year] if year else [],
         )
     )
     if rows or not (year and deadline):
         return rows
+    bases = ", ".join(b.code for b in load_contract().legal_bases if b.covers_year(year))
     status = "missing" if dt.date.today() > deadline else "not yet due"
+    status = status if bases else NOT_DUE  # no legal basis covers any day of the year
     geos = con.execute("SELECT DISTINCT code FROM code_list WHERE list = 'geo' ORDER BY 1").fetchall()
     return [
         {
@@ -87,6 +93,7 @@ def tracker(
             "time_period": year,
             "deadline": deadline,
             "status": status,
+            "legal_bases": bases or None,
             "first_received_at": None,
             "current_revision": None,
             "submissions": 0,
