@@ -112,3 +112,18 @@ def test_a_successor_is_accepted_by_configuration_alone(tmp_path):
         (D(2026, 1, 1), D(2026, 4, 3)),
         (D(2026, 7, 1), D(2026, 12, 31)),
     ]
+
+
+def test_the_catalogue_temporal_coverage_is_the_covered_part_of_the_year():
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCAT
+
+    from publish.catalog import _period
+
+    graph = Graph()
+    for year, start, end in ((2021, "2021-08-02", "2021-12-31"), (2026, "2026-01-01", "2026-04-03")):
+        period = _period(graph, URIRef(f"https://example.org/{year}"), year)
+        assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == (
+            start,
+            end,
+        )
