@@ -127,3 +127,20 @@ def test_the_catalogue_temporal_coverage_is_the_covered_part_of_the_year():
             start,
             end,
         )
+
+
+def test_the_tracker_marks_a_year_no_legal_basis_covers_not_due(tmp_path):
+    from warehouse import db, queries
+
+    path = tmp_path / "warehouse.duckdb"
+    with db.writer(path) as con:
+        for year in (2026, 2027):
+            db.register_deadline(con, year, D(year + 1, 8, 3))
+    with db.reader(path) as con:
+        rows = queries.tracker(con)
+        assert {(r["time_period"], r["status"], r["legal_bases"]) for r in rows} == {
+            (2026, "not yet due" if D.today() <= D(2027, 8, 3) else "missing", "32024R1307"),
+            (2027, "not due", None),
+        }
+        later = queries.tracker(con, 2028, D(2029, 8, 3))  # nothing recorded for 2028 yet
+        assert {(r["status"], r["legal_bases"]) for r in later} == {("not due", None)} and len(later) == 27
