@@ -57,7 +57,6 @@ def release(
         submissions,
         year,
         settings.public,
-        threshold=settings.suppression_threshold,
         dry_run=dry_run,
         geo=geo,
         approved=approved,
