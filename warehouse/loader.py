@@ -22,6 +22,7 @@ from transforms.readers import read_submission
 from transforms.report import Report, validation_event, write_report
 from transforms.safety import Limits
 from transforms.validation import History, figures, reference_days, validate
+from transforms.writers import metadata_document
 from warehouse import db
 
 log = logging.getLogger(__name__)
@@ -212,7 +213,7 @@ def _insert_submission(
 ) -> None:
     m = sub.metadata
     con.execute(
-        "INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             sid,
             sub.geo,
@@ -233,6 +234,7 @@ def _insert_submission(
             m.get("reporting_authority"),
             m.get("contact"),
             m.get("national_definitions"),
+            json.dumps(metadata_document(m), sort_keys=True, ensure_ascii=False, default=str),
         ],
     )
 

@@ -4,6 +4,7 @@ pipelines read and record, and analyst queries."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -25,7 +26,14 @@ SUBMISSION_FIELDS = (
 )
 
 
+UNPUBLISHED_METADATA = ("contact",)  # a contact point's address: kept, never published
 NOT_DUE = "not due"  # the tracker's status of a year no legal basis covers
+
+
+def _declared(submission: dict) -> dict:
+    """A current_submission row with every metadata field it declared (the typed columns win)."""
+    declared = json.loads(submission.pop("metadata", None) or "{}")
+    return {**declared, **submission}
 
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -50,10 +58,15 @@ def release_input(
     )
     subs = _dicts(
         con.execute(
-            f"SELECT {', '.join(SUBMISSION_FIELDS)} FROM current_submission WHERE {where} ORDER BY geo",
+            f"SELECT {', '.join(SUBMISSION_FIELDS)}, metadata FROM current_submission "
+            f"WHERE {where} ORDER BY geo",
             params,
         )
     )
+    subs = [
+        {k: v for k, v in _declared(s).items() if k not in UNPUBLISHED_METADATA and k != "time_period"}
+        for s in subs
+    ]
     for s in subs:
         s["received_at"] = s["received_at"].isoformat()
         for k in ("ref_period_start", "ref_period_end"):
@@ -136,6 +149,7 @@ def current_submission(con: duckdb.DuckDBPyConnection, geo: str, year: int) -> t
     (current,) = _dicts(
         con.execute("SELECT * FROM current_submission WHERE geo = ? AND time_period = ?", [geo, year])
     )[:1]
+    current = _declared(current)
     columns = load_contract().columns
     rows = con.execute(
         f"SELECT {', '.join(columns)} FROM observation WHERE submission_id = ?", [current["submission_id"]]
