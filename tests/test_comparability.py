@@ -65,3 +65,32 @@ def test_the_reference_definitions_name_contract_fields_codes_and_indicators():
         assert set(ref["indicators"]) <= set(C.code_lists["indicator"])
     assert C.definition_differs in C.code_lists["obs_status"]
     assert {"counting_unit", "report_date", "child_upper_age", "conviction_stage"} <= set(fields)
+
+
+def test_the_warehouse_keeps_the_definitions_with_a_view_per_concept_and_releases_them(tmp_path, csa_env):
+    from warehouse import db, queries
+    from warehouse.loader import ingest_file
+
+    sub = _read(tmp_path, conviction_stage="FIRST_INSTANCE", counting_unit="CASE", source_convictions="COURT")
+    path = sub.source
+    assert ingest_file(path, csa_env).status == "accepted"
+    with db.reader(csa_env.warehouse) as con:
+        stage = con.execute(
+            "SELECT conviction_stage, reference, differs FROM comparability_conviction_stage"
+        ).fetchall()
+        unit = con.execute("SELECT counting_unit, label, differs FROM comparability_counting_unit").fetchone()
+        age = con.execute(
+            "SELECT child_upper_age, reference, differs FROM comparability_child_upper_age"
+        ).fetchone()
+        sources = dict(con.execute("SELECT point, source FROM comparability_figure_source").fetchall())
+        flagged = dict(con.execute("SELECT indicator, obs_status FROM current_observation WHERE sex = '_Z' "
+                                   "AND reporter = 'TOTAL' AND service = 'TOTAL'").fetchall())  # fmt: skip
+        _rows, subs = queries.release_input(con, 2023)
+        current, _ = queries.current_submission(con, "AT", 2023)
+    assert stage == [("FIRST_INSTANCE", "FINAL", True)]
+    assert unit == ("CASE", C.code_lists["counting_unit"]["CASE"], True) and age == (None, 18, None)
+    assert sources == {"8(a)": None, "8(b)": None, "8(c)": "COURT"}
+    assert flagged["REP_LEA"] == "d" and flagged["CASE_UNQ"] is None  # report_date not declared
+    (published,) = subs
+    assert published["conviction_stage"] == "FIRST_INSTANCE" and "contact" not in published
+    assert current["counting_unit"] == "CASE" and current["contact"] == "stats@example.org"
