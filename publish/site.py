@@ -72,7 +72,10 @@ def build_site(public_dir: Path) -> list[Path]:
             title="Article 8 statistics", grid=_completeness(years, contract), charts=_index_charts(years)
         ),
         "methodology.html": env.from_string(site_pages.BASE + site_pages.METHODOLOGY).render(
-            title="Methodology", legend=flags_legend(contract)
+            title="Methodology",
+            legend=flags_legend(contract),
+            references={r["field"]: r["reference"] for r in contract.reference_definitions},
+            comparability=[f.name for f in contract.metadata_fields if f.name.startswith("source_")],
         ),
     }
     for y in years:

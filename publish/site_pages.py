@@ -110,6 +110,21 @@ is never hidden.</p>
 {% for geo, s in y.submissions|dictsort %}<tr><td>{{ geo }}</td><td>{{ s.reporting_authority }}</td>
 <td>{{ s.ref_period_start }} to {{ s.ref_period_end }}</td><td>{{ s.national_definitions }}</td></tr>
 {% endfor %}</table>{% endfor %}
+<h2 id="comparability">Comparability of national definitions</h2>
+<p>What each state declared against the contract's reference definition
+({% for r in contract.reference_definitions %}{{ r.field }} {{ r.reference }}: {{ r.indicators|join(', ') }}
+{%- if not loop.last %}; {% endif %}{% endfor %}). Where a state's definition differs (marked *), the
+figures it affects carry status {{ contract.definition_differs }} (definition differs), set automatically
+when the submission is validated.</p>
+{% for y in years %}<h3>{{ y.year }}</h3><table><tr><th>state</th>
+{% for f in references %}<th>{{ f }}</th>{% endfor %}{% for f in comparability %}<th>{{ f }}</th>{% endfor %}
+<th>breakdowns not available</th><th>changes confirmed</th></tr>
+{% for geo, s in y.submissions|dictsort %}<tr><td>{{ geo }}</td>
+{% for f, ref in references.items() %}{% set v = s.get(f) %}<td>{{ '' if v is none else v }}
+{%- if v is not none and v != ref %} *{% endif %}</td>{% endfor %}
+{% for f in comparability %}<td>{{ s.get(f) or '' }}</td>{% endfor %}
+<td>{{ s.get('breakdown_gaps') or '' }}</td><td>{{ s.get('confirmed_changes') or '' }}</td></tr>
+{% endfor %}</table>{% endfor %}
 <h2 id="contact">Contact</h2>
 <p>European Commission, for the Union release; each Member State's reporting authority for its figures.</p>
 """

@@ -94,3 +94,22 @@ def test_the_warehouse_keeps_the_definitions_with_a_view_per_concept_and_release
     (published,) = subs
     assert published["conviction_stage"] == "FIRST_INSTANCE" and "contact" not in published
     assert current["counting_unit"] == "CASE" and current["contact"] == "stats@example.org"
+
+
+def test_the_site_compares_the_definitions_across_states(tmp_path):
+    from test_publish import YEAR, state_rows, submission
+
+    from publish.release import build_release
+    from publish.site import build_site
+
+    declared = {"AT": {"conviction_stage": "FIRST_INSTANCE", "source_convictions": "COURT"}, "MT": {}}
+    rows = [row for geo in declared for row in state_rows(geo)]
+    build_release(rows, [dict(submission(g), geo=g, **declared[g]) for g in declared], YEAR, tmp_path)
+    build_site(tmp_path)
+    page = (tmp_path / "methodology.html").read_text(encoding="utf-8")
+    assert (
+        "Comparability of national definitions" in page
+        and "conviction_stage FINAL: PERP_CNV, PERP_CNV_LNK" in page
+    )
+    at_row = page[page.index("<tr><td>AT</td>", page.index('id="comparability"')) :].split("</tr>")[0]
+    assert "<td>FIRST_INSTANCE *</td>" in at_row and "<td>COURT</td>" in at_row
