@@ -151,7 +151,7 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
         status = dict(
             con.execute("SELECT geo, status FROM submission_status WHERE geo IS NOT NULL").fetchall()
         )
-        assert con.execute("SELECT count(*) FROM current_observation").fetchone()[0] == 45
+        assert con.execute("SELECT count(*) FROM current_observation").fetchone()[0] == 48
     assert status == {"AT": "accepted", "LU": "accepted", "MT": "accepted", "BE": "rejected"}
     assert (csa_env.reports / "BE").is_dir() and list((csa_env.reports / "AT").glob("*.html"))
 

@@ -67,11 +67,10 @@ def connect(memory_limit: str = "1GB", threads: int | None = None) -> duckdb.Duc
 
 def reference_period(year: int) -> tuple[dt.date, dt.date]:
     """The part of `year` covered by a legal basis of the Article 8 contract (2021 starts in August)."""
-    bases = [b for b in load_contract().legal_bases if b.covers_year(year)]
-    if not bases:
+    period = load_contract().reference_period(year)
+    if period is None:
         raise ValueError(f"no legal basis of the Article 8 contract covers {year}")
-    start = max(dt.date(year, 1, 1), min(b.valid_from for b in bases))
-    return start, min(dt.date(year, 12, 31), max(b.valid_to for b in bases))
+    return period
 
 
 def _in_period(column: str, year: int) -> str:
