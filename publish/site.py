@@ -283,7 +283,10 @@ def national_pdf(y: Year, geo: str) -> bytes:
         Paragraph(
             f"Regulation (EU) 2021/1232. Release v{y.release.version}, submission "
             f"{submission['submission_id']} (revision {submission.get('revision')}), "
-            f"reporting authority: {escape(submission.get('reporting_authority') or 'not stated')}.",
+            f"reporting authority: {escape(submission.get('reporting_authority') or 'not stated')}. "
+            f"Reference period {escape(str(submission.get('ref_period_start')))} to "
+            f"{escape(str(submission.get('ref_period_end')))}, legal basis "
+            f"{escape(str(submission.get('legal_basis') or 'not stated'))}.",
             styles["Normal"],
         ),
         Spacer(1, 8),

@@ -113,3 +113,7 @@ def test_the_site_compares_the_definitions_across_states(tmp_path):
     )
     at_row = page[page.index("<tr><td>AT</td>", page.index('id="comparability"')) :].split("</tr>")[0]
     assert "<td>FIRST_INSTANCE *</td>" in at_row and "<td>COURT</td>" in at_row
+    from test_export_safety import _pdf_text
+
+    pdf = _pdf_text(tmp_path / "reports" / str(YEAR) / "AT.pdf")
+    assert f"Reference period {YEAR}-01-01 to {YEAR}-12-31, legal basis 32021R1232" in pdf
