@@ -12,6 +12,7 @@ C = load_contract()
 
 
 def _read(tmp_path, fmt="json", changes=None, **meta):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / f"ART8_AT_2023_R1{EXTENSIONS[fmt]}"
     rows = [dict(o, geo="AT", time_period=2023, conf_status=None) for o in observations(changes)]
     write_submission({**metadata(), **meta}, rows, path, fmt)
@@ -117,3 +118,15 @@ def test_the_site_compares_the_definitions_across_states(tmp_path):
 
     pdf = _pdf_text(tmp_path / "reports" / str(YEAR) / "AT.pdf")
     assert f"Reference period {YEAR}-01-01 to {YEAR}-12-31, legal basis 32021R1232" in pdf
+
+
+def test_an_honest_file_passes_validate_strict(tmp_path):
+    from test_cli import run
+
+    gap = {("CHILD_IDN", s, "_Z", "_Z"): None for s in "FMU"}
+    silent = _read(tmp_path / "silent", changes=gap).source
+    honest = _read(tmp_path / "honest", changes=gap, breakdown_gaps="sex: not recorded by the police").source
+    assert run("validate", "--strict", silent).returncode == 1  # a warning
+    result = run("validate", "--strict", honest)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "L1_BREAKDOWN_EXPLAINED" in result.stdout
