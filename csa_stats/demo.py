@@ -106,7 +106,8 @@ def generate_demo(
 ) -> list[Path]:
     """Write one submission per state and year (plus the revision); return every path written.
 
-    With `revisions_dir` the revision goes there instead, to be landed after a first release.
+    With `revisions_dir` the revision (and the file with the confirmed jump, so that it is checked
+    against the years before it) goes there instead, to be landed after a first release.
     """
     contract = load_contract()
     formats = _formats(seed)
@@ -117,7 +118,10 @@ def generate_demo(
             rng = random.Random(f"{seed}:{geo}:{year}")
             metadata, figures = _submission(state, year, rng)
             landed = _landing_time(geo, year, rng)
-            written += _write(metadata, _rows(metadata, figures, {}), formats[geo], out_dir, landed)
+            # the confirmed jump lands with the revision, when the years before it are loaded
+            held_back = (geo, year) == DEMO_FACTS.confirmed_change[:2] and revisions_dir
+            folder = revisions_dir if held_back else out_dir
+            written += _write(metadata, _rows(metadata, figures, {}), formats[geo], folder, landed)
             if (geo, year) == DEMO_FACTS.revised:
                 written += _revise(metadata, figures, formats[geo], revisions_dir or out_dir, rng)
     return written
