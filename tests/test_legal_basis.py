@@ -144,3 +144,11 @@ def test_the_tracker_marks_a_year_no_legal_basis_covers_not_due(tmp_path):
         }
         later = queries.tracker(con, 2028, D(2029, 8, 3))  # nothing recorded for 2028 yet
         assert {(r["status"], r["legal_bases"]) for r in later} == {("not due", None)} and len(later) == 27
+
+
+def test_a_reference_period_wholly_outside_the_named_basis_is_rejected(tmp_path):
+    report = validate(_submission(tmp_path, 2024, "2024-09-01", "2024-12-31", "32021R1232"))
+    (issue,) = _issues(report, "L0_LEGAL_BASIS")
+    assert not report.valid and "it is covered by 32024R1307" in issue.message
+    assert not _issues(report, "L0_REF_PERIOD_UNCOVERED")
+    assert validate(_submission(tmp_path, 2024, "2024-09-01", "2024-12-31", "32024R1307")).issues == []

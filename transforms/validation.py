@@ -157,14 +157,16 @@ def _metadata(check: _Checker, today: dt.date) -> None:
         check.add(
             "L0_REF_PERIOD", check.meta_where("ref_period_start"), "ref_period", f"{start} to {end}", year
         )
-    if _year_covered(check, year):
+    period = (start, end) if start and end and period_ok else (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    if _year_covered(check, year, period):
         basis = c.legal_basis(meta.get("legal_basis") or "")
-        if basis and period_ok and start and end:
-            _ref_period_covered(check, basis, (start, end))
+        if basis:
+            _ref_period_covered(check, basis, period)
 
 
-def _year_covered(check: _Checker, year: int) -> bool:
-    """Some legal basis covers a day of `year`, and the one named does; else say which does."""
+def _year_covered(check: _Checker, year: int, period: tuple[dt.date, dt.date]) -> bool:
+    """Some legal basis covers a day of `year`, and the one named covers some of `period` (the
+    reference period); else say which does."""
     c, where = check.c, check.meta_where("legal_basis")
     whole_year = (dt.date(year, 1, 1), dt.date(year, 12, 31))
     if not c.covered(whole_year):
@@ -175,9 +177,11 @@ def _year_covered(check: _Checker, year: int) -> bool:
         )
         return False
     basis = c.legal_basis(check.s.metadata.get("legal_basis") or "")
-    if basis and not c.covered(whole_year, basis.code):
-        covering = ", ".join(str(b) for b in c.legal_bases if b.covers_year(year))
-        check.add("L0_LEGAL_BASIS", where, "legal_basis", year, str(basis), covering=covering)
+    if basis and not c.covered(period, basis.code):
+        covering = [str(b) for b in c.legal_bases if c.covered(period, b.code) and b.covers_year(year)]
+        text = ", ".join(covering) or "no legal basis in its reference period"
+        check.add("L0_LEGAL_BASIS", where, "legal_basis", year, str(basis), covering=text)
+        return False
     return True
 
 
