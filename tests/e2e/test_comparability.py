@@ -1,9 +1,9 @@
 """Comparability metadata: structured national definitions and the automatic status d."""
 
 import pytest
-from conftest import metadata, observations
 
 from contracts.contract import load_contract
+from tests.helpers import metadata, observations
 from transforms.readers import read_submission
 from transforms.validation import validate
 from transforms.writers import EXTENSIONS, write_submission
@@ -98,10 +98,9 @@ def test_the_warehouse_keeps_the_definitions_with_a_view_per_concept_and_release
 
 
 def test_the_site_compares_the_definitions_across_states(tmp_path):
-    from test_publish import YEAR, state_rows, submission
-
     from publish.release import build_release
     from publish.site import build_site
+    from tests.publish.builders import YEAR, state_rows, submission
 
     declared = {"AT": {"conviction_stage": "FIRST_INSTANCE", "source_convictions": "COURT"}, "MT": {}}
     rows = [row for geo in declared for row in state_rows(geo)]
@@ -114,14 +113,14 @@ def test_the_site_compares_the_definitions_across_states(tmp_path):
     )
     at_row = page[page.index("<tr><td>AT</td>", page.index('id="comparability"')) :].split("</tr>")[0]
     assert "<td>FIRST_INSTANCE *</td>" in at_row and "<td>COURT</td>" in at_row
-    from test_export_safety import _pdf_text
+    from tests.publish.test_export_safety import _pdf_text
 
     pdf = _pdf_text(tmp_path / "reports" / str(YEAR) / "AT.pdf")
     assert f"Reference period {YEAR}-01-01 to {YEAR}-12-31, legal basis 32021R1232" in pdf
 
 
 def test_an_honest_file_passes_validate_strict(tmp_path):
-    from test_cli import run
+    from tests.e2e.test_cli import run
 
     gap = {("CHILD_IDN", s, "_Z", "_Z"): None for s in "FMU"}
     silent = _read(tmp_path / "silent", changes=gap).source

@@ -4,9 +4,9 @@ import datetime as dt
 import json
 
 import yaml
-from conftest import metadata, observations
 
 from contracts.contract import CONTRACT_PATH, Contract, load_contract
+from tests.helpers import metadata, observations
 from transforms.readers import read_submission
 from transforms.validation import validate
 
