@@ -29,6 +29,7 @@ class Field:
     logical_type: str
     required: bool
     description: str
+    label: str = ""  # ODCS businessName: how publications name the column
     physical_type: str | None = None
     code_list: str | None = None
     role: str | None = None
@@ -101,6 +102,8 @@ class Contract:
         self.file_name: dict[str, str] = custom["submissionFileName"]
         self.yoy_band: float = float(custom["yearOnYearBand"]["band"])
         self.yoy_min_base: int = int(custom["yearOnYearBand"]["minimumBase"])
+        self.article_points: dict[str, dict] = custom["articlePoints"]
+        self.markings: dict[str, dict] = custom["markings"]
         self._check_publication_codes()
 
     def _check_publication_codes(self) -> None:
@@ -282,6 +285,7 @@ def _field(p: dict) -> Field:
         logical_type=p["logicalType"],
         required=bool(p.get("required", False)),
         description=p.get("description", ""),
+        label=p.get("businessName", p["name"]),
         physical_type=p.get("physicalType"),
         code_list=custom.get("codeList"),
         role=custom.get("role"),
