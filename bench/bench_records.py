@@ -99,20 +99,25 @@ def step_floor(folder: Path, memory_limit: str, threads: int | None) -> dict:
     WITH rep AS (
         SELECT reporter_type AS reporter, coalesce(service_type, 'UNKNOWN') AS service, case_key
         FROM {rep} WHERE received_date {year}),
-    cases AS (SELECT count(*) AS reports FROM rep GROUP BY case_key),
+    per_case AS (SELECT count(*) AS reports FROM rep GROUP BY case_key),
+    cases AS (SELECT DISTINCT case_key FROM {rep}),
     children AS (
         SELECT min(identification_date) AS first_date,
                coalesce(arg_max(sex, (identification_date, sex)) FILTER (WHERE sex IS NOT NULL), 'U') AS sex
-        FROM {chi} GROUP BY child_id)
+        FROM {chi} GROUP BY child_id
+        HAVING bool_or(case_key IN (SELECT case_key FROM cases)))
     SELECT 'REP_LEA', '_Z', coalesce(reporter, 'TOTAL'), coalesce(service, 'TOTAL'), count(*)
     FROM rep GROUP BY GROUPING SETS ((), (reporter), (reporter, service))
     HAVING service IS NULL OR reporter = 'PROVIDER'
-    UNION ALL SELECT 'CASE_UNQ', '_Z', 'TOTAL', 'TOTAL', count(*) FROM cases
-    UNION ALL SELECT 'CASE_MULT', '_Z', 'TOTAL', 'TOTAL', count(*) FILTER (WHERE reports >= 2) FROM cases
+    UNION ALL SELECT 'CASE_UNQ', '_Z', 'TOTAL', 'TOTAL', count(*) FROM per_case
+    UNION ALL SELECT 'CASE_MULT', '_Z', 'TOTAL', 'TOTAL', count(*) FILTER (WHERE reports >= 2) FROM per_case
     UNION ALL SELECT 'CHILD_IDN', coalesce(sex, 'T'), '_Z', '_Z', count(*)
     FROM children WHERE first_date {year} GROUP BY GROUPING SETS ((), (sex))
     UNION ALL SELECT 'PERP_CNV', '_Z', '_Z', '_Z', count(DISTINCT perpetrator_id)
-    FROM {con_} WHERE final AND conviction_date {year}""").fetchall()
+    FROM {con_} WHERE final AND conviction_date {year}
+    UNION ALL SELECT 'PERP_CNV_LNK', '_Z', '_Z', '_Z', count(DISTINCT perpetrator_id)
+    FROM {con_} WHERE final AND conviction_date {year}
+        AND case_key IN (SELECT case_key FROM cases)""").fetchall()
     con.close()
     return {"figures": {"/".join(key): int(n) for *key, n in rows}}
 
@@ -174,7 +179,8 @@ def step_pandas(folder: Path, memory_limit: str, threads: int | None) -> dict:
         f[f"REP_LEA/_Z/PROVIDER/{service}"] = int(n)
     per_case = rep.groupby("case_key").size()
     f["CASE_UNQ/_Z/TOTAL/TOTAL"], f["CASE_MULT/_Z/TOTAL/TOTAL"] = len(per_case), int((per_case >= 2).sum())
-    first = children.groupby("child_id")["identification_date"].min()
+    linked_children = children.groupby("child_id")["case_key"].agg(lambda keys: keys.isin(cases).any())
+    first = children.groupby("child_id")["identification_date"].min()[linked_children]
     latest_sex = (
         children.dropna(subset=["sex"])
         .sort_values(["identification_date", "sex"])
@@ -188,6 +194,7 @@ def step_pandas(folder: Path, memory_limit: str, threads: int | None) -> dict:
         f[f"CHILD_IDN/{sex}/_Z/_Z"] = int((sexes == sex).sum())
     final = convictions[convictions["final"] & convictions["conviction_date"].between(start, end)]
     f["PERP_CNV/_Z/_Z/_Z"] = int(final["perpetrator_id"].nunique())
+    f["PERP_CNV_LNK/_Z/_Z/_Z"] = int(final[final["case_key"].isin(cases)]["perpetrator_id"].nunique())
     return {"figures": f}
 
 

@@ -89,6 +89,12 @@ class RecordContract:
         self.rules: dict[str, Rule] = {q["name"]: parse_rule(q) for q in doc["quality"]}
         self.tables: dict[str, RecordTable] = {s["name"]: _table(s) for s in doc["schema"]}
         self.counted_series: list[CountedSeries] = _counted_series(self.counting_rules)
+        self.information_counts: list[dict] = custom["informationCounts"]
+        unknown = [c["rule"] for c in self.information_counts if c["rule"] not in self.rules]
+        if unknown:
+            raise ValueError(
+                f"records contract {self.version}: informationCounts name unknown rules {unknown}"
+            )
 
     def table_of_file(self, path: Path) -> RecordTable | None:
         """The table a landed file belongs to, by its name (reports*.parquet, children*.csv ...)."""

@@ -58,7 +58,10 @@ def cmd_demo_data(args) -> int:
         )
     print(
         f"demo facts: late {DEMO_FACTS.late}, revised {DEMO_FACTS.revised}, "
-        f"no breakdown {DEMO_FACTS.missing_breakdown}"
+        f"no breakdown {DEMO_FACTS.missing_breakdown} (explained), 2021 from 1 January "
+        f"{DEMO_FACTS.from_january} (flagged), definition differs {DEMO_FACTS.definition_differs} (d), "
+        f"confirmed change {DEMO_FACTS.confirmed_change[:2]}, "
+        f"convictions linked {DEMO_FACTS.links_convictions}"
     )
     return OK
 
@@ -291,6 +294,7 @@ def cmd_status(args) -> int:
         "time_period",
         "deadline",
         "status",
+        "legal_bases",
         "first_received_at",
         "current_revision",
         "submissions",

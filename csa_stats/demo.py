@@ -36,7 +36,9 @@ SCALE, EXPONENT, LEVEL, GROWTH = 90.0, 1.35, (0.75, 1.25), (-0.05, 0.15)
 
 # Demo ranges keyed by contract code. A state draws its own value once; each year moves it
 # by up to YEARLY_JITTER, kept inside the range.
-CHAIN_SHARE = {"CASE_UNQ": (0.60, 0.90), "CASE_MULT": (0.05, 0.30)}  # of the next one up
+CHAIN_SHARE = {  # of the next one up
+    "CASE_UNQ": (0.60, 0.90), "CASE_MULT": (0.05, 0.30), "PERP_CNV_LNK": (0.20, 0.60),
+}  # fmt: skip
 PER_REPORT = {"CHILD_IDN": (0.005, 0.03), "PERP_CNV": (0.003, 0.02)}  # of the reports
 PART_WEIGHT = {  # weights of the parts of an additivity total
     "PROVIDER": (0.75, 0.95), "PIO": (0.05, 0.25),
@@ -60,7 +62,7 @@ COUNTING_UNITS = [
 ]
 GAP_COMMENTS = {
     "sex": "Gender of identified children is not recorded in the case management system.",
-    "service": "The type of provider's service is not recorded; only the provider total is kept.",
+    "service": "The type of provider's service is not recorded, only the provider total is kept.",
 }
 
 
@@ -69,13 +71,32 @@ class DemoFacts:
     late: tuple[str, int]  # (geo, year) landing after the deadline
     revised: tuple[str, int]  # (geo, year) that gets an R2 file
     missing_breakdown: dict[str, tuple[str, ...]]  # dimension -> geos that lack its breakdown
+    from_january: str  # geo whose 2021 reference period starts before the legal basis (flagged)
+    confirmed_change: tuple[str, int, dict]  # (geo, year, series): a jump the state confirms
+    links_convictions: tuple[str, ...]  # geos that can link convictions to reports
+    definition_differs: tuple[str, dict]  # geo and the national definitions unlike the reference
 
 
 DEMO_FACTS = DemoFacts(
     late=("HU", 2024),
     revised=("NL", 2023),
     missing_breakdown={"sex": ("CZ", "PT", "RO"), "service": ("BG", "HR", "SK")},
+    from_january="LU",
+    confirmed_change=("PL", 2024, {"indicator": "PERP_CNV"}),
+    links_convictions=("AT", "BE", "FI", "IE", "NL", "SE"),
+    definition_differs=("FR", {"conviction_stage": "FIRST_INSTANCE"}),
 )
+# The structured national definitions of every other state: the contract's reference, and sources.
+DEFINITIONS = {
+    "counting_unit": "RECEIVED", "report_date": "RECEIVED", "child_upper_age": 18,
+    "conviction_stage": "FINAL", "source_reports": "POLICE", "source_children": "VICTIM_REGISTER",
+    "source_convictions": "COURT",
+}  # fmt: skip
+
+LINKED = {"indicator": "PERP_CNV_LNK"}
+NOT_LINKED = "Court statistics do not record the report a conviction goes back to."
+
+CONFIRMED_REASON = "A large investigation closed in 2024: its trials ended with many convictions at once."
 
 
 def generate_demo(
@@ -90,7 +111,8 @@ def generate_demo(
     """Write one submission per state and year (plus the revision); return every path written.
 
     `per_state`: in the landing layout, each state's files in its own prefix `<out_dir>/<GEO>/`.
-    With `revisions_dir` the revision goes there instead, to be landed after a first release.
+    With `revisions_dir` the revision (and the file with the confirmed jump, so that it is checked
+    against the years before it) goes there instead, to be landed after a first release.
     With `receipts` (a CSA_RECEIPTS file) each file's story arrival time is recorded there.
     """
     contract = load_contract()
@@ -107,6 +129,8 @@ def generate_demo(
                 if per_state
                 else (out_dir, revisions_dir or out_dir)
             )
+            if (geo, year) == DEMO_FACTS.confirmed_change[:2] and revisions_dir:
+                folder = revisions  # lands with the revision, when the years before it are loaded
             arrivals.update(
                 dict.fromkeys(_write(metadata, _rows(metadata, figures, {}), formats[geo], folder), landed)
             )
@@ -139,6 +163,8 @@ class _State:
         self.unit = rng.choice(COUNTING_UNITS)
         first_basis = min(b.valid_from for b in load_contract().legal_bases)
         self.first_day = FIRST_REPORTED_DAY if rng.random() < 0.8 else first_basis
+        if geo == DEMO_FACTS.from_january:  # counts the whole of 2021: flagged on receipt
+            self.first_day = dt.date(2021, 1, 1)
         self.gaps = _gaps(geo)
 
     def reports(self, year: int, days: int, rng: random.Random) -> int:
@@ -165,8 +191,15 @@ def _submission(state: _State, year: int, rng: random.Random) -> tuple[dict, dic
         "reporting_authority": state.authority,
         "contact": f"article8-statistics@{state.geo.lower()}.example.org",
         "national_definitions": _definitions(state, start, end),
+        **_structured_definitions(state.geo),
+        "breakdown_gaps": "; ".join(f"{dim}: {GAP_COMMENTS[dim]}" for dim in state.gaps) or None,
     }
-    return metadata, _figures(reports, lambda code: state.share(code, rng))
+    figures = _figures(reports, lambda code: state.share(code, rng))
+    geo, jump_year, spec = DEMO_FACTS.confirmed_change
+    if (state.geo, year) == (geo, jump_year):  # three times the usual, confirmed in the submission
+        figures[_key(spec)] *= 3
+        metadata["confirmed_changes"] = f"{'/'.join(_key(spec))}: {CONFIRMED_REASON}"
+    return metadata, figures
 
 
 def _reference_period(state: _State, year: int) -> tuple[dt.date, dt.date]:
@@ -179,12 +212,19 @@ def _legal_basis(end: dt.date) -> str:
     return next(b.code for b in load_contract().legal_bases if b.valid_from <= end <= b.valid_to)
 
 
+def _structured_definitions(geo: str) -> dict:
+    differs, changes = DEMO_FACTS.definition_differs
+    return {**DEFINITIONS, **(changes if geo == differs else {})}
+
+
 def _definitions(state: _State, start: dt.date, end: dt.date) -> str:
+    stage = _structured_definitions(state.geo)["conviction_stage"]
+    judgments = "final judgments" if stage == "FINAL" else "first-instance judgments, appeals pending"
     text = [
         f"Counting unit: {state.unit}.",
         "Cases: reports about the same user account or material merged into one case.",
         "Sources: police case management system; convictions from court statistics "
-        "(final judgments in the year).",
+        f"({judgments} in the year).",
     ]
     if start != dt.date(start.year, 1, 1):
         text.append(f"Partial year: figures cover {start.isoformat()} to {end.isoformat()}.")
@@ -207,7 +247,8 @@ def _figures(reports: int, share: Callable[[str], float]) -> dict[tuple, int]:
     figures = {}
     for rule in contract.ordering:
         chain = rule["chain"]  # smallest first
-        figures.setdefault(_key(chain[-1]), reports)
+        top = chain[-1]["indicator"]
+        figures.setdefault(_key(chain[-1]), round(reports * share(top)) if top in PER_REPORT else reports)
         for upper, lower in pairwise(reversed(chain)):
             figures[_key(lower)] = round(figures[_key(upper)] * share(lower["indicator"]))
     parts = {p for _, _, ps in groups for p in ps}
@@ -260,6 +301,8 @@ def _rows(metadata: dict, figures: dict, comments: dict) -> list[dict]:
         if _breakdown(rule_id)[0] in gaps
         for part in parts
     }
+    if metadata["geo"] not in DEMO_FACTS.links_convictions:
+        missing[_key(LINKED)] = NOT_LINKED
     rows = []
     for key in contract.series_keys():
         gap = key in missing

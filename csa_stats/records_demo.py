@@ -4,7 +4,8 @@ convictions) at any size, generated inside DuckDB so that 50 million rows take s
 Pseudo-random draws are hashes of (row, seed, salt): the same seed gives the same records.
 Realism built in: the same case reported by several providers and re-reported months later
 (cases that cross years), provider reports without a service type, children identified twice
-and with missing sex, convictions one to three years after the report, appealed (non-final)
+and with missing sex or identified by other means (no case), convictions one to three years
+after the report (some without the case), appealed (non-final)
 convictions of which some become final later.
 """
 
@@ -66,9 +67,11 @@ def _views(n: int, geo: str, seed: int, first: dt.date, last: dt.date) -> list[s
         f"CASE WHEN {_u(seed, 11)} < 0.08 THEN NULL WHEN {_u(seed, 11)} < 0.11 THEN 'U' "
         f"WHEN {_u(seed, 11)} < 0.70 THEN 'F' ELSE 'M' END"
     )
+    # ~8% of children are identified by other means (no report's case: not in 8(b)).
+    linked_child = f"CASE WHEN {_u(seed, 17)} < 0.08 THEN NULL ELSE case_key END"
     children = f"""CREATE VIEW gen_child AS
         WITH found AS (
-            SELECT i, '{geo}K' || i AS child_id, {first_sex} AS sex, case_key,
+            SELECT i, '{geo}K' || i AS child_id, {first_sex} AS sex, {linked_child} AS case_key,
                    received_date + CAST(hash(i, {seed}, 12) % 180 AS INTEGER) AS identification_date
             FROM gen_report WHERE hash(i, {seed}, 10) % 45 = 0),
         again AS (
@@ -83,9 +86,11 @@ def _views(n: int, geo: str, seed: int, first: dt.date, last: dt.date) -> list[s
     # Every ~60th report leads to a first-instance judgment 6 to 30 months later; 15% are
     # appealed (not final), 60% of those become final some months after; 5% of the
     # perpetrators are convicted of a second offence the same day.
+    # Court records carry the case of the report for ~70% of the judgments.
+    linked_conviction = f"CASE WHEN {_u(seed, 27)} < 0.3 THEN NULL ELSE case_key END"
     convictions = f"""CREATE VIEW gen_conviction AS
         WITH judged AS (
-            SELECT i, '{geo}P' || i AS perpetrator_id, case_key,
+            SELECT i, '{geo}P' || i AS perpetrator_id, {linked_conviction} AS case_key,
                    received_date + CAST(180 + hash(i, {seed}, 21) % 730 AS INTEGER) AS conviction_date,
                    {_u(seed, 22)} >= 0.15 AS final, {_pick(OFFENCES, _u(seed, 23), skew=2)} AS offence_code
             FROM gen_report WHERE hash(i, {seed}, 20) % 60 = 0),

@@ -269,8 +269,10 @@ def _contact(graph: Graph, base: str) -> URIRef:
 def _period(graph: Graph, dataset: URIRef, year: int) -> URIRef:
     period = URIRef(f"{dataset}#period")
     graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
-    graph.add((period, DCAT.startDate, Literal(f"{year}-01-01", datatype=XSD.date)))
-    graph.add((period, DCAT.endDate, Literal(f"{year}-12-31", datatype=XSD.date)))
+    # The days of the year a legal basis covers (2021 from 2 August, 2026 to 3 April).
+    start, end = load_contract().reference_period(year) or (f"{year}-01-01", f"{year}-12-31")
+    graph.add((period, DCAT.startDate, Literal(str(start), datatype=XSD.date)))
+    graph.add((period, DCAT.endDate, Literal(str(end), datatype=XSD.date)))
     return period
 
 

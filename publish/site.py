@@ -77,7 +77,12 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
             charts=_index_charts(years, contract),
         ),
         "methodology.html": env.get_template("methodology.html.j2").render(
-            title="Methodology", legend=flags_legend(contract), thresholds=thresholds, rights=RIGHTS
+            title="Methodology",
+            legend=flags_legend(contract),
+            thresholds=thresholds,
+            rights=RIGHTS,
+            references={r["field"]: r["reference"] for r in contract.reference_definitions},
+            comparability=[f.name for f in contract.metadata_fields if f.name.startswith("source_")],
         ),
     }
     for y in years:

@@ -56,10 +56,24 @@ def aggregate_metadata(geo: str, year: int, period: tuple, declaration: dict, ru
         "legal_basis": legal_basis(end),
         "reporting_authority": declaration["reporting_authority"],
         "contact": declaration["contact"],
-        "national_definitions": declaration.get("national_definitions")
-        or f"Counted from record-level sources ({sources}) by the counting rules of "
-        f"records contract {run.contract_version}. {rules}",
+        "national_definitions": (
+            declaration.get("national_definitions")
+            or f"Counted from record-level sources ({sources}) by the counting rules of "
+            f"records contract {run.contract_version}. {rules}"
+        )
+        + _information(run),
     }
+
+
+def _information(run) -> str:
+    """The counts reported as information beside the table (children not linked to a report)."""
+    unlinked = run.information.get("R1_UNLINKED_CHILDREN")
+    if not unlinked:
+        return ""
+    return (
+        f" Information: {unlinked} children first identified in {run.year} are not linked to a report "
+        "under the regulation and are not counted in 8(b)."
+    )
 
 
 def aggregate_file(sources: Path, metadata: dict, rows: list[dict]) -> Path:

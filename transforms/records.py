@@ -34,6 +34,7 @@ class RecordRun:
     files: list[RecordFile]
     contract_version: str
     reports_in_year: int = 0
+    information: dict[str, int] = field(default_factory=dict)  # informationCounts: rule -> count
     seconds: dict = field(default_factory=dict)
 
     @property
@@ -66,11 +67,10 @@ def connect(memory_limit: str = "1GB", threads: int | None = None) -> duckdb.Duc
 
 def reference_period(year: int) -> tuple[dt.date, dt.date]:
     """The part of `year` covered by a legal basis of the Article 8 contract (2021 starts in August)."""
-    bases = [b for b in load_contract().legal_bases if b.covers_year(year)]
-    if not bases:
+    period = load_contract().reference_period(year)
+    if period is None:
         raise ValueError(f"no legal basis of the Article 8 contract covers {year}")
-    start = max(dt.date(year, 1, 1), min(b.valid_from for b in bases))
-    return start, min(dt.date(year, 12, 31), max(b.valid_to for b in bases))
+    return period
 
 
 def _in_period(column: str, year: int) -> str:
@@ -91,14 +91,22 @@ def units_sql(year: int, contract: RecordContract) -> dict[str, str]:
             case_key FROM report WHERE {_year(contract, "report", year)}""",
         "case": "SELECT case_key, count(*) AS reports FROM units_report GROUP BY case_key",
         "repeated_case": "SELECT case_key FROM units_case WHERE reports >= 2",
-        "child": f"""SELECT child_id, sex FROM (
+        # the cases of reports under the regulation (every report: a provider's or a PIO's)
+        "linked_case": "SELECT DISTINCT case_key FROM report",
+        "identified": f"""SELECT child_id, sex, linked FROM (
             SELECT child_id, min(identification_date) AS first_date,
                    coalesce(arg_max(sex, (identification_date, sex)) FILTER (WHERE sex IS NOT NULL),
-                            {unknown_sex}) AS sex
+                            {unknown_sex}) AS sex,
+                   coalesce(bool_or(case_key IN (SELECT case_key FROM units_linked_case)), false) AS linked
             FROM child GROUP BY child_id)
             WHERE {_in_period("first_date", year)}""",
+        "child": "SELECT child_id, sex FROM units_identified WHERE linked",
+        "unlinked_child": "SELECT child_id FROM units_identified WHERE NOT linked",
         "perpetrator": f"""SELECT DISTINCT perpetrator_id FROM conviction
             WHERE final AND {_year(contract, "conviction", year)}""",
+        "linked_perpetrator": f"""SELECT DISTINCT perpetrator_id FROM conviction
+            WHERE final AND {_year(contract, "conviction", year)}
+              AND case_key IN (SELECT case_key FROM units_linked_case)""",
     }
 
 
@@ -113,12 +121,8 @@ def aggregate_sql(year: int, contract: RecordContract | None = None) -> str:
     """
     contract = contract or load_records_contract()
     dimensions = load_contract().series_dimensions
-    units = units_sql(year, contract)
     counted = {s.units: s.by for s in contract.counted_series}
-    unknown = set(counted) - set(units)
-    if unknown:
-        raise ValueError(f"counting rules name unit relations transforms/records.py lacks: {sorted(unknown)}")
-    ctes = [f"units_{name} AS ({sql})" for name, sql in units.items()]
+    ctes = _unit_ctes(year, contract, set(counted))
     for name, by in counted.items():
         columns = "".join(f"{_quote(c)}, " for c in by)
         group = f" GROUP BY {', '.join(_quote(c) for c in by)}" if by else ""
@@ -135,6 +139,26 @@ def aggregate_sql(year: int, contract: RecordContract | None = None) -> str:
         + "\nUNION ALL ".join(rows)
         + "\n) ORDER BY position"
     )
+
+
+def _unit_ctes(year: int, contract: RecordContract, named: set[str]) -> list[str]:
+    units = units_sql(year, contract)
+    unknown = named - set(units)
+    if unknown:
+        raise ValueError(f"counting rules name unit relations transforms/records.py lacks: {sorted(unknown)}")
+    return [f"units_{name} AS ({sql})" for name, sql in units.items()]
+
+
+def information_counts(con, year: int, contract: RecordContract) -> dict[str, int]:
+    """The contract's informationCounts of `year` (rule id -> count), counted like the table."""
+    counts = contract.information_counts
+    ctes = _unit_ctes(year, contract, {c["units"] for c in counts})
+    return {
+        c["rule"]: int(
+            con.execute(f"WITH {', '.join(ctes)} SELECT count(*) FROM units_{c['units']}").fetchone()[0]
+        )
+        for c in counts
+    }
 
 
 def _sql_text(text: str) -> str:
@@ -225,6 +249,13 @@ def run_records(
                 run.issues.append(
                     issue(contract, "R1_NO_RECORDS", str(folder), "folder", value=year, table="report")
                 )
+            if run.rows:
+                run.information = information_counts(con, year, contract)
+                run.issues += [
+                    issue(contract, rule, str(folder), "folder", value=n, year=year)
+                    for rule, n in run.information.items()
+                    if n
+                ]
             run.seconds["aggregate"] = time.perf_counter() - started
         if manifest:
             _row_counts(con, files)

@@ -65,6 +65,35 @@ class _Checker:
     def key_text(self, key: tuple) -> str:
         return KEY_SEP.join(str(k) for k in key)
 
+    def annotations(self, name: str) -> dict[str, str]:
+        """A metadata field of 'name: reason' pairs separated by ';' (read by parse_annotations)."""
+        return parse_annotations(self.s.metadata.get(name))
+
+
+ANNOTATED = {  # metadata field -> what each of its names must be
+    "breakdown_gaps": "dimension broken down by an additivity rule",
+    "confirmed_changes": "series key of the contract",
+}
+
+
+def parse_annotations(text: str | None) -> dict[str, str]:
+    """'sex: not recorded; service: not kept' -> {'sex': 'not recorded', 'service': 'not kept'}."""
+    pairs = (part.partition(":") for part in (text or "").split(";") if part.strip())
+    return {name.strip(): reason.strip() for name, _, reason in pairs}
+
+
+def _annotation_names(check: _Checker) -> None:
+    """Every name in an annotated metadata field must be a breakdown dimension or a series key."""
+    c = check.c
+    allowed = {
+        "breakdown_gaps": {_dimension_of(c, r["rule"]) for r in c.additivity},
+        "confirmed_changes": {check.key_text(k) for k in c.series_keys()},
+    }
+    for name, expected in ANNOTATED.items():
+        for given, reason in check.annotations(name).items():
+            if given not in allowed[name] or not reason:
+                check.add("L0_ANNOTATION", check.meta_where(name), name, given, expected)
+
 
 class _Blank(dict):
     def __missing__(self, key):
@@ -75,13 +104,15 @@ def validate(
     submission: Submission,
     history: History | None = None,
     today: dt.date | None = None,
+    contract: Contract | None = None,
 ) -> Report:
-    contract = load_contract()
+    contract = contract or load_contract()
     check = _Checker(submission, contract)
     for f in submission.findings:
         check.add(f.rule, f.location, f.field, f.value, **f.params)
     if submission.observations or not any(f.rule in UNPARSED for f in submission.findings):
         _metadata(check, today or dt.date.today())
+        _definitions_differ(check)
         index = _rows(check)
         _series(check, index)
         _additivity(check, index)
@@ -122,30 +153,83 @@ def _metadata(check: _Checker, today: dt.date) -> None:
             _code(check, meta.get(f.name), f.code_list, where, f.name)
         elif f.minimum is not None and meta.get(f.name) is not None and meta[f.name] < f.minimum:
             check.add("L0_TYPE", where, f.name, meta[f.name], type=f"whole number of at least {f.minimum}")
+    _annotation_names(check)
     year = check.s.time_period
     if year is None:
         return
     if dt.date(year, 12, 31) >= today:
         check.add("L0_YEAR_NOT_ENDED", check.meta_where("time_period"), "time_period", year)
-    basis = c.legal_basis(meta.get("legal_basis") or "")
-    if basis and not basis.covers_year(year):
-        check.add(
-            "L0_LEGAL_BASIS",
-            check.meta_where("legal_basis"),
-            "legal_basis",
-            year,
-            f"{basis.code} ({basis.valid_from} to {basis.valid_to})",
-        )
     start, end = meta.get("ref_period_start"), meta.get("ref_period_end")
-    if start and end and not (start.year == year == end.year and start <= end):
+    period_ok = not (start and end) or (start.year == year == end.year and start <= end)
+    if not period_ok:
         check.add(
             "L0_REF_PERIOD", check.meta_where("ref_period_start"), "ref_period", f"{start} to {end}", year
         )
-    first = min(b.valid_from for b in c.legal_bases)
-    if start and start < first:
+    period = (start, end) if start and end and period_ok else (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    if _year_covered(check, year, period):
+        basis = c.legal_basis(meta.get("legal_basis") or "")
+        if basis:
+            _ref_period_covered(check, basis, period)
+
+
+def _year_covered(check: _Checker, year: int, period: tuple[dt.date, dt.date]) -> bool:
+    """Some legal basis covers a day of `year`, and the one named covers some of `period` (the
+    reference period); else say which does."""
+    c, where = check.c, check.meta_where("legal_basis")
+    whole_year = (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    if not c.covered(whole_year):
+        known = c.legal_gap_in(whole_year)
+        gap = f" ({known.note})" if known else ""
         check.add(
-            "L0_REF_PERIOD_START", check.meta_where("ref_period_start"), "ref_period_start", start, first
+            "L0_NO_LEGAL_BASIS", where, "legal_basis", year, str(c.nearest_legal_basis(whole_year)), gap=gap
         )
+        return False
+    basis = c.legal_basis(check.s.metadata.get("legal_basis") or "")
+    if basis and not c.covered(period, basis.code):
+        covering = [str(b) for b in c.legal_bases if c.covered(period, b.code) and b.covers_year(year)]
+        text = ", ".join(covering) or "no legal basis in its reference period"
+        check.add("L0_LEGAL_BASIS", where, "legal_basis", year, str(basis), covering=text)
+        return False
+    return True
+
+
+def _ref_period_covered(check: _Checker, basis, period: tuple[dt.date, dt.date]) -> None:
+    """A reference period reaching beyond the named legal basis (2021 from 1 January) is flagged."""
+    covered = check.c.covered(period, basis.code)
+    if covered and covered != [period]:
+        check.add(
+            "L0_REF_PERIOD_UNCOVERED",
+            check.meta_where("ref_period_start"),
+            "ref_period",
+            f"{period[0]} to {period[1]}",
+            str(basis),
+            covered=" and ".join(f"{a} to {b}" for a, b in covered),
+        )
+
+
+def _definitions_differ(check: _Checker) -> None:
+    """Where a declared national definition is not the contract's reference, set status d on the
+    given figures it affects that carry no status (the submission's rows change, the report says so)."""
+    for ref in check.c.reference_definitions:
+        declared = check.s.metadata.get(ref["field"])
+        if (
+            declared is None
+            or declared == ref["reference"]
+            or not isinstance(declared, type(ref["reference"]))
+        ):
+            continue
+        flagged = [
+            o.values
+            for o in check.s.observations
+            if o.values.get("indicator") in ref["indicators"]
+            and o.values.get("obs_value") is not None
+            and not o.values.get("obs_status")
+        ]
+        for row in flagged:
+            row["obs_status"] = check.c.definition_differs
+        series = ", ".join(ref["indicators"]) + f" ({len(flagged)} figures)"
+        where = check.meta_where(ref["field"])
+        check.add("L1_DEFINITION_DIFFERS", where, ref["field"], declared, ref["reference"], series=series)
 
 
 def _rows(check: _Checker) -> dict[tuple, dict]:
@@ -240,7 +324,23 @@ def _additivity(check: _Checker, index: dict) -> None:
         if (complete and parts_sum != total["obs_value"]) or parts_sum > total["obs_value"]:
             check.add(rule, total["_location"], "obs_value", parts_sum, total["obs_value"])
         if missing and any(p is not None for p in parts):
-            check.add("L1_BREAKDOWN_MISSING", total["_location"], "obs_value", ", ".join(missing))
+            reason = check.annotations("breakdown_gaps").get(_dimension_of(check.c, rule))
+            if reason:
+                check.add(
+                    "L1_BREAKDOWN_EXPLAINED",
+                    total["_location"],
+                    "obs_value",
+                    ", ".join(missing),
+                    reason=reason,
+                )
+            else:
+                check.add("L1_BREAKDOWN_MISSING", total["_location"], "obs_value", ", ".join(missing))
+
+
+def _dimension_of(contract: Contract, rule_id: str) -> str:
+    """The dimension an additivity rule breaks its total down by."""
+    ((dimension, _codes),) = next(r for r in contract.additivity if r["rule"] == rule_id)["parts"].items()
+    return dimension
 
 
 def _ordering(check: _Checker, index: dict) -> None:
@@ -285,13 +385,15 @@ def _history(check: _Checker, index: dict, history: History) -> None:
             # Compare daily rates: reference periods differ (2021 covers only August-December).
             change = (new / days) / (old / prev_days) - 1
             if abs(change) > band:
+                reason = check.annotations("confirmed_changes").get(check.key_text(key))
                 check.add(
-                    "L2_YOY_CHANGE",
+                    "L2_YOY_CONFIRMED" if reason else "L2_YOY_CHANGE",
                     row["_location"],
                     "obs_value",
                     f"{change:+.0%}",
                     f"{prev_year} ({old} over {prev_days} days)",
                     key=check.key_text(key),
+                    reason=reason,
                 )
     _revision_order(check, history)
     if history.previous_revision:

@@ -144,7 +144,7 @@ def _check_unchanged(con, name: str, version: int, recorded: str | None, digest:
 
 
 def _register_contract(con: duckdb.DuckDBPyConnection) -> None:
-    """Code lists and series, registered from the contract (once per contract version)."""
+    """Code lists, series and legal bases, registered from the contract (once per contract version)."""
     contract = load_contract()
     registered = con.execute(
         "SELECT count(*) FROM series WHERE contract_version = ?", [contract.version]
@@ -162,6 +162,13 @@ def _register_contract(con: duckdb.DuckDBPyConnection) -> None:
             [(code, *key, point, label, contract.version) for code, key, point, label in series_columns()],
         )
         con.execute("COMMIT")
+    if not con.execute(
+        "SELECT count(*) FROM legal_basis WHERE contract_version = ?", [contract.version]
+    ).fetchone()[0]:
+        con.executemany(
+            "INSERT INTO legal_basis VALUES (?, ?, ?, ?)",
+            [(b.code, b.valid_from, b.valid_to, contract.version) for b in contract.legal_bases],
+        )
 
 
 def create_views(con: duckdb.DuckDBPyConnection, temporary: bool = False) -> None:
@@ -205,6 +212,8 @@ def view_codes() -> dict[str, str]:
         "sex_indicator": by_sex["total"]["indicator"],
         "sex_total": by_sex["total"]["sex"],
         "sex_parts": ", ".join(by_sex["parts"]["sex"]),
+        "contract_version": contract.version,
+        **{f"ref_{r['field']}": str(r["reference"]) for r in contract.reference_definitions},
     }
     if any("'" in code for code in codes.values()):
         raise WarehouseError(f"a contract code for the views holds a quote: {codes}")

@@ -24,6 +24,7 @@ from transforms.readers import not_judged, read_submission
 from transforms.report import Report, validation_event, write_report
 from transforms.safety import Limits
 from transforms.validation import History, figures, reference_days, validate
+from transforms.writers import metadata_document
 from warehouse import db
 
 log = logging.getLogger(__name__)
@@ -323,7 +324,7 @@ def _insert_submission(
 ) -> None:
     m = sub.metadata
     con.execute(
-        "INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             sid,
             sub.geo,
@@ -344,6 +345,7 @@ def _insert_submission(
             m.get("reporting_authority"),
             m.get("contact"),
             m.get("national_definitions"),
+            json.dumps(metadata_document(m), sort_keys=True, ensure_ascii=False, default=str),
         ],
     )
 

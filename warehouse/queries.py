@@ -4,6 +4,7 @@ pipelines read and record, and analyst queries."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -23,6 +24,16 @@ SUBMISSION_FIELDS = (
     "ref_period_end",
     "legal_basis",
 )
+
+
+UNPUBLISHED_METADATA = ("contact",)  # a contact point's address: kept, never published
+NOT_DUE = "not due"  # the tracker's status of a year no legal basis covers
+
+
+def _declared(submission: dict) -> dict:
+    """A current_submission row with every metadata field it declared (the typed columns win)."""
+    declared = json.loads(submission.pop("metadata", None) or "{}")
+    return {**declared, **submission}
 
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -47,10 +58,15 @@ def release_input(
     )
     subs = _dicts(
         con.execute(
-            f"SELECT {', '.join(SUBMISSION_FIELDS)} FROM current_submission WHERE {where} ORDER BY geo",
+            f"SELECT {', '.join(SUBMISSION_FIELDS)}, metadata FROM current_submission "
+            f"WHERE {where} ORDER BY geo",
             params,
         )
     )
+    subs = [
+        {k: v for k, v in _declared(s).items() if k not in UNPUBLISHED_METADATA and k != "time_period"}
+        for s in subs
+    ]
     for s in subs:
         s["received_at"] = s["received_at"].isoformat()
         for k in ("ref_period_start", "ref_period_end"):
@@ -72,14 +88,17 @@ def tracker(
     where = "WHERE time_period = ?" if year else ""
     rows = _dicts(
         con.execute(
-            "SELECT geo, time_period, deadline, status, first_received_at, current_revision, submissions "
+            "SELECT geo, time_period, deadline, status, legal_bases, first_received_at, current_revision, "
+            "submissions "
             f"FROM submission_tracker {where} ORDER BY time_period, geo",
             [year] if year else [],
         )
     )
     if rows or not (year and deadline):
         return rows
+    bases = ", ".join(b.code for b in load_contract().legal_bases if b.covers_year(year))
     status = "missing" if dt.date.today() > deadline else "not yet due"
+    status = status if bases else NOT_DUE  # no legal basis covers any day of the year
     geos = con.execute("SELECT DISTINCT code FROM code_list WHERE list = 'geo' ORDER BY 1").fetchall()
     return [
         {
@@ -87,6 +106,7 @@ def tracker(
             "time_period": year,
             "deadline": deadline,
             "status": status,
+            "legal_bases": bases or None,
             "first_received_at": None,
             "current_revision": None,
             "submissions": 0,
@@ -130,6 +150,7 @@ def current_submission(con: duckdb.DuckDBPyConnection, geo: str, year: int) -> t
     (current,) = _dicts(
         con.execute("SELECT * FROM current_submission WHERE geo = ? AND time_period = ?", [geo, year])
     )[:1]
+    current = _declared(current)
     columns = load_contract().columns
     rows = con.execute(
         f"SELECT {', '.join(columns)} FROM observation WHERE submission_id = ?", [current["submission_id"]]

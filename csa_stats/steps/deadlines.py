@@ -20,7 +20,8 @@ def overdue_submissions(settings: Settings | None = None) -> dict[int, list[str]
         rows = queries.tracker(con)
     missing: dict[int, list[str]] = {}
     for row in rows:
-        if row["status"] in ("missing", "rejected") and row["deadline"] < dt.date.today():
+        due = row["legal_bases"]  # a year no legal basis covers is not due, whatever arrived
+        if due and row["status"] in ("missing", "rejected") and row["deadline"] < dt.date.today():
             missing.setdefault(row["time_period"], []).append(row["geo"])
     return missing
 

@@ -64,7 +64,8 @@ def national_aggregate(
             f"record-level files of {geo} break the contract: {listed}{more}; see {findings}"
         )
     for i in run.issues:
-        log.warning("%s %s: %s [%s]", i.file, i.location, i.message, i.rule)
+        level = logging.INFO if i.severity == "information" else logging.WARNING
+        log.log(level, "%s %s: %s [%s]", i.file, i.location, i.message, i.rule)
 
     path = aggregate_file(national.landing, aggregate_metadata(geo, year, period, declaration, run), run.rows)
     with db.writer(national.warehouse) as con:
@@ -85,7 +86,9 @@ def national_aggregate(
             for f in run.files
         ]
         queries.record_sources(con, manifest)
-        detail = {"file": path.name, "reports_in_year": run.reports_in_year, "warnings": len(run.issues)}
+        warnings = [i for i in run.issues if i.severity == "warning"]
+        detail = {"file": path.name, "reports_in_year": run.reports_in_year, "warnings": len(warnings),
+                  "information": run.information}  # fmt: skip
         db.audit(con, "system", "aggregate", f"{geo}-{year}", json.dumps(detail))
     log.info("%s %s: %d reports counted into %s", geo, year, run.reports_in_year, path)
     return str(path)

@@ -25,7 +25,7 @@ def test_series_use_only_codes_of_the_code_lists():
     for series in c.series:
         for dim in c.series_dimensions:
             assert series[dim] in c.code_lists[fields[dim].code_list], (dim, series)
-    assert len(c.series_keys()) == len(set(c.series_keys())) == 15
+    assert len(c.series_keys()) == len(set(c.series_keys())) == 16
 
 
 def test_every_rule_has_level_and_severity():

@@ -28,6 +28,11 @@ def _metadata(**changes) -> dict:
         "legal_basis": "32021R1232", "reporting_authority": "Bundeskriminalamt (Österreich)",
         "contact": "art8@at.example.org",
         "national_definitions": 'Reports, "de-duplicated"; cases merged.\nSecond line: € ü',
+        "counting_unit": "CASE", "report_date": "REGISTERED", "child_upper_age": 18,
+        "conviction_stage": "FINAL", "source_reports": "POLICE", "source_children": "VICTIM_REGISTER",
+        "source_convictions": "COURT",
+        "breakdown_gaps": "service: not recorded by the police",
+        "confirmed_changes": "PERP_CNV/_Z/_Z/_Z: one large trial ended in 2023",
         **changes,
     }  # fmt: skip
 
@@ -96,7 +101,7 @@ def test_template_has_one_prefilled_row_per_series_key(template):
         assert rows == expected
         assert all(c.value is None for r in ws.iter_rows(min_row=2) for c in r[4:])
         keys += rows
-    assert sorted(keys) == sorted(C.series_keys()) and len(keys) == 15
+    assert sorted(keys) == sorted(C.series_keys()) and len(keys) == 16
 
 
 def _column(ws, col: str) -> str:
@@ -295,6 +300,7 @@ def test_demo_figures_add_up(submissions):
                 assert given == [], (name, rule)  # a breakdown is given whole or not at all
         for rule in C.ordering:
             chain = [figures[C.series_key(spec)] for spec in rule["chain"]]
+            chain = [v for v in chain if v is not None]  # linked convictions: m where not linked
             assert chain == sorted(chain), (name, rule["rule"])
 
 
@@ -319,9 +325,11 @@ def test_demo_metadata_is_plausible(submissions):
         m, year = s.metadata, s.time_period
         start, end = m["ref_period_start"], m["ref_period_end"]
         assert dt.date(year, 1, 1) <= start < end == dt.date(year, 12, 31), name
-        assert (start > dt.date(year, 8, 1)) == (year == 2021), name  # 2021 is partial
+        flagged = (s.geo, year) == (DEMO_FACTS.from_january, 2021)  # counts before the regulation
+        assert (start > dt.date(year, 8, 1)) == (year == 2021 and not flagged), name  # 2021 is partial
         basis = C.legal_basis(m["legal_basis"])
-        assert basis.covers_year(year) and basis.valid_from <= end <= basis.valid_to, name
+        assert C.covered((start, end), basis.code) == [(max(start, dt.date(2021, 8, 2)), end)], name
+        assert basis.valid_from <= end <= basis.valid_to, name
         assert m["reporting_authority"] and "@" in m["contact"] and m["national_definitions"]
 
 
@@ -363,8 +371,11 @@ def test_demo_reports_show_the_warnings_its_gaps_cause(submissions):
         revision_issues += [i for i in report.issues if i.rule == "L2_REVISION_CHANGE"]
         accepted[(s.geo, s.time_period)] = (figures(s.rows()), reference_days(s.metadata))
     gaps = {g for geos in DEMO_FACTS.missing_breakdown.values() for g in geos}
-    assert warned["L1_BREAKDOWN_MISSING"] == gaps
+    assert warned["L1_BREAKDOWN_EXPLAINED"] == gaps and "L1_BREAKDOWN_MISSING" not in warned
+    assert warned["L2_YOY_CONFIRMED"] == {DEMO_FACTS.confirmed_change[0]}
+    assert warned["L1_DEFINITION_DIFFERS"] == {DEMO_FACTS.definition_differs[0]}
     assert warned["L2_REVISION_CHANGE"] == {DEMO_FACTS.revised[0]}
+    assert warned["L0_REF_PERIOD_UNCOVERED"] == {DEMO_FACTS.from_january}
     geo, year = DEMO_FACTS.revised
     by_stem = {Path(n).stem: s for n, s in submissions.items()}
     before, after = (_figures(by_stem[f"ART8_{geo}_{year}_R{n}"]) for n in (1, 2))

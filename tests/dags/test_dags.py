@@ -158,7 +158,7 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
         status = con.execute(
             "SELECT geo, revision, status FROM submission_status WHERE geo IS NOT NULL ORDER BY ALL"
         ).fetchall()
-        assert con.execute("SELECT count(*) FROM current_observation").fetchone()[0] == 45
+        assert con.execute("SELECT count(*) FROM current_observation").fetchone()[0] == 48
         lu = con.execute(
             "SELECT max(obs_value) FROM current_observation WHERE geo = 'LU' AND indicator = 'PERP_CNV'"
         )

@@ -260,7 +260,7 @@ CASES = [
         _csv_edit(lambda t: t + t.splitlines()[1] + "\r\n"),
         REJECTED,
         "L0_DUPLICATE_KEY",
-        "row 17",
+        "row 18",
     ),
     Case(
         "wrong state",
@@ -875,7 +875,7 @@ SECOND_ROUND = [
         "2021 reference period from 1 January",
         _ref_period_2021,
         VALID,
-        "L0_REF_PERIOD_START",
+        "L0_REF_PERIOD_UNCOVERED",
         "ref_period_start",
     ),
 ]

@@ -24,7 +24,14 @@ EMAIL = ("REP_LEA", "_Z", "PROVIDER", "EMAIL")
 
 
 def _value(key: tuple, year: int) -> int | None:
-    base = {"REP_LEA": 1200, "CASE_UNQ": 900, "CASE_MULT": 100, "CHILD_IDN": 40, "PERP_CNV": 12}
+    base = {
+        "REP_LEA": 1200,
+        "CASE_UNQ": 900,
+        "CASE_MULT": 100,
+        "CHILD_IDN": 40,
+        "PERP_CNV": 12,
+        "PERP_CNV_LNK": 9,
+    }
     if key == KEY["reports"]:
         return 1870 + year - 2023
     if key[0] == "CHILD_IDN" and key[1] == "T":

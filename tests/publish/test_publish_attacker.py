@@ -129,6 +129,7 @@ def synthetic_state(geo: str, rng: random.Random, revision: int = 1) -> list[dic
         ("CASE_MULT", "_Z", "TOTAL", "TOTAL"): rng.randint(0, unique),
         ("CHILD_IDN", "T", "_Z", "_Z"): sum(children),
         ("PERP_CNV", "_Z", "_Z", "_Z"): rng.randint(0, 6),
+        ("PERP_CNV_LNK", "_Z", "_Z", "_Z"): None,  # most states cannot link convictions to reports
     }
     for service, value in zip(("EMAIL", "MESSAGING", "VOIP", "OTHER", "UNKNOWN"), services, strict=True):
         figures["REP_LEA", "_Z", "PROVIDER", service] = value

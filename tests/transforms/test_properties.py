@@ -41,7 +41,8 @@ def valid_figures(draw) -> dict[tuple, int | None]:
         ("CASE_UNQ", "_Z", "TOTAL", "TOTAL"): unique,
         ("CASE_MULT", "_Z", "TOTAL", "TOTAL"): several,
         ("CHILD_IDN", "T", "_Z", "_Z"): children,
-        ("PERP_CNV", "_Z", "_Z", "_Z"): draw(st.integers(0, 2_000)),
+        ("PERP_CNV", "_Z", "_Z", "_Z"): (convicted := draw(st.integers(0, 2_000))),
+        ("PERP_CNV_LNK", "_Z", "_Z", "_Z"): draw(st.none() | st.integers(0, convicted)),
     }
     for rule, total_key, parts in C.additivity_groups():
         if rule == "L1_REPORTER_SUM":

@@ -82,13 +82,21 @@ HAND_BUILT = {
         {"child_id": "K1", "sex": "F", "identification_date": D(2023, 2, 1), "case_key": "C2"},
         {"child_id": "K2", "sex": None, "identification_date": D(2023, 4, 1), "case_key": "C1"},
         {"child_id": "K3", "sex": "M", "identification_date": D(2023, 6, 1), "case_key": "C1"},
+        # identified in a domestic investigation, no report under the regulation: not in 8(b)
+        {"child_id": "K4", "sex": "F", "identification_date": D(2023, 7, 1), "case_key": None},
     ],
     "convictions": [
         # appealed in 2022 (not final), final after the appeal in 2023
         {"perpetrator_id": "P1", "conviction_date": D(2022, 10, 1), "final": False, "offence_code": "X"},
         {"perpetrator_id": "P1", "conviction_date": D(2023, 3, 1), "final": True, "offence_code": "X"},
         # two final convictions in one year: one perpetrator
-        {"perpetrator_id": "P2", "conviction_date": D(2023, 5, 1), "final": True, "offence_code": "X"},
+        {
+            "perpetrator_id": "P2",
+            "conviction_date": D(2023, 5, 1),
+            "final": True,
+            "offence_code": "X",
+            "case_key": "C1",
+        },  # linked to the reports of case C1
         {"perpetrator_id": "P2", "conviction_date": D(2023, 9, 1), "final": True, "offence_code": "Y"},
         # appealed and still pending
         {"perpetrator_id": "P3", "conviction_date": D(2023, 11, 1), "final": False, "offence_code": "X"},
@@ -129,6 +137,24 @@ def test_a_child_identified_twice_counts_once_with_the_latest_sex(hand_built):
     assert [f2023[("CHILD_IDN", s, "_Z", "_Z")] for s in "TFMU"] == [2, 0, 1, 1]  # K2 has no sex: U
 
 
+def test_a_child_without_a_linked_report_is_not_in_8b_and_is_reported_as_information(hand_built):
+    run = run_records(hand_built, "AT", 2023, manifest=False)
+    assert figures(run)[("CHILD_IDN", "F", "_Z", "_Z")] == 0  # K4 (F) is not linked to a report
+    assert run.information == {"R1_UNLINKED_CHILDREN": 1}
+    (info,) = [i for i in run.issues if i.rule == "R1_UNLINKED_CHILDREN"]
+    assert info.severity == "information" and info.value == 1
+    assert info.message.startswith("1 children first identified in 2023 are not linked")
+    assert run_records(hand_built, "AT", 2022, manifest=False).information == {"R1_UNLINKED_CHILDREN": 0}
+
+
+def test_convictions_linked_to_a_report_are_counted_of_which(hand_built):
+    f2023 = figures(run_records(hand_built, "AT", 2023, manifest=False))
+    assert f2023[("PERP_CNV", "_Z", "_Z", "_Z")] == 2 and f2023[("PERP_CNV_LNK", "_Z", "_Z", "_Z")] == 1  # P2
+    assert (
+        figures(run_records(hand_built, "AT", 2022, manifest=False))[("PERP_CNV_LNK", "_Z", "_Z", "_Z")] == 0
+    )
+
+
 def test_an_appealed_conviction_counts_only_when_final(hand_built):
     assert figures(run_records(hand_built, "AT", 2022, manifest=False))[("PERP_CNV", "_Z", "_Z", "_Z")] == 0
     assert figures(run_records(hand_built, "AT", 2023, manifest=False))[("PERP_CNV", "_Z", "_Z", "_Z")] == 2
@@ -147,7 +173,7 @@ def test_the_aggregate_is_a_valid_submission_with_a_manifest(hand_built):
         Path("x.json"), "json", metadata, [Observation(r, f"row {i}") for i, r in enumerate(run.rows)]
     )
     assert validate(submission).valid
-    assert {(f.table, f.rows) for f in run.files} == {("report", 6), ("child", 4), ("conviction", 5)}
+    assert {(f.table, f.rows) for f in run.files} == {("report", 6), ("child", 5), ("conviction", 5)}
     assert all(len(f.sha256) == 64 for f in run.files)
 
 
@@ -255,11 +281,13 @@ def reference(reports, children, convictions, year) -> dict[tuple, int]:
     per_case = Counter(r["case_key"] for r in in_year)
     counted["CASE_UNQ", "_Z", "TOTAL", "TOTAL"] = len(per_case)
     counted["CASE_MULT", "_Z", "TOTAL", "TOTAL"] = sum(n >= 2 for n in per_case.values())
+    cases = {r["case_key"] for r in reports}  # of reports under the regulation, in any year
     by_child = defaultdict(list)
     for c in children:
         by_child[c["child_id"]].append(c)
     for rows in by_child.values():
-        if start <= min(r["identification_date"] for r in rows) <= end:
+        linked = any(r["case_key"] in cases for r in rows)
+        if linked and start <= min(r["identification_date"] for r in rows) <= end:
             recorded = [(r["identification_date"], r["sex"]) for r in rows if r["sex"]]
             counted["CHILD_IDN", "T", "_Z", "_Z"] += 1
             counted["CHILD_IDN", max(recorded)[1] if recorded else "U", "_Z", "_Z"] += 1
@@ -267,6 +295,10 @@ def reference(reports, children, convictions, year) -> dict[tuple, int]:
         c["perpetrator_id"] for c in convictions if c["final"] and start <= c["conviction_date"] <= end
     }
     counted["PERP_CNV", "_Z", "_Z", "_Z"] = len(convicted)
+    counted["PERP_CNV_LNK", "_Z", "_Z", "_Z"] = len({
+        c["perpetrator_id"] for c in convictions
+        if c["final"] and start <= c["conviction_date"] <= end and c.get("case_key") in cases
+    })  # fmt: skip
     return {k: counted[k] for k in KEYS}
 
 
@@ -277,15 +309,16 @@ reports_st = st.lists(
     min_size=1, max_size=40,
 ).map(lambda rows: [report(f"R{i}", d, f"C{k}", who, svc)
                     for i, (d, who, svc, k) in enumerate(rows)])  # fmt: skip
+case_keys = st.sampled_from([None, *(f"C{k}" for k in range(15))])  # C13, C14: never a report's
 children_st = st.lists(
-    st.builds(lambda k, s, d: {"child_id": f"K{k}", "sex": s, "identification_date": d, "case_key": None},
-              st.integers(0, 8), st.sampled_from([None, *record_codes("sex")]), days),
+    st.builds(lambda k, s, d, c: {"child_id": f"K{k}", "sex": s, "identification_date": d, "case_key": c},
+              st.integers(0, 8), st.sampled_from([None, *record_codes("sex")]), days, case_keys),
     max_size=25, unique_by=lambda c: (c["child_id"], c["identification_date"]),
 )  # fmt: skip
 convictions_st = st.lists(
-    st.builds(lambda p, d, f, o: {"perpetrator_id": f"P{p}", "conviction_date": d, "final": f,
-                                  "offence_code": o},
-              st.integers(0, 8), days, st.booleans(), st.sampled_from(["X", "Y"])),
+    st.builds(lambda p, d, f, o, c: {"perpetrator_id": f"P{p}", "conviction_date": d, "final": f,
+                                     "offence_code": o, "case_key": c},
+              st.integers(0, 8), days, st.booleans(), st.sampled_from(["X", "Y"]), case_keys),
     max_size=25, unique_by=lambda c: (c["perpetrator_id"], c["conviction_date"], c["offence_code"]),
 )  # fmt: skip
 

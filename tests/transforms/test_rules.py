@@ -21,7 +21,7 @@ C = load_contract()
 NAME = "ART8_AT_2023_R1"
 # Where the i-th series of tests.helpers.observations() sits in the XLSX template.
 SHEET_ROWS = [("8(a) Reports", r) for r in range(2, 12)] + [("8(b) Children", r) for r in range(2, 6)]
-SHEET_ROWS.append(("8(c) Convictions", 2))
+SHEET_ROWS += [("8(c) Convictions", 2), ("8(c) Convictions", 3)]
 
 
 def at(fmt: str, i: int) -> str:
@@ -93,7 +93,17 @@ def _json_edit(fn):
     return edit
 
 
+def _year(year: int) -> dict:
+    """A whole-year submission for `year` under the fixture's legal basis (32021R1232)."""
+    return dict(
+        name=f"ART8_AT_{year}_R1",
+        meta={"time_period": year, "ref_period_start": f"{year}-01-01", "ref_period_end": f"{year}-12-31"},
+        rows=lambda rows: [r.update(time_period=year) for r in rows],
+    )
+
+
 PERP = ("PERP_CNV", "_Z", "_Z", "_Z")
+LINKED = ("PERP_CNV_LNK", "_Z", "_Z", "_Z")
 YEAR = dt.date.today().year
 EARLIER = figures(observations())
 
@@ -174,9 +184,10 @@ CASES = [
         text=lambda t: t.replace(f"DF_ART8({C.version})", "DF_ART8(0.9.0)", 1),
     ),  # fmt: skip
     Case("L0_SERIES_UNKNOWN", "json", at("json", 0), "REP_LEA/F/TOTAL/TOTAL", rows=_set(0, sex="F")),
-    Case("L0_SERIES_MISSING", "json", "file", "PERP_CNV/_Z/_Z/_Z", rows=lambda r: r.pop()),
+    Case("L0_SERIES_MISSING", "json", "file", "PERP_CNV_LNK/_Z/_Z/_Z", rows=lambda r: r.pop()),
+    Case("L1_LINKED_ORDER", "json", at("json", 15), "PERP_CNV_LNK 5 > PERP_CNV 4", changes={LINKED: 5}),
     Case("L0_SERIES_MISSING", "xlsx", "file", "CHILD_IDN/U/_Z/_Z", id="xlsx-row-cleared"),
-    Case("L0_DUPLICATE_KEY", "csv", at("csv", 15), "REP_LEA/_Z/TOTAL/TOTAL", rows=lambda r: r.append(r[0])),
+    Case("L0_DUPLICATE_KEY", "csv", at("csv", 16), "REP_LEA/_Z/TOTAL/TOTAL", rows=lambda r: r.append(r[0])),
     Case("L0_GEO_MISMATCH", "csv", at("csv", 0), "DE", rows=_set(0, geo="DE")),
     Case(
         "L0_GEO_MISMATCH",
@@ -186,7 +197,15 @@ CASES = [
         text=_json_edit(lambda d: d["observations"][0].update(geo="DE")),
     ),  # fmt: skip
     Case("L0_YEAR_MISMATCH", "sdmx-csv", at("sdmx-csv", 1), 2022, rows=_set(1, time_period=2022)),
-    Case("L0_LEGAL_BASIS", "json", meta_at("json", "legal_basis"), 2023, meta={"legal_basis": "32024R1307"}),
+    Case("L0_LEGAL_BASIS", "json", meta_at("json", "legal_basis"), 2025, **_year(2025)),
+    Case("L0_NO_LEGAL_BASIS", "json", meta_at("json", "legal_basis"), 2019, **_year(2019)),
+    Case(
+        "L0_REF_PERIOD_UNCOVERED",
+        "xlsx",
+        meta_at("xlsx", "ref_period_start"),
+        "2021-01-01 to 2021-12-31",
+        **_year(2021),
+    ),  # fmt: skip
     Case(
         "L0_YEAR_NOT_ENDED",
         "json",
@@ -251,6 +270,43 @@ CASES = [
         at("json", 14),
         "-67%",
         history=History(years={2022: ({**EARLIER, PERP: 12}, 365)}),
+    ),  # fmt: skip
+    Case(
+        "L1_BREAKDOWN_EXPLAINED",
+        "xlsx",
+        at("xlsx", 10),
+        "CHILD_IDN/F/_Z/_Z, CHILD_IDN/M/_Z/_Z, CHILD_IDN/U/_Z/_Z",
+        meta={"breakdown_gaps": "sex: not recorded in the case system"},
+        changes={("CHILD_IDN", s, "_Z", "_Z"): None for s in "FMU"},
+    ),  # fmt: skip
+    Case(
+        "L2_YOY_CONFIRMED",
+        "csv",
+        at("csv", 14),
+        "-67%",
+        meta={"confirmed_changes": "PERP_CNV/_Z/_Z/_Z: courts closed for four months"},
+        history=History(years={2022: ({**EARLIER, PERP: 12}, 365)}),
+    ),  # fmt: skip
+    Case(
+        "L1_DEFINITION_DIFFERS",
+        "sdmx-csv",
+        meta_at("sdmx-csv", "child_upper_age"),
+        16,
+        meta={"child_upper_age": 16},
+    ),
+    Case(
+        "L0_ANNOTATION",
+        "json",
+        meta_at("json", "breakdown_gaps"),
+        "gender",
+        meta={"breakdown_gaps": "gender: n/a"},
+    ),
+    Case(
+        "L0_ANNOTATION",
+        "xlsx",
+        meta_at("xlsx", "confirmed_changes"),
+        "PERP_CNV",
+        meta={"confirmed_changes": "PERP_CNV: more cases"},
     ),  # fmt: skip
     Case(
         "L2_REVISION_CHANGE", "csv", at("csv", 14), 4, history=History(previous_revision={**EARLIER, PERP: 5})

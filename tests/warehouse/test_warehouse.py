@@ -64,7 +64,7 @@ def test_accepted_submission_is_archived_and_loaded(tmp_path, csa_env):
     with db.reader(csa_env.warehouse) as con:
         rows, subs = queries.release_input(con, 2023)
         actions = [a for (a,) in con.execute("SELECT action FROM audit_log ORDER BY audit_id").fetchall()]
-    assert len(rows) == 15 and subs[0]["geo"] == "AT"
+    assert len(rows) == 16 and subs[0]["geo"] == "AT"
     assert actions == ["ingest", "accept"]
 
 
@@ -118,7 +118,7 @@ def test_revision_keeps_history_and_as_of_gives_old_figures(tmp_path, csa_env):
             == 4
         )
         statuses = dict(con.execute("SELECT revision, status FROM submission_status").fetchall())
-        assert con.execute("SELECT count(*) FROM observation").fetchone()[0] == 30
+        assert con.execute("SELECT count(*) FROM observation").fetchone()[0] == 32
     assert statuses == {1: "superseded", 2: "accepted"}
 
 
@@ -274,7 +274,11 @@ def test_analyst_views(tmp_path, csa_env):
         }
         ingest_file(write_json_submission(tmp_path / f"AT{year}", year=year, changes=changes), csa_env)
     ingest_file(write_json_submission(tmp_path / "BE", geo="BE", changes=no_sex), csa_env)
-    bad = write_json_submission(tmp_path / "MT", geo="MT", changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    bad = write_json_submission(
+        tmp_path / "MT",
+        geo="MT",
+        changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1, ("PERP_CNV_LNK", "_Z", "_Z", "_Z"): None},
+    )
     ingest_file(bad, csa_env)
     ingest_file(bad, csa_env)
     with db.reader(csa_env.warehouse) as con:
@@ -457,7 +461,7 @@ def test_query_refuses_every_kind_of_write(tmp_path, csa_env):
     out = _cli("query", "SELECT * FROM read_csv('/etc/passwd')", data=csa_env.data_dir)
     assert out.returncode == 6 and "query failed" in out.stderr
     with db.reader(csa_env.warehouse) as con:
-        assert con.execute("SELECT count(*) FROM observation").fetchone()[0] == 15
+        assert con.execute("SELECT count(*) FROM observation").fetchone()[0] == 16
         assert con.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 2
 
 
