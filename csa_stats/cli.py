@@ -223,10 +223,20 @@ def cmd_release(args) -> int:
     return OK
 
 
+def _analyst_warehouse(settings, live: bool) -> Path:
+    """The newest read-only snapshot (never waits for a load), or with `live` the warehouse itself."""
+    from warehouse import snapshot
+
+    if live or not settings.snapshots:
+        return settings.warehouse
+    return snapshot.local_newest(settings.snapshots, settings.data_dir / "snapshot-cache")
+
+
 def cmd_query(args) -> int:
     from warehouse.queries import run_query
 
-    columns, rows = run_query(get_settings().warehouse, args.sql)
+    settings = get_settings()
+    columns, rows = run_query(_analyst_warehouse(settings, args.live), args.sql)
     if args.format == "json":
         print(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=2))
     elif args.format == "csv":
@@ -356,8 +366,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("query", help="run a read-only SQL query on the warehouse")
+    p = sub.add_parser(
+        "query", help="run a read-only SQL query on the newest warehouse snapshot (--live: the warehouse)"
+    )
     p.add_argument("sql")
+    p.add_argument(
+        "--live", action="store_true", help="read the live warehouse (busy while a load runs) instead"
+    )
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_query)
 
@@ -378,8 +393,9 @@ def _warehouse_errors():
     """Imported only when something failed: `validate` must start without DuckDB."""
     from warehouse.db import WarehouseBusy, WarehouseError
     from warehouse.queries import QueryRefused
+    from warehouse.snapshot import NoSnapshot
 
-    return WarehouseBusy, (WarehouseError, QueryRefused)
+    return WarehouseBusy, (WarehouseError, QueryRefused, NoSnapshot)
 
 
 def main(argv: list[str] | None = None) -> int:

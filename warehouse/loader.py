@@ -94,7 +94,9 @@ def ingest_file(
     digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
     received_at = received_at or landed_at(path)
 
-    with db.writer(settings.warehouse) as con:  # archive and reports are written under the lock too
+    with db.writer(  # archive and reports are written under the lock too
+        settings.warehouse, snapshots=settings.snapshots, keep=settings.snapshot_keep
+    ) as con:
         _clear_unfinished(settings.archive, settings.reports)
         # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
         stored = archive_bytes(data, path.suffix, settings.archive)
