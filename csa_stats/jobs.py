@@ -12,6 +12,7 @@ import logging
 import os
 from pathlib import Path
 
+from csa_stats import stores
 from csa_stats.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def ingest(path: str, settings: Settings | None = None, actor: str = "system") -
 
     settings = settings or get_settings()
     result = ingest_file(Path(path), settings, actor=actor)
-    push_folders(settings, "archive", "reports")
+    stores.push_folders(settings, "archive", "reports")
     report = result.report
     return {
         "file": result.file,
@@ -108,7 +109,7 @@ def release(
     from warehouse import db, queries
 
     settings = settings or get_settings()
-    pull_releases(settings, year)
+    stores.pull_releases(settings, year)
     with db.reader(settings.warehouse) as con:
         rows, submissions = queries.release_input(con, year, geo)
     if not rows:
@@ -135,7 +136,7 @@ def release(
     )
     if not dry_run:
         publish_index(settings)
-        push_public(settings)
+        stores.push_public(settings)
     if result.created:
         with db.writer(settings.warehouse, snapshots=settings.snapshots, keep=settings.snapshot_keep) as con:
             db.audit(
@@ -188,51 +189,6 @@ def publish_index(settings: Settings | None = None) -> None:
     build_site(settings.public)
 
 
-# --- folders on an object store: local working copies pushed after each step ----------------
-
-IMMUTABLE = {"archive": True, "reports": False}
-
-
-def push_folders(settings: Settings, *folders: str) -> None:
-    """Upload what a step wrote into the local copy of each folder configured as a store URL."""
-    from warehouse import storage
-
-    for folder in folders:
-        if folder in settings.stores:
-            storage.push(getattr(settings, folder), settings.stores[folder], immutable=IMMUTABLE[folder])
-
-
-def pull_releases(settings: Settings, year: int) -> None:
-    """A writer on a new machine first fetches the year's published versions (numbering, changelog)."""
-    from publish.release import POINTER
-    from warehouse import storage
-
-    if "public" in settings.stores:
-        storage.pull(settings.stores["public"], settings.public, f"releases/{year}")
-        pointer = settings.public / "releases" / str(year) / POINTER
-        remote = storage.join(settings.stores["public"], "releases", str(year), POINTER)
-        if not pointer.exists() and storage.exists(remote):
-            pointer.write_bytes(storage.read_bytes(remote))
-
-
-def push_public(settings: Settings) -> None:
-    """A release reaches the store whole before anything points at it: the version folders
-    (immutable objects), then catalogue and site, then each year's LATEST pointer last."""
-    from publish.release import POINTER
-    from warehouse import storage
-
-    if "public" not in settings.stores:
-        return
-    url, public = settings.stores["public"], settings.public
-    storage.push(public / "releases", storage.join(url, "releases"), immutable=True, skip=(POINTER,))
-    storage.push(public, url, immutable=False, skip=(POINTER,))
-    for pointer in sorted((public / "releases").glob(f"*/{POINTER}")):
-        remote = storage.join(url, "releases", pointer.parent.name, POINTER)
-        data = pointer.read_bytes()
-        if not storage.exists(remote) or storage.read_bytes(remote) != data:
-            storage.write_bytes(remote, data)
-
-
 def approval_actor(response: dict, settings: Settings | None = None) -> str:
     """Who answered an approval: the UI user, or the configured demo actor that answered itself."""
     settings = settings or get_settings()
@@ -279,7 +235,7 @@ def quality_gate(year: int, settings: Settings | None = None) -> dict:
         "failed": result.failed,
         "docs": str(result.docs) if result.docs else None,
     }
-    push_folders(settings, "reports")
+    stores.push_folders(settings, "reports")
     if not result.success:
         raise ValueError(f"quality gate failed for {year}: {json.dumps(result.failed, default=str)}")
     return outcome
@@ -297,7 +253,7 @@ def record_deadline_alert(missing: dict[int, list[str]], settings: Settings | No
     alert = {"at": dt.datetime.now(dt.UTC).isoformat(), "missing": {str(y): g for y, g in missing.items()}}
     with target.open("a", encoding="utf-8") as out:
         out.write(json.dumps(alert, sort_keys=True) + "\n")
-    push_folders(settings, "reports")
+    stores.push_folders(settings, "reports")
     return target
 
 

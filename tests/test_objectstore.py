@@ -73,7 +73,9 @@ def test_every_folder_on_the_object_store_holds_the_bytes_of_a_local_run(tmp_pat
     # Analysts read the newest snapshot from the store (downloaded once into a cache).
     query = run(env, "query", "SELECT count(*) FROM submission", "--format", "csv")
     assert query.stdout.split() == ["count_star()", "3"]
-    assert sorted(p.name for p in (remote / "snapshot-cache").iterdir()) == ["warehouse-00000005.duckdb"]  # 3 loads, 2 releases
+    assert sorted(p.name for p in (remote / "snapshot-cache").iterdir()) == [
+        "warehouse-00000005.duckdb"
+    ]  # 3 loads, 2 releases
 
 
 def test_an_immutable_object_is_never_overwritten(tmp_path, s3):
@@ -99,7 +101,11 @@ def test_a_new_writer_machine_numbers_releases_after_those_on_the_store(tmp_path
     # Another machine, its own warehouse with a revision, the same public store: v2, not v1.
     env = {**env, "CSA_DATA_DIR": str(tmp_path / "second")}
     run(env, "ingest", write_json_submission(landing, "AT"))
-    run(env, "ingest", write_json_submission(landing, "AT", revision=2, changes={("PERP_CNV", "_Z", "_Z", "_Z"): 9}))
+    run(
+        env,
+        "ingest",
+        write_json_submission(landing, "AT", revision=2, changes={("PERP_CNV", "_Z", "_Z", "_Z"): 9}),
+    )
     out = run(env, "release", "--year", "2023").stdout
     assert "published v2" in out
     assert objects(f"{s3}/fresh/public/releases/2023")["LATEST"] == b"v2\n"
