@@ -71,7 +71,7 @@ def local_copy(landed, settings: Settings | None = None) -> Path:
         if source is landed or source.exists():
             target = staging / source.name
             target.write_bytes(source.read_bytes())
-            info = source.stat().as_info()
+            info = source.fs.info(source.path)  # fsspec's own: mtime (local) or LastModified (S3)
             mtime = info.get("mtime") or info.get("LastModified")
             if mtime is not None:
                 stamp = mtime.timestamp() if isinstance(mtime, dt.datetime) else float(mtime)

@@ -7,6 +7,7 @@ import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
+from dag_common import WAREHOUSE_QUEUE
 
 DOC = """
 ### National statistics
@@ -40,6 +41,8 @@ retries; its problems are in the task log.
         "retries": 2,
         "retry_delay": timedelta(seconds=20),
         "retry_exponential_backoff": True,
+        # Every task on the warehouse host: the office's sources, warehouse and release are its files.
+        "queue": WAREHOUSE_QUEUE,
     },
 )
 def national_statistics():

@@ -6,6 +6,7 @@ import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import BaseNotifier, dag, task
+from dag_common import WAREHOUSE_QUEUE
 
 DOC = """
 ### Submission deadlines
@@ -41,6 +42,8 @@ class MissingSubmissionsAlert(BaseNotifier):
         "retries": 2,
         "retry_delay": timedelta(seconds=20),
         "retry_exponential_backoff": True,
+        # It reads the warehouse: on the machine that holds it.
+        "queue": WAREHOUSE_QUEUE,
     },
 )
 def submission_deadlines():

@@ -4,7 +4,7 @@
 #   store), Airflow's API server, scheduler, DAG processor and triggerer, and two Celery workers:
 #   `default` and `warehouse` (the single warehouse writer). Everything listens on 127.0.0.1.
 #
-#   deploy/cluster.sh start | stop | status | run COMMAND...
+#   deploy/cluster.sh start | stop | status | clean | run COMMAND...
 #
 # State lives in $CSA_CLUSTER_DIR (default .cluster/, git-ignored): secrets.env (generated once,
 # mode 600, never committed), the database, logs/, pids/. `stop` ends exactly the processes whose
@@ -25,6 +25,7 @@ say() { echo "cluster: $*"; }
 generate_secrets() {
   [ -s "$CSA_CLUSTER_DIR/secrets.env" ] && return
   mkdir -p "$CSA_CLUSTER_DIR"
+  rm -rf "$(pg_data)"  # a database left from earlier secrets could not be opened with new ones
   (umask 077 && "$BIN/python" - > "$CSA_CLUSTER_DIR/secrets.env") <<'EOF'
 import secrets
 from cryptography.fernet import Fernet
@@ -203,10 +204,16 @@ status() {
   done
 }
 
+clean() {  # stop, then forget everything: data, secrets, logs
+  stop
+  rm -rf "$(pg_data)" "$CSA_CLUSTER_DIR"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  clean) clean ;;
   status) status ;;
   run) shift; load_env; exec "$@" ;;
-  *) echo "usage: $0 start|stop|status|run COMMAND..." >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|clean|run COMMAND..." >&2; exit 2 ;;
 esac

@@ -1,0 +1,34 @@
+"""What the DAG files share: the warehouse asset and the default task arguments.
+
+Not a DAG file (listed in .airflowignore); DAG files import it at the top (stdlib and
+airflow.sdk only, so parsing stays fast).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import Asset
+
+# Updated by union_collection when it loads files; union_release runs when it changes.
+WAREHOUSE = Asset(name="article8_warehouse", uri="csa://warehouse/article8")
+
+
+def default_args(owner: str) -> dict:
+    """Every task retries twice, backing off from 20 seconds (a busy warehouse, a slow store)."""
+    return {
+        "owner": owner,
+        "retries": 2,
+        "retry_delay": timedelta(seconds=20),
+        "retry_exponential_backoff": True,
+    }
+
+
+# The Celery queue that one worker serves, on the machine that holds the DuckDB warehouse file:
+# every task that opens the file runs there (DuckDB allows one writing process). The executors of
+# the embedded default ignore queues.
+WAREHOUSE_QUEUE = "warehouse"
+# Tasks that read the live warehouse.
+WAREHOUSE_READER = {"queue": WAREHOUSE_QUEUE}
+# Tasks that write it also take the one-slot pool: a second guard besides the single worker.
+WAREHOUSE_WRITER = {"queue": WAREHOUSE_QUEUE, "pool": "warehouse_writer"}
