@@ -111,11 +111,20 @@ def test_a_new_writer_machine_numbers_releases_after_those_on_the_store(tmp_path
     assert objects(f"{s3}/fresh/public/releases/2023")["LATEST"] == b"v2\n"
 
 
-def test_records_parquet_is_read_by_duckdb_from_the_object_store(s3):
-    import duckdb
+def test_record_level_parquet_is_counted_by_duckdb_straight_from_the_object_store(tmp_path, s3):
+    from csa_stats.records_demo import generate_records
+    from transforms.records import run_records
 
-    fs, _ = storage.filesystem(s3)
-    con = duckdb.connect()
-    con.register_filesystem(fs)
-    con.execute(f"COPY (SELECT range AS id FROM range(5)) TO '{s3}/records/r.parquet' (FORMAT parquet)")
-    assert con.execute(f"SELECT sum(id) FROM '{s3}/records/r.parquet'").fetchone() == (10,)
+    local = tmp_path / "records"
+    generate_records(local, 300, geo="AT")
+    url = f"{s3}/national/AT/records"
+    fs, root = storage.filesystem(url)
+    for f in local.iterdir():
+        fs.put_file(str(f), f"{root}/{f.name}")
+    on_disk, on_store = run_records(local, "AT", 2023), run_records(url, "AT", 2023)
+    assert on_store.valid and on_store.reports_in_year > 0
+    assert on_store.rows == on_disk.rows and on_store.issues == on_disk.issues
+    assert [(f.table, f.path.name, f.rows, f.sha256) for f in on_store.files] == [
+        (f.table, f.path.name, f.rows, f.sha256) for f in on_disk.files
+    ]
+    assert all(str(f.path).startswith("s3://") for f in on_store.files)
