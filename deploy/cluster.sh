@@ -63,7 +63,7 @@ launch() {
   if alive "$name"; then say "$name already running (pid $(cat "$PIDS/$name.pid"))"; return; fi
   setsid "$@" > "$LOGS/$name.log" 2>&1 < /dev/null &
   echo $! > "$PIDS/$name.pid"
-  say "started $name (pid $!)"
+  say "started $name (pid $!) at ${SECONDS}s"
 }
 
 wait_for() {  # name, seconds, command...
@@ -113,7 +113,7 @@ start_postgres() {
     as_postgres "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
       -o "-h 127.0.0.1 -p $CSA_PG_PORT -c unix_socket_directories=''" start > /dev/null
     head -1 "$data/postmaster.pid" > "$PIDS/postgres.pid"
-    say "started postgres (pid $(cat "$PIDS/postgres.pid"), port $CSA_PG_PORT)"
+    say "started postgres (pid $(cat "$PIDS/postgres.pid"), port $CSA_PG_PORT) at ${SECONDS}s"
   fi
   PGPASSWORD=$CSA_PG_PASSWORD "$bin/psql" -h 127.0.0.1 -p "$CSA_PG_PORT" -U airflow -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'airflow'" | grep -q 1 \
@@ -148,6 +148,7 @@ start_airflow() {
   (umask 077 && printf '{"admin": "%s"}\n' "$CSA_ADMIN_PASSWORD" > "$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
   "$BIN/airflow" db migrate > "$LOGS/db-migrate.log" 2>&1 || { tail -30 "$LOGS/db-migrate.log"; return 1; }
   "$BIN/airflow" pools import "$CSA_ROOT/config/airflow_pools.json" > /dev/null
+  say "metadata database migrated at ${SECONDS}s"
   # The API server first: workers and the scheduler talk to it.
   launch api-server "$BIN/airflow" api-server --host 127.0.0.1 --port "$CSA_API_PORT" --workers 1
   wait_for api-server 120 "$BIN/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
@@ -170,7 +171,7 @@ start() {
   start_redis
   start_s3
   start_airflow
-  say "up: API and UI http://127.0.0.1:$CSA_API_PORT (admin / see $AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE)"
+  say "up after ${SECONDS}s: API and UI http://127.0.0.1:$CSA_API_PORT (admin / see $AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE)"
 }
 
 stop_one() {
