@@ -29,7 +29,7 @@ help:
 	@echo "make test   run the test suite (what CI runs)"
 	@echo "make cluster / make cluster-stop  the cluster profile on this machine (docs/deployment.md)"
 	@echo "make test-cluster  collection and releases through Celery with every folder on S3 (CI runs it too)"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff and the import layers (import-linter)"
 
 # uv itself: installed with pip when missing (user site, or a PEP 668 system Python).
 .uv-installed:
@@ -128,9 +128,11 @@ test-cluster: .venv/cluster-installed cluster-packages
 	$(CLUSTER) clean
 	trap '$(CLUSTER) stop' EXIT; $(CLUSTER) start && $(BIN)/python -m pytest -q -s tests/cluster
 
+# ruff, and import-linter: the direction of imports between the stages (pyproject.toml).
 lint: .venv/installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean-demo:
 	rm -rf $(CSA_DATA_DIR)

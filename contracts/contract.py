@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -63,6 +64,9 @@ class Contract:
         self.rules = {q["name"]: parse_rule(q) for q in doc["quality"]}
         self.tables = {s["name"]: [_field(p) for p in s["properties"]] for s in doc["schema"]}
         self.key_figures: dict[str, tuple] = {n: self.series_key(k) for n, k in custom["keyFigures"].items()}
+        self.file_name: dict[str, str] = custom["submissionFileName"]
+        self.yoy_band: float = float(custom["yearOnYearBand"]["band"])
+        self.yoy_min_base: int = int(custom["yearOnYearBand"]["minimumBase"])
 
     @property
     def observation_fields(self) -> list[Field]:
@@ -113,6 +117,24 @@ class Contract:
 
     def legal_basis(self, code: str) -> LegalBasis | None:
         return next((b for b in self.legal_bases if b.code == code), None)
+
+    def legal_basis_on(self, day: dt.date) -> LegalBasis | None:
+        """The legal basis in force on a day (None when no basis covers it)."""
+        return next((b for b in self.legal_bases if b.valid_from <= day <= b.valid_to), None)
+
+    def submission_stem(self, geo: str, year: int | str, revision: int | str) -> str:
+        """A submission's file name without extension, such as ART8_AT_2023_R1."""
+        return self.file_name["format"].format(geo=geo, year=year, revision=revision)
+
+    def name_parts(self, name: str) -> dict:
+        """Geo, year and revision read from a file name following the pattern (empty when not)."""
+        m = re.search(self.file_name["pattern"], name, re.I)
+        if not m:
+            return {}
+        found = {"geo": m["geo"].upper(), "time_period": int(m["year"])}
+        if m["revision"]:
+            found["revision"] = int(m["revision"])
+        return found
 
 
 def custom_properties(element: dict) -> dict:

@@ -83,7 +83,8 @@ def _instructions(ws: Worksheet, contract: Contract) -> None:
         "4. A breakdown you do not have (for example children by gender): leave its cells empty "
         "with status m, give the total, and explain it in national_definitions.",
         f"5. Sheet '{CODES_SHEET}' lists every allowed code; the drop-down lists use it.",
-        "6. Save as ART8_<GEO>_<YEAR>_R<REVISION>.xlsx; a correction is a new file with the next "
+        f"6. Save as {contract.submission_stem('<GEO>', '<YEAR>', '<REVISION>')}.xlsx; a correction is "
+        "a new file with the next "
         "revision number.",
         "",
         "The sheets are protected without a password, only to keep the layout intact.",

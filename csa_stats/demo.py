@@ -294,7 +294,8 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
 
 
 def _write(metadata: dict, rows: list[dict], fmt: str, out_dir: Path, landed: dt.datetime) -> list[Path]:
-    name = f"ART8_{metadata['geo']}_{metadata['time_period']}_R{metadata['revision']}{EXTENSIONS[fmt]}"
+    stem = load_contract().submission_stem(metadata["geo"], metadata["time_period"], metadata["revision"])
+    name = f"{stem}{EXTENSIONS[fmt]}"
     paths = write_submission(metadata, rows, Path(out_dir) / name, fmt)
     for path in paths:  # the landing time is what the collector sees as receipt
         os.utime(path, (landed.timestamp(), landed.timestamp()))

@@ -5,10 +5,13 @@ Read at call time (not import time) so a DAG run, a test or the CLI sees its own
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from transforms.safety import Limits
 
 # name -> (default, meaning); README's configuration table is written from this.
 VARIABLES = {
@@ -33,16 +36,21 @@ VARIABLES = {
     "CSA_NATIONAL_DIR": ("$CSA_DATA_DIR/national", "national pipeline: sources, warehouse, outbox"),
     "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
     "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
-    "CSA_YOY_BAND": ("0.5", "year-on-year relative change above which L2 warns"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
     "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
     "CSA_RECORD_RETENTION_DAYS": (
         "90",
         "`csa-stats retention` deletes landed record-level files older than this",
     ),
-    "CSA_MAX_FILE_BYTES": ("20000000", "a submission file larger than this is refused unread"),
-    "CSA_MAX_ROWS": ("10000", "a submission with more observation rows is refused"),
-    "CSA_MAX_XLSX_RATIO": ("100", "an XLSX unpacking to more than this many times its size is refused"),
+    "CSA_MAX_FILE_BYTES": (
+        str(Limits.max_file_bytes),
+        "a submission file larger than this is refused unread",
+    ),
+    "CSA_MAX_ROWS": (str(Limits.max_rows), "a submission with more observation rows is refused"),
+    "CSA_MAX_XLSX_RATIO": (
+        f"{Limits.max_xlsx_ratio:g}",
+        "an XLSX unpacking to more than this many times its size is refused",
+    ),
     # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
@@ -91,7 +99,6 @@ class Settings:
     national_dir: Path
     deadline: str
     suppression_threshold: int
-    yoy_band: float
     log_level: str
     data_docs: str
     record_retention_days: int
@@ -103,6 +110,10 @@ class Settings:
     snapshot_keep: int = 10
     # folder -> object-store URL; such a folder's Path above is its local working copy
     stores: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_file_bytes, self.max_rows, self.max_xlsx_ratio)
 
     def deadline_for(self, year: int) -> dt.date:
         month, day = (int(x) for x in self.deadline.split("-"))
@@ -124,7 +135,6 @@ def get_settings() -> Settings:
         national_dir=_path("CSA_NATIONAL_DIR"),
         deadline=_get("CSA_DEADLINE"),
         suppression_threshold=int(_get("CSA_SUPPRESSION_THRESHOLD")),
-        yoy_band=float(_get("CSA_YOY_BAND")),
         log_level=_get("CSA_LOG_LEVEL"),
         data_docs=_get("CSA_DATA_DOCS"),
         record_retention_days=int(_get("CSA_RECORD_RETENTION_DAYS")),
@@ -137,4 +147,20 @@ def get_settings() -> Settings:
         snapshots=_location("CSA_SNAPSHOTS"),
         snapshot_keep=int(_get("CSA_SNAPSHOT_KEEP")),
         stores=stores,
+    )
+
+
+def national_settings(geo: str, settings: Settings | None = None) -> Settings:
+    """A national office keeps its own warehouse, archive, reports and releases."""
+    settings = settings or get_settings()
+    home = settings.national_dir / geo
+    return dataclasses.replace(
+        settings,
+        landing=home / "sources",
+        archive=home / "archive",
+        reports=home / "reports",
+        warehouse=home / "warehouse.duckdb",
+        public=home / "public",
+        snapshots="",  # the office queries its own warehouse live
+        stores={},
     )

@@ -12,7 +12,7 @@ from dag_common import WAREHOUSE_WRITER
 
 def release_approval(pending):
     """The task `approve_release`: a human approves or rejects the releases that `pending` (a task
-    returning dry runs of `jobs.release`, each with its change summary) lists.
+    returning dry runs of `csa_stats.steps.release.release`, each with its change summary) lists.
 
     Either answer is written to the audit log with the approver's name; *Reject* skips the tasks
     downstream, so nothing is published. Returns the operator, to be set upstream of publishing.
@@ -43,11 +43,11 @@ def release_approval(pending):
 
         def execute_complete(self, context, event):
             if "error" not in event:  # a timeout or error fails the task in the parent class
-                from csa_stats import jobs
+                from csa_stats.steps.release import record_release_decision
 
                 releases = context["ti"].xcom_pull(task_ids=source)
                 approved = event["chosen_options"] == [self.APPROVE]
-                jobs.record_release_decision(releases, approved, jobs.approval_actor(event))
+                record_release_decision(releases, approved, approval_actor(event))
             return super().execute_complete(context, event)
 
     return ReleaseApproval(
@@ -57,3 +57,12 @@ def release_approval(pending):
         **WAREHOUSE_WRITER,  # it writes the audit log (not while it waits for the human)
         retries=0,
     )
+
+
+def approval_actor(response: dict) -> str:
+    """Who answered an approval (Airflow's HITL response): the UI user, or the configured demo
+    actor that answered itself."""
+    from csa_stats.settings import get_settings
+
+    user = response.get("responded_by_user")
+    return (user or {}).get("name") or get_settings().auto_approve_as or "unknown"

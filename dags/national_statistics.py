@@ -4,22 +4,23 @@ release and the file it sends to the Commission."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from airflow.sdk import Param, dag, task
-from dag_common import WAREHOUSE_QUEUE
+from dag_common import WAREHOUSE_QUEUE, default_args
 
 DOC = """
 ### National statistics
 For one Member State (`geo`) and reporting year (`year`): when the state keeps record-level
 files (`CSA_NATIONAL_DIR/<GEO>/records/`: reports, children, convictions), check them and count
 the year's aggregate submission into its sources; collect the national source
-(`CSA_NATIONAL_DIR/<GEO>/sources/`), validate it against the Article 8 contract, load it into
-the national warehouse, then, after a human approves the release under *Browse → Required
+(`CSA_NATIONAL_DIR/<GEO>/sources/`), validate it against the Article 8 contract as it is loaded
+into the national warehouse, then, after a human approves the release under *Browse → Required
 Actions* (its body lists what changes), publish the national release and write the
 Commission-bound submission file to `CSA_NATIONAL_DIR/<GEO>/outbox/`. A rejection publishes
-nothing and is recorded in the national audit log. An invalid source fails the run without
-retries; its problems are in the task log.
+nothing and is recorded in the national audit log. An invalid source is archived and
+registered as rejected, and fails the run without retries; its problems are in the task log
+and its report.
 """
 
 
@@ -36,74 +37,63 @@ retries; its problems are in the task log.
         "geo": Param(os.environ.get("CSA_NATIONAL_GEO", "AT"), type="string", pattern="^[A-Z]{2}$"),
         "year": Param(datetime.now().year - 1, type="integer", minimum=2021),
     },
-    default_args={
-        "owner": "national-statistics-office",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=20),
-        "retry_exponential_backoff": True,
-        # Every task on the warehouse host: the office's sources, warehouse and release are its files.
-        "queue": WAREHOUSE_QUEUE,
-    },
+    # Every task on the warehouse host: the office's sources, warehouse and release are its files.
+    default_args={**default_args("national-statistics-office"), "queue": WAREHOUSE_QUEUE},
 )
 def national_statistics():
     @task(retries=0)  # record files that break their contract are not transient
     def aggregate(params=None) -> str | None:
         from task_errors import not_transient
 
-        from csa_stats import jobs
+        from csa_stats.steps import records
+        from transforms.aggregate import RecordsInvalid
 
-        with not_transient(jobs.RecordsInvalid):
-            return jobs.national_aggregate(params["geo"], int(params["year"]))
+        with not_transient(RecordsInvalid):
+            return records.national_aggregate(params["geo"], int(params["year"]))
 
     @task
     def collect(aggregated: str | None, params=None) -> str:
-        from csa_stats import jobs
+        from csa_stats.steps import national
 
-        return aggregated or jobs.national_source(params["geo"], int(params["year"]))
-
-    @task(retries=0)  # a contract violation is not transient
-    def validate(path: str) -> str:
-        from task_errors import not_transient
-
-        from csa_stats import jobs
-
-        with not_transient(ValueError):
-            jobs.national_validate(path)
-        return path
+        return aggregated or national.national_source(params["geo"], int(params["year"]))
 
     @task
     def load(path: str, params=None) -> dict:
-        from csa_stats import jobs
+        """Archive, validate and load the source; a contract violation fails at once."""
+        from task_errors import not_transient
 
-        return jobs.national_load(params["geo"], path)
+        from csa_stats.steps import national
+
+        with not_transient(national.SourceRejected):
+            return national.national_load(params["geo"], path)
 
     @task.short_circuit
     def review(loaded: dict, params=None) -> list[dict]:
         """The national release as it would be published; nothing to approve if unchanged."""
-        from csa_stats import jobs
+        from csa_stats.steps import national
 
-        return jobs.national_review(params["geo"], int(params["year"]))
+        return national.national_review(params["geo"], int(params["year"]))
 
     @task
     def publish(approved: list[dict], params=None) -> dict:
         """Runs only after the approval (a rejection skips it), and publishes exactly what was approved."""
         from task_errors import not_transient
 
-        from csa_stats import jobs
+        from csa_stats.steps import national
         from publish.release import NotApproved
 
         with not_transient(NotApproved):  # review short-circuits when nothing is to approve: one here
-            return jobs.national_publish(params["geo"], int(params["year"]), approved[0]["fingerprint"])
+            return national.national_publish(params["geo"], int(params["year"]), approved[0]["fingerprint"])
 
     @task
     def write_submission(published: dict, params=None) -> str:
-        from csa_stats import jobs
+        from csa_stats.steps import national
 
-        return jobs.national_submission_file(params["geo"], int(params["year"]))
+        return national.national_submission_file(params["geo"], int(params["year"]))
 
     from approval import release_approval
 
-    pending = review(load(validate(collect(aggregate()))))
+    pending = review(load(collect(aggregate())))
     published = publish(pending)
     pending >> release_approval(pending) >> published
     write_submission(published)

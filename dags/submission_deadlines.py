@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from airflow.sdk import BaseNotifier, dag, task
-from dag_common import WAREHOUSE_QUEUE
+from dag_common import WAREHOUSE_QUEUE, default_args
 
 DOC = """
 ### Submission deadlines
@@ -22,11 +22,11 @@ class MissingSubmissionsAlert(BaseNotifier):
     """Raised on failure of the tracker: names the missing states in the log and the alert file."""
 
     def notify(self, context):
-        from csa_stats import jobs
+        from csa_stats.steps import deadlines
 
-        missing = jobs.overdue_submissions()
-        context["task"].log.error("Article 8 submissions overdue: %s", jobs.describe_overdue(missing))
-        jobs.record_deadline_alert(missing)
+        missing = deadlines.overdue_submissions()
+        context["task"].log.error("Article 8 submissions overdue: %s", deadlines.describe_overdue(missing))
+        deadlines.record_deadline_alert(missing)
 
 
 @dag(
@@ -37,14 +37,8 @@ class MissingSubmissionsAlert(BaseNotifier):
     max_active_runs=1,
     tags=["article8", "commission", "deadlines"],
     doc_md=DOC,
-    default_args={
-        "owner": "commission",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=20),
-        "retry_exponential_backoff": True,
-        # It reads the warehouse: on the machine that holds it.
-        "queue": WAREHOUSE_QUEUE,
-    },
+    # It reads the warehouse: on the machine that holds it.
+    default_args={**default_args("commission"), "queue": WAREHOUSE_QUEUE},
 )
 def submission_deadlines():
     # Overdue states fail the task at once (AirflowFailException); only a busy warehouse retries.
@@ -52,11 +46,13 @@ def submission_deadlines():
     def overdue_submissions() -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from csa_stats import jobs
+        from csa_stats.steps import deadlines
 
-        missing = jobs.overdue_submissions()
+        missing = deadlines.overdue_submissions()
         if missing:
-            raise AirflowFailException(f"overdue Article 8 submissions: {jobs.describe_overdue(missing)}")
+            raise AirflowFailException(
+                f"overdue Article 8 submissions: {deadlines.describe_overdue(missing)}"
+            )
         return {}
 
     overdue_submissions()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from airflow.sdk import Param, PokeReturnValue, dag, task
-from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER
+from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_args
 
 DOC = """
 ### Union collection
@@ -30,12 +30,7 @@ Run by hand with `wait_for_files: false` to collect what is there and stop.
     tags=["article8", "commission", "collection"],
     doc_md=DOC,
     params={"wait_for_files": Param(True, type="boolean", description="wait until new files land")},
-    default_args={
-        "owner": "commission",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=20),
-        "retry_exponential_backoff": True,
-    },
+    default_args=default_args("commission"),
 )
 def union_collection():
     # Reschedule mode frees the worker slot between pokes; after 6 hours without news the run
@@ -44,10 +39,12 @@ def union_collection():
     def new_submissions(params=None) -> PokeReturnValue:
         from airflow.sdk import ObjectStoragePath, Variable
 
-        from csa_stats import jobs
+        from csa_stats.steps import collection
 
-        landing = ObjectStoragePath(jobs.landing_url(), conn_id=Variable.get("csa_landing_conn_id", None))
-        found = jobs.new_submissions(folder=landing)
+        landing = ObjectStoragePath(
+            collection.landing_url(), conn_id=Variable.get("csa_landing_conn_id", None)
+        )
+        found = collection.new_submissions(folder=landing)
         return PokeReturnValue(is_done=bool(found) or not params["wait_for_files"], xcom_value=found)
 
     @task(**WAREHOUSE_WRITER, map_index_template="{{ task.op_kwargs['url'].rsplit('/', 1)[-1] }}")
@@ -55,9 +52,9 @@ def union_collection():
         """Archive, validate, load and write the feedback report of one landed file."""
         from airflow.sdk import ObjectStoragePath
 
-        from csa_stats import jobs
+        from csa_stats.steps import collection
 
-        return jobs.ingest(str(jobs.local_copy(ObjectStoragePath(url))))
+        return collection.ingest(str(collection.local_copy(ObjectStoragePath(url))))
 
     @task(outlets=[WAREHOUSE])
     def summarise(results: list[dict]) -> dict:

@@ -4,15 +4,10 @@ after the quality gate, disclosure control and a human's approval."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from airflow.sdk import (
-    AssetOrTimeSchedule,
-    CronTriggerTimetable,
-    dag,
-    task,
-)
-from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_args
 
 DOC = """
 ### Union release
@@ -43,21 +38,16 @@ deadline (`CSA_RELEASE_CRON`).
     max_active_runs=1,
     tags=["article8", "commission", "release"],
     doc_md=DOC,
-    default_args={
-        "owner": "commission",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=20),
-        "retry_exponential_backoff": True,
-    },
+    default_args=default_args("commission"),
 )
 def union_release():
     from approval import release_approval
 
     @task(**WAREHOUSE_READER)
     def reporting_years() -> list[int]:
-        from csa_stats import jobs
+        from csa_stats.steps import release
 
-        return jobs.release_years()
+        return release.release_years()
 
     @task(
         retries=0, map_index_template="{{ task.op_kwargs['year'] }}", **WAREHOUSE_READER
@@ -65,29 +55,29 @@ def union_release():
     def quality_gate(year: int) -> int:
         from task_errors import not_transient
 
-        from csa_stats import jobs
+        from csa_stats.steps import release
 
         with not_transient(ValueError):
-            jobs.quality_gate(year)
+            release.quality_gate(year)
         return year
 
     @task.short_circuit(**WAREHOUSE_READER)
     def disclosure_control(years: list[int]) -> list[dict]:
         """Dry runs: disclosure control and the changes per year; nothing to approve if none."""
-        from csa_stats import jobs
+        from csa_stats.steps import release
 
-        return [r for r in (jobs.release(year, dry_run=True) for year in years) if r["would_publish"]]
+        return [r for r in (release.release(year, dry_run=True) for year in years) if r["would_publish"]]
 
     @task(**WAREHOUSE_WRITER, map_index_template="{{ task.op_kwargs['release']['object'] }}")
     def publish(release: dict) -> dict:
         """Exactly the figures approved: if they changed since, fail and publish nothing."""
         from task_errors import not_transient
 
-        from csa_stats import jobs
+        from csa_stats.steps import release as steps
         from publish.release import NotApproved
 
         with not_transient(NotApproved):
-            return jobs.release(release["year"], approved=release["fingerprint"])
+            return steps.release(release["year"], approved=release["fingerprint"])
 
     pending = disclosure_control(quality_gate.expand(year=reporting_years()))
     pending >> release_approval(pending) >> publish.expand(release=pending)

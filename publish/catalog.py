@@ -9,7 +9,6 @@ serialisation does not depend on generated labels.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from rdflib.namespace import DCTERMS, FOAF
 
 from contracts.contract import load_contract
 from publish.disclosure import EU_AGGREGATE
+from transforms.files import write_atomic
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # DCAT 3 (rdflib's closed one lacks dcat:version)
@@ -139,14 +139,15 @@ def write_catalog(public_dir: Path, base_url: str) -> list[Path]:
     graph = build_catalog(public_dir, base_url)
     turtle = Path(public_dir) / "catalog.ttl"
     jsonld = Path(public_dir) / "catalog.jsonld"
-    _write_if_changed(turtle, _sorted_turtle(graph))
+    write_atomic(turtle, _sorted_turtle(graph), only_if_changed=True)
     document = json.loads(graph.serialize(format="json-ld", sort_keys=True))
     for node in document:
         for values in node.values():
             if isinstance(values, list):
                 values.sort(key=lambda v: json.dumps(v, sort_keys=True))
     document.sort(key=lambda node: node["@id"])
-    _write_if_changed(jsonld, json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    write_atomic(jsonld, text, only_if_changed=True)
     return [turtle, jsonld]
 
 
@@ -266,13 +267,3 @@ def _purpose() -> str:
 
 def _limitations() -> str:
     return " ".join(load_contract().doc["description"]["limitations"].split())
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    """Replace atomically, and only when the content differs (readers never see half a file)."""
-    data = text.encode("utf-8")
-    if path.exists() and hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
-        return
-    tmp = path.with_name(f".tmp-{path.name}")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -7,7 +7,6 @@ drawn here: no script, no CDN.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from contracts.contract import load_contract
 from publish.catalog import DISTRIBUTIONS, ReleaseFolder, checksums, release_folders
 from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY, series_key
 from publish.exports import flags_legend
+from transforms.files import write_atomic
 
 _CONTRACT = load_contract()
 REPORTS = _CONTRACT.key_figures["reports"]
@@ -79,10 +79,11 @@ def build_site(public_dir: Path) -> list[Path]:
         )
     written = []
     for name, html in pages.items():
-        written.append(_write(public_dir / name, html.encode("utf-8")))
+        written.append(write_atomic(public_dir / name, html, only_if_changed=True))
     for y in years:
         for geo in sorted(y.submissions):
-            written.append(_write(public_dir / "reports" / str(y.year) / f"{geo}.pdf", national_pdf(y, geo)))
+            pdf = public_dir / "reports" / str(y.year) / f"{geo}.pdf"
+            written.append(write_atomic(pdf, national_pdf(y, geo), only_if_changed=True))
     return written
 
 
@@ -287,17 +288,6 @@ def national_pdf(y: Year, geo: str) -> bytes:
     ]
     doc.build(story)
     return buffer.getvalue()
-
-
-def _write(path: Path, data: bytes) -> Path:
-    """Replace atomically, and only when the content differs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
-        return path
-    tmp = path.with_name(f".tmp-{path.name}")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
 
 
 _BASE = """<!doctype html>

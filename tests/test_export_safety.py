@@ -10,7 +10,8 @@ import zlib
 from conftest import metadata, observations
 from openpyxl import load_workbook
 
-from csa_stats import jobs
+from csa_stats.steps import collection
+from csa_stats.steps import release as release_step
 
 HOSTILE_COMMENT = '=HYPERLINK("http://attacker.example","click")'
 HOSTILE_TEXT = "<script>alert('x')</script> <b>bold</b> & <para>"
@@ -46,9 +47,9 @@ def _pdf_text(path) -> str:
 def test_hostile_text_is_neutralised_in_every_output(csa_env):
     for geo in ("AT", "BE"):
         _land(csa_env.landing, geo)
-    for path in jobs.new_submissions(csa_env):
-        assert jobs.ingest(path, csa_env)["status"] == "accepted"
-    result = jobs.release(2023, settings=csa_env)
+    for path in collection.new_submissions(csa_env):
+        assert collection.ingest(path, csa_env)["status"] == "accepted"
+    result = release_step.release(2023, settings=csa_env)
     release = csa_env.public / "releases" / "2023" / f"v{result['version']}"
 
     with open(release / "observations.csv", encoding="utf-8", newline="") as f:

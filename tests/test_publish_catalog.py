@@ -17,7 +17,7 @@ from publish.catalog import DCAT, SPDX, write_catalog
 from publish.release import build_release
 from publish.site import build_site
 
-SHAPES = Path(__file__).parents[2] / "shared" / "reference" / "dcat-ap-3.0.1"
+SHAPES = Path(__file__).parents[1] / "publish" / "shapes" / "dcat-ap-3.0.1"
 BASE = "https://example.org/csa-stats"
 
 

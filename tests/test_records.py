@@ -279,20 +279,23 @@ def test_generator_is_seeded_and_its_records_pass_the_contract(tmp_path):
 
 
 def test_national_aggregate_writes_a_revision_only_when_the_figures_change(csa_env):
-    from csa_stats import jobs
     from csa_stats.records_demo import generate_records
+    from csa_stats.settings import national_settings
+    from csa_stats.steps import records
+    from transforms.readers import read_submission
+    from transforms.validation import validate
     from warehouse import db
 
-    folder = jobs.national_records_dir("MT", csa_env)
+    folder = records.national_records_dir("MT", csa_env)
     generate_records(folder, 2000, geo="MT")
-    first = jobs.national_aggregate("MT", 2023, csa_env)
+    first = records.national_aggregate("MT", 2023, csa_env)
     assert Path(first).name == "ART8_MT_2023_R1.json"
-    assert jobs.national_aggregate("MT", 2023, csa_env) == first
-    jobs.national_validate(first)
-    assert jobs.national_aggregate("MT", 2025, csa_env) is None  # not covered: the aggregate sources count
+    assert records.national_aggregate("MT", 2023, csa_env) == first
+    assert validate(read_submission(Path(first))).valid
+    assert records.national_aggregate("MT", 2025, csa_env) is None  # not covered: the aggregate sources count
     generate_records(folder, 2500, geo="MT")
-    assert Path(jobs.national_aggregate("MT", 2023, csa_env)).name == "ART8_MT_2023_R2.json"
-    with db.reader(jobs.national_settings("MT", csa_env).warehouse) as con:
+    assert Path(records.national_aggregate("MT", 2023, csa_env)).name == "ART8_MT_2023_R2.json"
+    with db.reader(national_settings("MT", csa_env).warehouse) as con:
         manifest = con.execute("SELECT output_file, record_table, row_count FROM record_source").fetchall()
         assert ("ART8_MT_2023_R2.json", "report", 2500) in manifest and len(manifest) == 9
         tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -300,23 +303,25 @@ def test_national_aggregate_writes_a_revision_only_when_the_figures_change(csa_e
 
 
 def test_retention_deletes_old_record_files_and_logs_it(csa_env):
-    from csa_stats import jobs
     from csa_stats.records_demo import generate_records
+    from csa_stats.settings import national_settings
+    from csa_stats.steps import records
     from warehouse import db
 
-    folder = jobs.national_records_dir("CY", csa_env)
+    folder = records.national_records_dir("CY", csa_env)
     generate_records(folder, 500, geo="CY")
-    jobs.national_aggregate("CY", 2023, csa_env)
+    records.national_aggregate("CY", 2023, csa_env)
     old = (dt.datetime.now() - dt.timedelta(days=40)).timestamp()
     for name in ("reports.parquet", "children.parquet"):
         os.utime(folder / name, (old, old))
     assert (
-        len(jobs.record_retention(30, csa_env, dry_run=True)) == 2 and (folder / "reports.parquet").exists()
+        len(records.record_retention(30, csa_env, dry_run=True)) == 2
+        and (folder / "reports.parquet").exists()
     )
-    deleted = jobs.record_retention(30, csa_env)
+    deleted = records.record_retention(30, csa_env)
     assert sorted(Path(d["file"]).name for d in deleted) == ["children.parquet", "reports.parquet"]
     assert sorted(p.name for p in folder.iterdir()) == ["convictions.parquet", "submission.meta.json"]
-    with db.reader(jobs.national_settings("CY", csa_env).warehouse) as con:
+    with db.reader(national_settings("CY", csa_env).warehouse) as con:
         logged = con.execute(
             "SELECT object, detail FROM audit_log WHERE action = 'delete_records'"
         ).fetchall()
@@ -327,11 +332,11 @@ def test_retention_deletes_old_record_files_and_logs_it(csa_env):
 def test_national_dag_from_record_level_files_to_the_outbox(airflow_db, csa_env, monkeypatch):
     from airflow.dag_processing.dagbag import BundleDagBag
 
-    from csa_stats import jobs
     from csa_stats.records_demo import generate_records
+    from csa_stats.steps import records
 
     monkeypatch.setenv("CSA_AUTO_APPROVE_AS", "demo")  # the release approval answers itself
-    generate_records(jobs.national_records_dir("LU", csa_env), 4000, geo="LU")
+    generate_records(records.national_records_dir("LU", csa_env), 4000, geo="LU")
     dags = Path(__file__).parents[1] / "dags"
     dag = BundleDagBag(dag_folder=str(dags), bundle_path=dags, bundle_name="dags-folder").get_dag(
         "national_statistics"
@@ -339,7 +344,7 @@ def test_national_dag_from_record_level_files_to_the_outbox(airflow_db, csa_env,
     run = dag.test(run_conf={"geo": "LU", "year": 2023})
     assert run.state == "success"
     sent = json.loads((csa_env.national_dir / "LU" / "outbox" / "ART8_LU_2023_R1.json").read_text())
-    counted = figures(run_records(jobs.national_records_dir("LU", csa_env), "LU", 2023, manifest=False))
+    counted = figures(run_records(records.national_records_dir("LU", csa_env), "LU", 2023, manifest=False))
     assert {
         (o["indicator"], o["sex"], o["reporter"], o["service"]): o["obs_value"] for o in sent["observations"]
     } == counted

@@ -18,9 +18,10 @@ from playwright.sync_api import sync_playwright
 from test_publish import PERP, YEAR, child, state_rows, submission
 from test_publish_catalog import BASE
 
-from csa_stats import jobs
+from csa_stats.steps import collection, release
 from publish.catalog import write_catalog
 from publish.site import build_site
+from transforms.landing import landed_files
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -100,16 +101,16 @@ def test_every_page_loads_draws_its_charts_and_every_link_resolves(site):
 
 
 def test_a_release_through_the_job_rebuilds_catalog_and_site(csa_env, tmp_path):
-    """jobs.release publishes, then rebuilds catalog.ttl, catalog.jsonld and the pages."""
+    """release.release publishes, then rebuilds catalog.ttl, catalog.jsonld and the pages."""
     from conftest import write_json_submission
 
     write_json_submission(csa_env.landing, "AT", YEAR)
     write_json_submission(csa_env.landing, "MT", YEAR, changes={child("F"): 1, child("M"): 8, child("T"): 10})
-    for path in jobs.landed_files(csa_env.landing):
-        assert jobs.ingest(str(path), csa_env)["status"] == "accepted"
-    dry = jobs.release(YEAR, dry_run=True, settings=csa_env)
+    for path in landed_files(csa_env.landing):
+        assert collection.ingest(str(path), csa_env)["status"] == "accepted"
+    dry = release.release(YEAR, dry_run=True, settings=csa_env)
     assert dry["created"] is False and not (csa_env.public / "index.html").exists()
-    result = jobs.release(YEAR, settings=csa_env)
+    result = release.release(YEAR, settings=csa_env)
     assert result["created"] and result["version"] == 1
     for name in ("catalog.ttl", "catalog.jsonld", "index.html", f"{YEAR}.html", "methodology.html"):
         assert (csa_env.public / name).exists(), name
@@ -125,12 +126,12 @@ def test_cli_dry_run_names_the_figures_a_revision_would_change(csa_env, capsys):
     from csa_stats.cli import main
 
     write_json_submission(csa_env.landing, "AT", YEAR)
-    jobs.ingest(str(jobs.landed_files(csa_env.landing)[0]), csa_env)
+    collection.ingest(str(landed_files(csa_env.landing)[0]), csa_env)
     assert main(["release", "--year", str(YEAR), "--dry-run"]) == 0
     assert "would publish v1" in capsys.readouterr().out
     assert main(["release", "--year", str(YEAR)]) == 0
     revision = write_json_submission(csa_env.landing, "AT", YEAR, revision=2, changes={PERP: 7})
-    assert jobs.ingest(str(revision), csa_env)["status"] == "accepted"
+    assert collection.ingest(str(revision), csa_env)["status"] == "accepted"
     assert main(["release", "--year", str(YEAR), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "would publish v2" in out and "- AT PERP_CNV/_Z/_Z/_Z: 4 -> 7 (submission" in out

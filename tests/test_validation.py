@@ -8,7 +8,8 @@ from conftest import metadata, observations, write_json_submission
 
 from contracts.contract import load_contract
 from transforms.readers import read_submission
-from transforms.validation import History, Report, figures, validate
+from transforms.report import Report
+from transforms.validation import History, figures, validate
 
 
 def _validate(tmp_path, doc=None, history=None, name="ART8_AT_2023_R1.json", **kw):
@@ -181,7 +182,7 @@ def test_csv_and_json_give_the_same_canonical_table(tmp_path):
 
 
 def test_report_json_follows_the_ess_shape_and_keeps_time_apart(tmp_path):
-    from transforms.validation import write_report
+    from transforms.report import write_report
 
     doc = {"metadata": metadata(), "observations": observations({("PERP_CNV", "_Z", "_Z", "_Z"): -1})}
     report = _validate(tmp_path, doc)
@@ -219,7 +220,7 @@ def test_xlsx_and_csv_issues_name_sheet_row_and_column(tmp_path):
 
 
 def test_report_page_lists_every_rule_and_links_the_gx_data_docs(tmp_path):
-    from transforms.validation import write_report
+    from transforms.report import write_report
 
     doc = {"metadata": metadata(), "observations": observations({("CHILD_IDN", "F", "_Z", "_Z"): -6})}
     path = tmp_path / "ART8_AT_2023_R1.json"
@@ -243,7 +244,8 @@ def test_loader_writes_data_docs_as_configured(csa_env, tmp_path, monkeypatch):
         return result.report_path.with_name(f"{result.submission_id}.datadocs")
 
     first = ingest_file(
-        write_json_submission(tmp_path / "bad0", year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -3})
+        write_json_submission(tmp_path / "bad0", year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -3}),
+        get_settings(),
     )
     assert first.status == "rejected" and not docs_of(first).exists()  # default: none
     monkeypatch.setenv("CSA_DATA_DOCS", "rejected")

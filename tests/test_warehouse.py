@@ -277,17 +277,17 @@ def test_data_dictionary_is_up_to_date():
 def test_a_metadata_only_revision_of_a_csv_is_new(tmp_path, csa_env):
     from conftest import metadata, observations
 
-    from csa_stats import jobs
+    from csa_stats.steps import collection
     from transforms.writers import write_submission
 
     rows = [{"geo": "AT", "time_period": 2023, **o} for o in observations()]
     first = write_submission(metadata(), rows, csa_env.landing / "ART8_AT_2023_R1.csv", "csv")[0]
     assert ingest_file(first, csa_env).status == "accepted"
-    assert jobs.new_submissions(csa_env) == []
+    assert collection.new_submissions(csa_env) == []
     revised = metadata(revision=2) | {"national_definitions": "Now counted per case."}
     second = write_submission(revised, rows, csa_env.landing / "ART8_AT_2023_R2.csv", "csv")[0]
     assert second.read_bytes() == first.read_bytes()  # same figures, only the side file differs
-    assert jobs.new_submissions(csa_env) == [str(second)]
+    assert collection.new_submissions(csa_env) == [str(second)]
     result = ingest_file(second, csa_env)
     assert result.status == "accepted" and result.submission_id.startswith("AT-2023-R2-")
 
@@ -375,11 +375,11 @@ def test_status_of_a_year_nothing_arrived_for(tmp_path, csa_env):
 
 LOADER = """
 import sys
-from csa_stats import jobs
+from csa_stats.steps import collection
 import warehouse.loader
 print("ready", flush=True)
 for path in sys.argv[1:]:
-    jobs.ingest(path)
+    collection.ingest(path)
     print("loaded", path, flush=True)
 """
 
@@ -470,3 +470,23 @@ def test_a_writer_waits_for_a_reader_instead_of_failing(tmp_path, csa_env):
         assert ingest_file(write_json_submission(tmp_path / "b", geo="BE"), csa_env).status == "accepted"
     finally:
         reader.join()
+
+
+def test_a_national_source_is_validated_once_as_it_loads_and_a_rejected_one_fails(csa_env):
+    """The national pipeline's load validates (with the state's history); a rejected source is
+    kept and registered, and the step fails naming the file, the place and the problem."""
+    from csa_stats.settings import national_settings
+    from csa_stats.steps import national
+
+    home = national_settings("AT", csa_env)
+    bad = write_json_submission(home.landing, year=2022, changes={("PERP_CNV", "_Z", "_Z", "_Z"): -1})
+    with pytest.raises(national.SourceRejected, match=r"ART8_AT_2022_R1\.json .*\$\.observations\[\d+\]"):
+        national.national_load("AT", str(bad), csa_env)
+    write_json_submission(home.landing, year=2023)
+    good = national.national_load("AT", national.national_source("AT", 2023, csa_env), csa_env)
+    assert good["status"] == "accepted" and Path(good["report"]).exists()
+    with db.reader(home.warehouse) as con:
+        assert con.execute("SELECT time_period, status FROM submission ORDER BY 1").fetchall() == [
+            (2022, "rejected"),
+            (2023, "accepted"),
+        ]

@@ -58,3 +58,10 @@ class Submission:
 
     def rows(self) -> list[dict]:
         return [o.values for o in self.observations]
+
+
+def name_metadata(path: Path) -> dict:
+    """Geo, year and revision from a file named by the contract's pattern: a fallback only."""
+    from contracts.contract import load_contract
+
+    return load_contract().name_parts(Path(path).name)

@@ -15,11 +15,10 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from csa_stats.settings import get_settings
 from transforms import safety, values
-from transforms.canonical import Finding, Observation, Submission
+from transforms.canonical import Finding, Observation, Submission, name_metadata
+from transforms.safety import Limits
 
-_NAME = re.compile(r"ART8_(?P<geo>[A-Za-z]{2})_(?P<year>\d{4})(?:_R(?P<revision>\d+))?", re.I)
 SDMX_PREFIX = ("STRUCTURE", "STRUCTURE_ID", "ACTION")
 FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
 
@@ -33,15 +32,14 @@ def detect_format(path: Path) -> str | None:
     return fmt
 
 
-def read_submission(path: Path) -> Submission:
+def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     path = Path(path)
     fmt = detect_format(path)
     readers = {"csv": read_csv, "sdmx-csv": read_sdmx_csv, "json": read_json, "xlsx": _read_xlsx}
     if fmt is None:
         return unreadable(path, "unknown", "the file is not a submission (.xlsx, .csv or .json)")
-    settings = get_settings()
     try:
-        refused = safety.refusal(path, fmt, settings)
+        refused = safety.refusal(path, fmt, limits)
         if refused:
             return Submission(path, fmt, name_metadata(path), [], [refused])
         submission = readers[fmt](path)
@@ -49,7 +47,7 @@ def read_submission(path: Path) -> Submission:
             submission.findings += safety.workbook_findings(path)
     except (OSError, ValueError, RecursionError, UnicodeError, csv.Error, zipfile.BadZipFile) as exc:
         return unreadable(path, fmt, str(exc) or type(exc).__name__)
-    too_many = safety.too_many_rows(len(submission.observations), settings)
+    too_many = safety.too_many_rows(len(submission.observations), limits)
     if too_many:  # validating them would cost what the limit protects
         return Submission(path, fmt, submission.metadata, [], [too_many])
     return submission
@@ -58,17 +56,6 @@ def read_submission(path: Path) -> Submission:
 def unreadable(path: Path, fmt: str, detail: str) -> Submission:
     finding = Finding("L0_READABLE", "file", None, None, {"format": fmt, "detail": detail})
     return Submission(path, fmt, name_metadata(path), [], [finding])
-
-
-def name_metadata(path: Path) -> dict:
-    """Geo, year and revision from a file named ART8_<GEO>_<YEAR>_R<REV>: a fallback only."""
-    m = _NAME.search(path.name)
-    if not m:
-        return {}
-    found = {"geo": m["geo"].upper(), "time_period": int(m["year"])}
-    if m["revision"]:
-        found["revision"] = int(m["revision"])
-    return found
 
 
 def _read_xlsx(path: Path) -> Submission:

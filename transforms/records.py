@@ -18,7 +18,7 @@ import duckdb
 
 from contracts.contract import load_contract
 from contracts.records import RecordContract, load_records_contract
-from transforms.validation import Issue
+from transforms.report import Issue
 
 DECLARATION = "submission.meta.json"  # beside the records: reporting authority and contact
 EXAMPLES = 20  # rows shown per broken rule; the count says how many there are in all

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from csa_stats.settings import Settings
 from transforms.canonical import Finding
 
 _MACROS = re.compile(r"(^|/)vbaProject\.bin$|\.bin$", re.I)
 _EXTERNAL = re.compile(r"^xl/externalLinks/", re.I)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a reader accepts before parsing; the defaults of the CSA_MAX_* settings."""
+
+    max_file_bytes: int = 20_000_000
+    max_rows: int = 10_000
+    max_xlsx_ratio: float = 100
 
 
 def safe_name(name: str) -> str:
@@ -24,16 +33,16 @@ def safe_name(name: str) -> str:
     return stem[:120] or "unnamed"
 
 
-def refusal(path: Path, fmt: str, settings: Settings) -> Finding | None:
+def refusal(path: Path, fmt: str, limits: Limits) -> Finding | None:
     """Why the file must not be parsed at all, or None."""
     size = path.stat().st_size
-    if size > settings.max_file_bytes:
+    if size > limits.max_file_bytes:
         return _refused(
             "L0_LIMIT",
-            f"it is {size:,} bytes, above the limit of {settings.max_file_bytes:,} (CSA_MAX_FILE_BYTES)",
+            f"it is {size:,} bytes, above the limit of {limits.max_file_bytes:,} (CSA_MAX_FILE_BYTES)",
         )
     if fmt == "xlsx" and zipfile.is_zipfile(path):
-        return _workbook_hazard(path, size, settings)
+        return _workbook_hazard(path, size, limits)
     return None
 
 
@@ -41,7 +50,7 @@ def _refused(rule: str, detail: str) -> Finding:
     return Finding(rule, "file", None, None, {"detail": detail})
 
 
-def _workbook_hazard(path: Path, size: int, settings: Settings) -> Finding | None:
+def _workbook_hazard(path: Path, size: int, limits: Limits) -> Finding | None:
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
     names = [m.filename for m in members]
@@ -50,20 +59,20 @@ def _workbook_hazard(path: Path, size: int, settings: Settings) -> Finding | Non
     if any(_EXTERNAL.search(n) for n in names):
         return _refused("L0_UNSAFE_WORKBOOK", "it links to external workbooks; paste the values instead")
     unpacked = sum(m.file_size for m in members)
-    if unpacked > settings.max_xlsx_ratio * max(size, 1) or unpacked > 10 * settings.max_file_bytes:
+    if unpacked > limits.max_xlsx_ratio * max(size, 1) or unpacked > 10 * limits.max_file_bytes:
         return _refused(
             "L0_UNSAFE_WORKBOOK",
             f"it unpacks to {unpacked:,} bytes from {size:,} "
-            f"(more than {settings.max_xlsx_ratio:g} times): refused as a possible zip bomb",
+            f"(more than {limits.max_xlsx_ratio:g} times): refused as a possible zip bomb",
         )
     return None
 
 
-def too_many_rows(count: int, settings: Settings) -> Finding | None:
-    if count > settings.max_rows:
+def too_many_rows(count: int, limits: Limits) -> Finding | None:
+    if count > limits.max_rows:
         return _refused(
             "L0_LIMIT",
-            f"it has {count:,} observation rows, above the limit of {settings.max_rows:,} (CSA_MAX_ROWS)",
+            f"it has {count:,} observation rows, above the limit of {limits.max_rows:,} (CSA_MAX_ROWS)",
         )
     return None
 

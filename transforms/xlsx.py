@@ -16,8 +16,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from contracts.template import METADATA_SHEET, entry_columns, key_columns, point_sheets
 from transforms import values
-from transforms.canonical import Finding, Observation, Submission
-from transforms.readers import name_metadata
+from transforms.canonical import Finding, Observation, Submission, name_metadata
 
 # What a damaged workbook raises: not a zip, a zip without the workbook parts, broken XML.
 _NOT_A_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, SyntaxError, zlib.error)

@@ -1,5 +1,6 @@
 """Idempotent, atomic loading: archive the raw file, validate, and record the submission
-with its report and (if accepted) its observations, in one transaction under the writer lock.
+with its report and (if accepted) its observations, in one transaction under the writer lock;
+the feedback report is written after the commit.
 """
 
 from __future__ import annotations
@@ -8,23 +9,19 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+from filelock import FileLock
 
 from contracts.contract import load_contract
-from csa_stats.settings import Settings, get_settings
 from transforms.canonical import Submission
+from transforms.files import write_atomic
 from transforms.readers import read_submission
-from transforms.validation import (
-    History,
-    Report,
-    figures,
-    reference_days,
-    validate,
-    validation_event,
-    write_report,
-)
+from transforms.report import Report, validation_event, write_report
+from transforms.safety import Limits
+from transforms.validation import History, figures, reference_days, validate
 from warehouse import db
 
 log = logging.getLogger(__name__)
@@ -48,10 +45,7 @@ def archive_bytes(data: bytes, suffix: str, archive: Path) -> Path:
     digest = sha256_of(data)
     target = archive / digest[:2] / f"{digest}{suffix.lower()}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".tmp-{target.name}")  # only the lock holder writes here
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        write_atomic(target, data)
     return target
 
 
@@ -82,73 +76,78 @@ def submission_id(sub: Submission, digest: str) -> str:
     return f"{geo}-{year}-R{sub.revision}-{digest[:8]}"
 
 
+class Places(Protocol):
+    """What the loader is given (csa_stats.settings.Settings is one): where things go, the
+    reader's limits, the deadline of a year and when GX Data Docs join the feedback."""
+
+    warehouse: Path
+    archive: Path
+    reports: Path
+    data_docs: str  # none | rejected | all
+    snapshots: str  # where the writer publishes read-only snapshots ("" none)
+    snapshot_keep: int
+
+    @property
+    def limits(self) -> Limits: ...
+
+    def deadline_for(self, year: int) -> dt.date: ...
+
+
 def ingest_file(
-    path: Path,
-    settings: Settings | None = None,
-    received_at: dt.datetime | None = None,
-    actor: str = "system",
+    path: Path, places: Places, received_at: dt.datetime | None = None, actor: str = "system"
 ) -> IngestResult:
-    settings = settings or get_settings()
+    """Archive and duplicate check -> read and validate -> insert, in one transaction under the
+    writer lock; then the feedback report, after the commit and outside the lock."""
     path = Path(path)
     data, meta_data = path.read_bytes(), _side_file_bytes(path)
     digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
     received_at = received_at or landed_at(path)
 
-    with db.writer(  # archive and reports are written under the lock too
-        settings.warehouse, snapshots=settings.snapshots, keep=settings.snapshot_keep
-    ) as con:
-        _clear_unfinished(settings.archive, settings.reports)
+    with db.writer(places.warehouse, snapshots=places.snapshots, keep=places.snapshot_keep) as con:
+        _clear_unfinished(places.archive)
         # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
-        stored = archive_bytes(data, path.suffix, settings.archive)
-        stored_meta = archive_bytes(meta_data, ".meta.json", settings.archive) if meta_data else None
-        existing = con.execute(
-            "SELECT submission_id FROM submission "
-            "WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ?",
-            [digest, meta_digest],
-        ).fetchone()
+        stored = archive_bytes(data, path.suffix, places.archive)
+        stored_meta = archive_bytes(meta_data, ".meta.json", places.archive) if meta_data else None
+        existing = _received_as(con, digest, meta_digest)
         if existing:
-            db.audit(con, actor, "duplicate", existing[0], json.dumps({"file": path.name}))
-            _restore_report(con, existing[0], settings)
-            log.info("%s: already received as %s", path.name, existing[0])
-            return IngestResult(existing[0], "duplicate", None, None, path.name)
-        submission = read_submission(path)  # only now: a duplicate needs no parsing
-        sid = submission_id(
-            submission, digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
-        )
-        history = load_history(con, submission.geo, submission.time_period)
-        report = validate(submission, history, settings.yoy_band)
-        report.event = validation_event("ingest", actor)
-        status = "accepted" if report.valid else "rejected"
-        if status == "accepted":  # pandera: the contract's types, codes and key, before insert
-            from contracts.pandera_model import check_rows
+            db.audit(con, actor, "duplicate", existing, json.dumps({"file": path.name}))
+            stored_report = None if _has_report(places, existing) else _stored_report(con, existing)
+        else:
+            submission = read_submission(path, places.limits)  # only now: a duplicate needs no parsing
+            report = validate(submission, load_history(con, submission.geo, submission.time_period))
+            report.event = validation_event("ingest", actor)
+            status = "accepted" if report.valid else "rejected"
+            if status == "accepted":  # pandera: the contract's types, codes and key, before insert
+                from contracts.pandera_model import check_rows
 
-            check_rows(submission.rows())
-        con.execute("BEGIN")
-        con.execute(
-            "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
-            [digest, path.name, len(data), str(stored), received_at],
-        )
-        if meta_data is not None:
-            con.execute(
-                "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
-                [meta_digest, _side_file(path).name, len(meta_data), str(stored_meta), received_at],
+                check_rows(submission.rows())
+            sid = submission_id(
+                submission, digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
             )
-        _insert_submission(con, sid, submission, report, status, digest, meta_digest, received_at)
-        if status == "accepted":
-            _insert_observations(con, sid, submission)
-            db.register_deadline(con, submission.time_period, settings.deadline_for(submission.time_period))
-        db.audit(con, actor, "ingest", sid, json.dumps({"file": path.name, "sha256": digest}))
-        db.audit(
-            con,
-            actor,
-            "accept" if status == "accepted" else "reject",
-            sid,
-            json.dumps({"errors": report.count("error"), "warnings": report.count("warning")}),
+            con.execute("BEGIN")
+            _insert_raw(con, digest, path.name, data, stored, received_at)
+            if meta_data is not None:
+                _insert_raw(con, meta_digest, _side_file(path).name, meta_data, stored_meta, received_at)
+            _insert_submission(con, sid, submission, report, status, digest, meta_digest, received_at)
+            if status == "accepted":
+                _insert_observations(con, sid, submission)
+                db.register_deadline(con, submission.time_period, places.deadline_for(submission.time_period))
+            db.audit(con, actor, "ingest", sid, json.dumps({"file": path.name, "sha256": digest}))
+            counts = {"errors": report.count("error"), "warnings": report.count("warning")}
+            db.audit(con, actor, "accept" if status == "accepted" else "reject", sid, json.dumps(counts))
+            con.execute("COMMIT")
+
+    if existing:  # a load killed after its commit left no report files: write them now
+        if stored_report is not None:
+            with _feedback_lock(places):
+                write_report(stored_report, _report_folder(places, existing), existing)
+        log.info("%s: already received as %s", path.name, existing)
+        return IngestResult(existing, "duplicate", None, None, path.name)
+    docs = places.data_docs == "all" or (places.data_docs == "rejected" and status == "rejected")
+    with _feedback_lock(places):
+        report_path, _ = write_report(
+            report, _report_folder(places, sid), sid, submission.rows() if docs else None, "ingest"
         )
-        con.execute("COMMIT")
-        docs = settings.data_docs == "all" or (settings.data_docs == "rejected" and status == "rejected")
-        rows = submission.rows() if docs else None
-        report_path, _ = write_report(report, _report_folder(settings, sid), sid, rows, "ingest")
     log.info(
         "%s: %s as %s (%d errors, %d warnings)",
         path.name,
@@ -160,27 +159,47 @@ def ingest_file(
     return IngestResult(sid, status, report, report_path, path.name)
 
 
-def _clear_unfinished(*folders: Path) -> None:
-    """Temporary files of a load that was killed (whole files replace them atomically)."""
-    for folder in folders:
-        for tmp in folder.rglob(".tmp-*") if folder.exists() else ():
-            if tmp.is_file():
-                tmp.unlink()
+def _feedback_lock(places: Places) -> FileLock:
+    """Report files are written outside the writer lock, but one writer at a time: the same file
+    loaded twice at once writes the same report files (through the same temporary name)."""
+    places.reports.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(f"{places.reports}.lock")
 
 
-def _report_folder(settings: Settings, sid: str) -> Path:
-    return settings.reports / sid.split("-")[0]  # the state, or UNKNOWN
+def _received_as(con, digest: str, meta_digest: str | None) -> str | None:
+    found = con.execute(
+        "SELECT submission_id FROM submission WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ?",
+        [digest, meta_digest],
+    ).fetchone()
+    return found[0] if found else None
 
 
-def _restore_report(con, sid: str, settings: Settings) -> None:
-    """A load killed after its commit left no report files: write them from the stored report."""
-    folder = _report_folder(settings, sid)
-    if all((folder / f"{sid}.validation.{ext}").exists() for ext in ("json", "html")):
-        return
-    stored = json.loads(
-        con.execute("SELECT report FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]
+def _insert_raw(con, digest: str, name: str, data: bytes, stored: Path, received_at: dt.datetime) -> None:
+    con.execute(
+        "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
+        [digest, name, len(data), str(stored), received_at],
     )
-    write_report(Report.from_dict(stored), folder, sid)
+
+
+def _clear_unfinished(folder: Path) -> None:
+    """Temporary files of a load that was killed (whole files replace them atomically)."""
+    for tmp in folder.rglob(".tmp-*") if folder.exists() else ():
+        if tmp.is_file():
+            tmp.unlink()
+
+
+def _report_folder(places: Places, sid: str) -> Path:
+    return places.reports / sid.split("-")[0]  # the state, or UNKNOWN
+
+
+def _has_report(places: Places, sid: str) -> bool:
+    folder = _report_folder(places, sid)
+    return all((folder / f"{sid}.validation.{ext}").exists() for ext in ("json", "html"))
+
+
+def _stored_report(con, sid: str) -> Report:
+    (stored,) = con.execute("SELECT report FROM submission WHERE submission_id = ?", [sid]).fetchone()
+    return Report.from_dict(json.loads(stored))
 
 
 def _insert_submission(

@@ -1,4 +1,5 @@
-"""Read-side of the warehouse: release inputs, the tracker, the summary, analyst queries."""
+"""The warehouse's named queries: release inputs, the tracker, the summary, what the steps of the
+pipelines read and record, and analyst queries."""
 
 from __future__ import annotations
 
@@ -110,6 +111,39 @@ def summary(con: duckdb.DuckDBPyConnection) -> list[dict]:
         FROM submission_tracker t LEFT JOIN figures f USING (geo, time_period)
         ORDER BY t.geo, t.time_period""")
     )
+
+
+def received(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str | None]]:
+    """The SHA-256 of every received file with that of its metadata side file (None if none)."""
+    return set(con.execute("SELECT sha256, metadata_sha256 FROM submission").fetchall())
+
+
+def figures_of_year(con: duckdb.DuckDBPyConnection, year: int):
+    """The current figures of a year as a DataFrame with the contract's columns."""
+    columns = ", ".join(load_contract().columns)
+    return con.execute(f"SELECT {columns} FROM current_observation WHERE time_period = ?", [year]).df()
+
+
+def current_submission(con: duckdb.DuckDBPyConnection, geo: str, year: int) -> tuple[dict, list[dict]]:
+    """The current submission of a state and year, and its observations with the contract's columns."""
+    (current,) = _dicts(
+        con.execute("SELECT * FROM current_submission WHERE geo = ? AND time_period = ?", [geo, year])
+    )[:1]
+    columns = load_contract().columns
+    rows = con.execute(
+        f"SELECT {', '.join(columns)} FROM observation WHERE submission_id = ?", [current["submission_id"]]
+    ).fetchall()
+    return current, [dict(zip(columns, r, strict=True)) for r in rows]
+
+
+def record_sources(con: duckdb.DuckDBPyConnection, rows: list[list]) -> None:
+    """Keep the manifest of record-level files an aggregate was counted from."""
+    con.executemany("INSERT INTO record_source VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def record_counted(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
+    """Whether a record-level file (by content) went into an aggregate."""
+    return con.execute("SELECT count(*) > 0 FROM record_source WHERE sha256 = ?", [sha256]).fetchone()[0]
 
 
 _WRITES = re.compile(

@@ -1,0 +1,302 @@
+"""The commands of `csa-stats` (see csa_stats/cli.py): each returns its exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from csa_stats.settings import get_settings
+
+# Exit codes (documented in README).
+OK, WARNINGS, ERRORS, UNREADABLE, UNAVAILABLE, INTERNAL = 0, 1, 2, 3, 4, 5
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _table(title: str, columns: list[str], rows: list) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for c in columns:
+        table.add_column(str(c))
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    _console().print(table)
+
+
+def cmd_demo_data(args) -> int:
+    from csa_stats.demo import DEMO_FACTS, generate_demo
+
+    settings = get_settings()
+    if args.records:
+        return _demo_records(args, settings)
+    out = Path(args.out) if args.out else settings.landing
+    revisions = Path(args.revisions_to) if args.revisions_to else None
+    files = generate_demo(out, seed=args.seed, revisions_dir=revisions)
+    submissions = [f for f in files if not f.name.endswith(".meta.json")]
+    print(f"wrote {len(submissions)} submissions (+{len(files) - len(submissions)} metadata side files)")
+    if revisions:
+        print(f"revisions held back in {revisions}, to land after a first release")
+    if args.national:
+        national = settings.national_dir / args.national / "sources"
+        written = generate_demo(national, seed=args.seed, geos=[args.national])
+        print(
+            f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}"
+        )
+    print(
+        f"demo facts: late {DEMO_FACTS.late}, revised {DEMO_FACTS.revised}, "
+        f"no breakdown {DEMO_FACTS.missing_breakdown}"
+    )
+    return OK
+
+
+def _demo_records(args, settings) -> int:
+    from csa_stats.records_demo import generate_records
+    from csa_stats.steps.records import national_records_dir
+
+    out = Path(args.out) if args.out else national_records_dir(args.geo, settings)
+    files = generate_records(out, args.records, geo=args.geo, seed=args.seed, fmt=args.format)
+    print(f"wrote record-level sources of {args.geo} ({args.records} reports, 2021 to 2024) to {out}:")
+    for f in files:
+        print(f"  {f.name}")
+    return OK
+
+
+def cmd_aggregate(args) -> int:
+    from csa_stats.steps.records import national_aggregate, national_records_dir
+
+    try:
+        path = national_aggregate(args.geo, args.year, memory_limit=args.memory_limit)
+    except ValueError as exc:  # RecordsInvalid, or a year no legal basis covers
+        print(f"REJECTED: {exc}", file=sys.stderr)
+        return ERRORS
+    if path is None:
+        print(
+            f"no record-level files of {args.geo} {args.year} in {national_records_dir(args.geo)}",
+            file=sys.stderr,
+        )
+        return UNREADABLE
+    print(f"{args.geo} {args.year}: aggregate submission {path}")
+    return OK
+
+
+def cmd_retention(args) -> int:
+    from csa_stats.steps.records import record_retention
+
+    days = get_settings().record_retention_days if args.days is None else args.days
+    deleted = record_retention(days, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    for d in deleted:
+        print(f"{verb} {d['file']} (landed {d['landed_at']}, sha256 {d['sha256']})")
+    print(f"{verb} {len(deleted)} record-level files older than {days} days")
+    return OK
+
+
+def cmd_template(args) -> int:
+    from contracts.template import build_template
+
+    print(f"template written to {build_template(Path(args.out))}")
+    return OK
+
+
+def cmd_contract(args) -> int:
+    from contracts.contract import load_contract
+    from contracts.export import export_contract
+
+    written = export_contract(Path(args.out))
+    print(f"contract {load_contract().version}: wrote {len(written)} files to {args.out}")
+    for path in written:
+        print(f"  {path.name}")
+    return OK
+
+
+def _openpyxl_without_numpy() -> None:
+    """openpyxl imports numpy (0.2 s) only to recognise numpy numbers when writing; reading a
+    workbook does without. Hide numpy while openpyxl loads; anything later may import it."""
+    if "numpy" in sys.modules or "openpyxl" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # makes `import numpy` fail
+    try:
+        import openpyxl  # noqa: F401
+    finally:
+        del sys.modules["numpy"]
+
+
+def cmd_validate(args) -> int:
+    if not args.data_docs:
+        _openpyxl_without_numpy()
+    from transforms.readers import read_submission
+    from transforms.report import validation_event, write_report
+    from transforms.safety import safe_name
+    from transforms.validation import validate
+
+    limits = get_settings().limits
+    reports, code = [], OK
+    for name in args.files:
+        submission = read_submission(Path(name), limits)
+        report = validate(submission)
+        report.event = validation_event("validate", os.environ.get("USER", "csa-stats"))
+        reports.append(report)
+        if args.report_dir:
+            rows = submission.rows() if args.data_docs else None
+            write_report(report, Path(args.report_dir), safe_name(Path(name).stem), rows)
+        if not report.readable:
+            code = max(code, UNREADABLE)
+        elif not report.valid:
+            code = max(code, ERRORS)
+        elif args.strict and report.count("warning"):
+            code = max(code, WARNINGS)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], indent=2, default=str, ensure_ascii=False))
+    else:
+        for r in reports:
+            _print_report(r)
+    return code
+
+
+def _print_report(report) -> None:
+    verdict = "VALID" if report.valid else ("UNREADABLE" if not report.readable else "REJECTED")
+    print(
+        f"{report.file}: {verdict} ({report.count('error')} errors, "
+        f"{report.count('warning')} warnings, {report.count('information')} notes; "
+        f"contract {report.contract_version})"
+    )
+    for i in report.issues:
+        value = "" if i.value is None else f" [value: {i.value}]"
+        print(f"  {i.severity:<11} {i.rule:<24} {i.location}: {i.message}{value}")
+
+
+def cmd_ingest(args) -> int:
+    from csa_stats.steps.collection import ingest
+    from transforms.landing import landed_files
+
+    paths: list[Path] = []
+    for name in args.paths:
+        p = Path(name)
+        paths += landed_files(p) if p.is_dir() else [p]
+    code = OK
+    rows = []
+    for p in paths:
+        if not p.is_file():
+            print(f"{p}: no such file", file=sys.stderr)
+            code = max(code, UNREADABLE)
+            continue
+        result = ingest(str(p), actor=args.actor)
+        rows.append(
+            [result["file"], result["submission_id"], result["status"], result["errors"], result["warnings"]]
+        )
+        if result["status"] == "rejected":
+            code = max(code, ERRORS)
+    _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
+    return code
+
+
+def cmd_release(args) -> int:
+    from csa_stats.steps.release import release, release_years
+
+    years = release_years() if args.year is None else [args.year]
+    for year in years:
+        r = release(year, geo=args.geo, dry_run=args.dry_run)
+        if args.dry_run:
+            if r["would_publish"]:
+                print(
+                    f"{year}: would publish v{r['would_publish']}, {r['changes']} figures changed (dry run)"
+                )
+            else:
+                print(f"{year}: nothing new (dry run, nothing written)")
+            for line in r["change_lines"]:
+                print(f"  {line}")
+        elif r["created"]:
+            print(f"{year}: published v{r['version']} at {r['path']} ({r['changes']} changes)")
+        else:
+            print(
+                f"{year}: nothing new; latest stays v{r['version']}"
+                if r["version"]
+                else f"{year}: {r['note'] or 'nothing to publish'}"
+            )
+    return OK
+
+
+def _analyst_warehouse(settings, live: bool) -> Path:
+    """The newest read-only snapshot (never waits for a load), or with `live` the warehouse itself."""
+    from warehouse import snapshot
+
+    if live or not settings.snapshots:
+        return settings.warehouse
+    return snapshot.local_newest(settings.snapshots, settings.data_dir / "snapshot-cache")
+
+
+def cmd_query(args) -> int:
+    from warehouse.queries import run_query
+
+    settings = get_settings()
+    columns, rows = run_query(_analyst_warehouse(settings, args.live), args.sql)
+    if args.format == "json":
+        print(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=2))
+    elif args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        _table("", columns, rows)
+    return OK
+
+
+def cmd_status(args) -> int:
+    from warehouse import db, queries
+
+    settings = get_settings()
+    with db.reader(settings.warehouse) as con:
+        rows = queries.tracker(con, args.year, settings.deadline_for(args.year) if args.year else None)
+    columns = [
+        "geo",
+        "time_period",
+        "deadline",
+        "status",
+        "first_received_at",
+        "current_revision",
+        "submissions",
+    ]
+    _table(f"Submission tracker {args.year or ''}".strip(), columns, [[r[c] for c in columns] for r in rows])
+    by_status: dict[str, list[str]] = {}
+    for r in rows:
+        by_status.setdefault(r["status"], []).append(f"{r['geo']} {r['time_period']}")
+    for status, which in sorted(by_status.items()):
+        shown = ", ".join(which) if status != "on time" else ""
+        print(f"{status}: {len(which)}{'  (' + shown + ')' if shown else ''}")
+    return OK
+
+
+def cmd_summary(args) -> int:
+    from warehouse import db, queries
+
+    settings = get_settings()
+    with db.reader(settings.warehouse) as con:
+        rows = queries.summary(con)
+    columns = list(rows[0]) if rows else []
+    _table(
+        "Article 8 figures per state and year (current revision)", columns, [list(r.values()) for r in rows]
+    )
+    print(f"warehouse:          {settings.warehouse}")
+    print(f"validation reports: {settings.reports}")
+    print(f"releases:           {settings.public / 'releases'}")
+    print(f"site and catalogue: {settings.public / 'index.html'}, {settings.public / 'catalog.ttl'}")
+    return OK
+
+
+def cmd_dictionary(args) -> int:
+    from warehouse.dictionary import build_dictionary, write_dictionary
+
+    if args.out:
+        print(f"data dictionary written to {write_dictionary(Path(args.out))}")
+    else:
+        print(build_dictionary(), end="")
+    return OK

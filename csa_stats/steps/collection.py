@@ -1,0 +1,79 @@
+"""Collection: new files in the landing folder, each archived, validated and loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import TypedDict
+
+from csa_stats import stores
+from csa_stats.settings import Settings, get_settings
+from transforms.landing import SIDE_FILE, landed_files
+
+
+class Ingested(TypedDict):
+    file: str
+    submission_id: str
+    status: str  # accepted | rejected | duplicate
+    errors: int
+    warnings: int
+    report: str | None  # the feedback report (JSON), None for a duplicate
+
+
+def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
+    """Landed files whose content the warehouse has not seen yet (as URLs or paths)."""
+    from warehouse import db, queries
+    from warehouse.loader import received_digests
+
+    settings = settings or get_settings()
+    files = landed_files(settings.landing if folder is None else folder)
+    if not settings.warehouse.exists():
+        return [str(p) for p in files]
+    with db.reader(settings.warehouse) as con:
+        known = queries.received(con)  # data and side file together: new metadata is a new file
+    return [str(p) for p in files if received_digests(p) not in known]
+
+
+def landing_url(settings: Settings | None = None) -> str:
+    """CSA_LANDING as a URL for ObjectStoragePath: an object store as given, a folder as file://."""
+    raw = os.environ.get("CSA_LANDING", "")
+    if "://" in raw and not raw.startswith("file://"):
+        return raw
+    return (settings or get_settings()).landing.as_uri()
+
+
+def local_copy(landed, settings: Settings | None = None) -> Path:
+    """A landed file as a local path. A file in an object store is copied byte for byte, with its
+    side file and its landing time, to CSA_DATA_DIR/staging/ (the loader archives it from there)."""
+    if getattr(landed, "protocol", "file") in ("file", "local", ""):
+        return Path(getattr(landed, "path", landed))
+    staging = (settings or get_settings()).data_dir / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    for source in (landed, landed.with_name(landed.stem + SIDE_FILE)):
+        if source is landed or source.exists():
+            target = staging / source.name
+            target.write_bytes(source.read_bytes())
+            info = source.fs.info(source.path)  # fsspec's own: mtime (local) or LastModified (S3)
+            mtime = info.get("mtime") or info.get("LastModified")
+            if mtime is not None:
+                stamp = mtime.timestamp() if isinstance(mtime, dt.datetime) else float(mtime)
+                os.utime(target, (stamp, stamp))
+    return staging / landed.name
+
+
+def ingest(path: str, settings: Settings | None = None, actor: str = "system") -> Ingested:
+    from warehouse.loader import ingest_file
+
+    settings = settings or get_settings()
+    result = ingest_file(Path(path), settings, actor=actor)
+    stores.push_folders(settings, "archive", "reports")
+    report = result.report
+    return Ingested(
+        file=result.file,
+        submission_id=result.submission_id,
+        status=result.status,
+        errors=report.count("error") if report else 0,
+        warnings=report.count("warning") if report else 0,
+        report=str(result.report_path) if result.report_path else None,
+    )
