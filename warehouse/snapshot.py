@@ -4,7 +4,8 @@ After every committed write the writer, still holding the writer lock, copies th
 DuckDB file (tables, views and macros; DuckDB checkpoints on close) to the snapshot location
 as `warehouse-<sequence>.duckdb`, then replaces the pointer `LATEST` with that name. A snapshot
 is never written again; readers open the one LATEST names, read-only. The newest snapshot
-therefore holds every committed write: only the load in progress is missing (one load at most).
+therefore holds every committed write: only the load in progress is missing (one load at most;
+a writer killed between its commit and the copy leaves it two behind until the next write).
 The location is a local folder or an object store (s3://...); from an object store a reader
 downloads the snapshot once into its cache (its name never changes meaning).
 """
@@ -66,6 +67,7 @@ def publish(warehouse: Path, location: str, keep: int = 10) -> str:
         folder = Path(location)
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".tmp-{name}"
+        tmp.unlink(missing_ok=True)  # left by a writer killed while copying
         shutil.copyfile(warehouse, tmp)
         tmp.chmod(0o444)
         tmp.rename(folder / name)
