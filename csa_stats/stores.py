@@ -21,16 +21,12 @@ def push_folders(settings: Settings, *folders: str) -> None:
 
 
 def pull_releases(settings: Settings, year: int) -> None:
-    """A writer on a new machine first fetches the year's published versions (numbering, changelog)."""
-    from publish.release import POINTER
+    """A writer on a new machine first fetches the year's published versions (numbering, changelog)
+    and their LATEST pointer; what it has already is kept."""
     from warehouse import storage
 
     if "public" in settings.stores:
         storage.pull(settings.stores["public"], settings.public, f"releases/{year}")
-        pointer = settings.public / "releases" / str(year) / POINTER
-        remote = storage.join(settings.stores["public"], "releases", str(year), POINTER)
-        if not pointer.exists() and storage.exists(remote):
-            pointer.write_bytes(storage.read_bytes(remote))
 
 
 def push_public(settings: Settings) -> None:
