@@ -88,7 +88,8 @@ def push(local: Path, url: str, immutable: bool, skip: tuple[str, ...] = ()) -> 
     """Upload the files of a local working copy that the store lacks (or holds older bytes of).
 
     With `immutable`, an object that exists with other bytes raises ImmutableObjectChanged.
-    Names in `skip` (pointers) and hidden temporary files are not pushed; symlinks neither.
+    Names in `skip` (pointers) and hidden temporary files are not pushed; symlinks neither (rglob
+    does not descend into a symlinked folder such as a release's `latest`).
     Returns the relative names uploaded.
     """
     if not local.is_dir():
@@ -99,8 +100,6 @@ def push(local: Path, url: str, immutable: bool, skip: tuple[str, ...] = ()) -> 
     for file in sorted(p for p in local.rglob("*") if p.is_file() and not p.is_symlink()):
         name = file.relative_to(local).as_posix()
         if file.name in skip or any(part.startswith(".tmp") for part in name.split("/")):
-            continue
-        if any(parent.is_symlink() for parent in file.relative_to(local).parents if parent != Path(".")):
             continue
         if name in remote and _same(file, remote[name]):
             continue
