@@ -46,6 +46,12 @@ class LegalBasis:
         return self.valid_from <= dt.date(year, 12, 31) and self.valid_to >= dt.date(year, 1, 1)
 
 
+@dataclass(frozen=True)
+class Disclosure:
+    threshold: int  # non-zero counts below it are hidden (primary suppression)
+    rule: str  # the rule in words, as published
+
+
 class Contract:
     """Read-only view of the contract document."""
 
@@ -64,9 +70,38 @@ class Contract:
         self.rules = {q["name"]: parse_rule(q) for q in doc["quality"]}
         self.tables = {s["name"]: [_field(p) for p in s["properties"]] for s in doc["schema"]}
         self.key_figures: dict[str, tuple] = {n: self.series_key(k) for n, k in custom["keyFigures"].items()}
+        self.eu_aggregate: str = custom["euAggregate"]
+        self.confidentiality: dict[str, str] = custom["confidentialityRoles"]  # role -> code
+        self.missing_status: str = custom["missingStatus"]
+        self.not_applicable: str = custom["notApplicable"]
+        self.disclosure = Disclosure(int(custom["disclosure"]["threshold"]), custom["disclosure"]["rule"])
         self.file_name: dict[str, str] = custom["submissionFileName"]
         self.yoy_band: float = float(custom["yearOnYearBand"]["band"])
         self.yoy_min_base: int = int(custom["yearOnYearBand"]["minimumBase"])
+        self._check_publication_codes()
+
+    def _check_publication_codes(self) -> None:
+        """The publication codes must be codes of their lists (and the EU aggregate no state)."""
+        wrong = [
+            *(
+                f"conf_status {c}"
+                for c in self.confidentiality.values()
+                if c not in self.code_lists["conf_status"]
+            ),
+            *(
+                [f"obs_status {self.missing_status}"]
+                if self.missing_status not in self.code_lists["obs_status"]
+                else []
+            ),
+            *([f"euAggregate {self.eu_aggregate}"] if self.eu_aggregate in self.code_lists["geo"] else []),
+        ]
+        if wrong:
+            raise ValueError(f"contract {self.version}: publication codes not in their code lists: {wrong}")
+
+    @property
+    def hidden_statuses(self) -> tuple[str, str]:
+        """The confidentiality statuses of a figure disclosure control hides."""
+        return self.confidentiality["primary"], self.confidentiality["secondary"]
 
     @property
     def observation_fields(self) -> list[Field]:

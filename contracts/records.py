@@ -58,6 +58,16 @@ class RecordTable:
 
 
 @dataclass(frozen=True)
+class CountedSeries:
+    """How one Article 8 series is counted: rows of `units` where `where` (column -> code) holds."""
+
+    key: tuple[str, ...]  # the Article 8 series key
+    units: str  # a unit relation of transforms/records.py (one row per thing counted)
+    by: tuple[str, ...]  # the record columns the units are broken down by
+    where: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Check:
     """One row-level rule: rows where `predicate` holds break it; `value` is what to show."""
 
@@ -78,6 +88,7 @@ class RecordContract:
         self.counting_rules: list[dict] = custom["countingRules"]
         self.rules: dict[str, Rule] = {q["name"]: parse_rule(q) for q in doc["quality"]}
         self.tables: dict[str, RecordTable] = {s["name"]: _table(s) for s in doc["schema"]}
+        self.counted_series: list[CountedSeries] = _counted_series(self.counting_rules)
 
     def table_of_file(self, path: Path) -> RecordTable | None:
         """The table a landed file belongs to, by its name (reports*.parquet, children*.csv ...)."""
@@ -150,6 +161,49 @@ class RecordContract:
 
     def references(self) -> list[tuple[RecordTable, RecordField]]:
         return [(t, f) for t in self.tables.values() for f in t.fields if f.references]
+
+
+def _counted_series(counting_rules: list[dict]) -> list[CountedSeries]:
+    """Every series of the Article 8 contract, in its order, as counted from the records.
+
+    On a dimension a rule breaks down by, a series code is a record-level code (the parts of
+    the additivity rule over that dimension: counted where the column holds it) or that rule's
+    total (no condition); on any other dimension it must not be a record-level code. Anything
+    else fails here, when the contracts load: a code the records cannot be counted into is
+    never published as a count (no series is ever filled in afterwards).
+    """
+    article8 = load_contract()
+    rules = {r["indicator"]: r for r in counting_rules}
+    parts, totals = {}, {}
+    for rule in article8.additivity:
+        ((dimension, codes),) = rule["parts"].items()
+        parts.setdefault(dimension, set()).update(codes)
+        totals.setdefault(dimension, set()).add(rule["total"][dimension])
+    counted = []
+    for series in article8.series:
+        key = article8.series_key(series)
+        rule = rules.get(series["indicator"])
+        if rule is None:
+            raise ValueError(
+                f"series {'/'.join(key)}: the records contract has no counting rule for its indicator"
+            )
+        by, where = rule.get("by", {}), {}
+        for dimension in article8.series_dimensions[1:]:  # after the indicator
+            code, column = series[dimension], by.get(dimension)
+            if column and code in parts.get(dimension, ()):
+                where[column] = code
+            elif column and code not in totals.get(dimension, ()):
+                raise ValueError(
+                    f"series {'/'.join(key)}: {dimension} code {code} is neither a record-level code "
+                    f"nor the total of an additivity rule over {dimension}"
+                )
+            elif not column and code in parts.get(dimension, ()):
+                raise ValueError(
+                    f"series {'/'.join(key)}: the counting rule of {series['indicator']} "
+                    f"does not break down by {dimension}, so it cannot count {code}"
+                )
+        counted.append(CountedSeries(key, rule["units"], tuple(by.values()), where))
+    return counted
 
 
 def _typed(f: RecordField) -> str:

@@ -16,13 +16,18 @@ _JSON_TYPES = {"string": "string", "integer": "integer", "date": "string"}
 SERIES_IN_METADATA = ("geo", "time_period")  # stated once in the JSON metadata
 
 
-def table_schema(contract: Contract | None = None) -> dict:
+def table_schema(
+    contract: Contract | None = None, *, more_codes: dict[str, list[str]] | None = None, more_fields=()
+) -> dict:
+    """The one Table Schema builder. A published table extends the submitted one: `more_codes`
+    (field -> codes beyond its code list, the EU aggregate in geo) and `more_fields` (appended)."""
     contract = contract or load_contract()
+    more_codes = more_codes or {}
     fields = []
     for f in contract.observation_fields:
         constraints: dict = {"required": f.required}
         if f.code_list:
-            constraints["enum"] = list(contract.code_lists[f.code_list])
+            constraints["enum"] = [*contract.code_lists[f.code_list], *more_codes.get(f.name, [])]
         if f.minimum is not None:
             constraints["minimum"] = f.minimum
         if f.max_length is not None:
@@ -38,7 +43,7 @@ def table_schema(contract: Contract | None = None) -> dict:
         )
     return {
         "$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
-        "fields": fields,
+        "fields": [*fields, *more_fields],
         "missingValues": [""],
         "primaryKey": contract.dimensions,
         "fieldsMatch": "superset",  # only these fields, by name; conf_status may be left out

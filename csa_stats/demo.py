@@ -46,7 +46,7 @@ RANGES = {**CHAIN_SHARE, **PER_REPORT, **PART_WEIGHT}
 YEARLY_JITTER = 0.08
 
 FORMAT_COUNTS = {"json": 5, "csv": 4, "sdmx-csv": 3}  # the other states send the XLSX template
-MISSING = "m"  # Eurostat observation status: missing
+MISSING = load_contract().missing_status
 # Most states count from the day after entry into force; a few from the legal basis itself.
 FIRST_REPORTED_DAY = dt.date(2021, 8, 3)
 AUTHORITIES = ["National Police", "Ministry of the Interior", "Criminal Police Office",

@@ -35,7 +35,6 @@ VARIABLES = {
     ),
     "CSA_NATIONAL_DIR": ("$CSA_DATA_DIR/national", "national pipeline: sources, warehouse, outbox"),
     "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
-    "CSA_SUPPRESSION_THRESHOLD": ("3", "non-zero counts below this are suppressed on release"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
     "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
     "CSA_RECORD_RETENTION_DAYS": (
@@ -98,7 +97,6 @@ class Settings:
     public_base_url: str
     national_dir: Path
     deadline: str
-    suppression_threshold: int
     log_level: str
     data_docs: str
     record_retention_days: int
@@ -134,7 +132,6 @@ def get_settings() -> Settings:
         public_base_url=_get("CSA_PUBLIC_BASE_URL"),
         national_dir=_path("CSA_NATIONAL_DIR"),
         deadline=_get("CSA_DEADLINE"),
-        suppression_threshold=int(_get("CSA_SUPPRESSION_THRESHOLD")),
         log_level=_get("CSA_LOG_LEVEL"),
         data_docs=_get("CSA_DATA_DOCS"),
         record_retention_days=int(_get("CSA_RECORD_RETENTION_DAYS")),

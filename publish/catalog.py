@@ -18,6 +18,7 @@ from rdflib.namespace import DCTERMS, FOAF
 
 from contracts.contract import load_contract
 from publish.disclosure import EU_AGGREGATE
+from publish.exports import RELEASE_FILES, ReleaseFile
 from transforms.files import write_atomic
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -49,32 +50,13 @@ ENGLISH = URIRef(EU_AUTHORITY + "language/ENG")
 STABLE = URIRef(EU_AUTHORITY + "planned-availability/STABLE")
 KEYWORDS = ("child sexual abuse", "online", "law enforcement", "Regulation (EU) 2021/1232", "Article 8")
 
-# File of a release -> (what it is, EU file type, IANA media type); other files are not listed.
-DISTRIBUTIONS = {
-    "observations.csv": ("Figures as CSV (UTF-8, RFC 4180)", "CSV", "text/csv"),
-    "observations.json": ("Figures as JSON", "JSON", "application/json"),
-    "observations.parquet": ("Figures as Parquet", "PARQUET", "application/vnd.apache.parquet"),
-    "observations.xlsx": (
-        "Figures as a spreadsheet, with a README sheet and the flags legend",
-        "XLSX",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-    "observations_sdmx.csv": ("Figures as SDMX-CSV 2.0, with OBS_STATUS and CONF_STATUS", "CSV", "text/csv"),
-    "datapackage.json": ("Frictionless Data Package v2 describing the CSV file", "JSON", "application/json"),
-    "submissions.json": (
-        "The submissions the figures come from, with national definitions",
-        "JSON",
-        "application/json",
-    ),
-}
-
 
 @dataclass(frozen=True)
 class ReleaseFolder:
     """One published version: releases/<year>/[<geo>/]v<N>."""
 
     year: int
-    geo: str  # EU27_2020 for the Union release
+    geo: str  # the EU aggregate code for the Union release
     version: int
     path: Path
 
@@ -190,9 +172,11 @@ def _dataset(graph: Graph, base: str, release: ReleaseFolder, issued: str) -> UR
     for keyword in KEYWORDS:
         graph.add((dataset, DCAT.keyword, Literal(keyword, lang="en")))
     sums = checksums(release.path)
-    for name in DISTRIBUTIONS:
-        if name in sums:
-            graph.add((dataset, DCAT.distribution, _distribution(graph, base, release, name, sums[name])))
+    for file in RELEASE_FILES:
+        if file.name in sums:
+            graph.add(
+                (dataset, DCAT.distribution, _distribution(graph, base, release, file, sums[file.name]))
+            )
     return dataset
 
 
@@ -202,10 +186,10 @@ def _geos(release: ReleaseFolder) -> list[str]:
     return sorted({release.geo, *(s["geo"] for s in submissions)})
 
 
-def _distribution(graph: Graph, base: str, release: ReleaseFolder, name: str, digest: str) -> URIRef:
-    what, file_type, media_type = DISTRIBUTIONS[name]
+def _distribution(graph: Graph, base: str, release: ReleaseFolder, file: ReleaseFile, digest: str) -> URIRef:
+    name, file_type, media_type = file.name, file.file_type, file.media_type
     url = URIRef(f"{base}{release.relative}/{name}")
-    _describe(graph, url, DCAT.Distribution, f"{name} (v{release.version})", what)
+    _describe(graph, url, DCAT.Distribution, f"{name} (v{release.version})", file.description)
     graph.add((url, DCAT.accessURL, url))
     graph.add((url, DCAT.downloadURL, url))
     graph.add((url, DCTERMS.format, URIRef(EU_AUTHORITY + "file-type/" + file_type)))

@@ -15,9 +15,12 @@ from functools import cache
 
 from contracts.contract import load_contract
 
-EU_AGGREGATE = "EU27_2020"
-FREE, PRIMARY, SECONDARY = "F", "C", "D"
-MISSING = "m"
+# The codes of the contract's publication rules (contracts/article8.odcs.yaml).
+_CONTRACT = load_contract()
+EU_AGGREGATE = _CONTRACT.eu_aggregate
+FREE = _CONTRACT.confidentiality["free"]
+PRIMARY, SECONDARY = _CONTRACT.hidden_statuses
+MISSING = _CONTRACT.missing_status
 
 Cell = dict  # one observation row
 Group = tuple[Cell | None, list[Cell | None]]  # (total, parts); None where a row is absent
@@ -28,7 +31,7 @@ def series_key(row: dict) -> tuple[str, ...]:
 
 
 def eu_aggregate(rows: list[dict], year: int) -> list[dict]:
-    """One EU27_2020 row per series key: the sum over the Member States with a value."""
+    """One EU aggregate row per series key: the sum over the Member States with a value."""
     values = defaultdict(list)
     for row in rows:
         if row["obs_value"] is not None:
@@ -52,7 +55,7 @@ def _eu_row(key: tuple[str, ...], values: list[int], year: int) -> dict:
     }
 
 
-def apply_disclosure_control(rows: list[dict], threshold: int) -> list[dict]:
+def apply_disclosure_control(rows: list[dict], threshold: int | None = None) -> list[dict]:
     """The rows as published: conf_status set on every row, hidden values emptied.
 
     A Member State's figures are hidden exactly as its own national release hides them
@@ -61,8 +64,9 @@ def apply_disclosure_control(rows: list[dict], threshold: int) -> list[dict]:
     Across states the EU aggregate is the complement: an EU total over a hidden state figure
     is hidden too (publishing it would pin the sum of the hidden figures under it, and chains
     of such sums across states and versions narrow them further), then the EU aggregate's
-    own groups are protected like a state's.
+    own groups are protected like a state's. The threshold is the contract's unless given.
     """
+    threshold = _CONTRACT.disclosure.threshold if threshold is None else threshold
     published = [dict(row, conf_status=None) for row in rows]
     for row in published:
         if row["obs_value"] is not None and 0 < row["obs_value"] < threshold:

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 
@@ -13,9 +15,10 @@ import duckdb
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from contracts.contract import Field, load_contract
+from contracts import schemas
+from contracts.contract import load_contract
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
-from publish.disclosure import EU_AGGREGATE, series_key
+from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, series_key
 
 DATAFLOW = "CSA:DF_ART8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -23,40 +26,25 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
 
 def render_exports(rows: list[dict], submissions: list[dict], year: int) -> dict[str, bytes]:
-    """File name -> content of every data export of the published rows."""
+    """File name -> content of every data file of a release (RELEASE_FILES), from the published rows."""
     rows = sort_observations(rows)
-    return {
-        "observations.csv": _observations_csv(rows),
-        "observations.json": _observations_json(rows, year),
-        "observations.parquet": _parquet(rows),
-        "observations.xlsx": _xlsx(rows, year),
-        "observations_sdmx.csv": _sdmx_csv(rows),
-        "submissions.json": _json(sorted(submissions, key=itemgetter("geo", "submission_id"))),
-        "datapackage.json": _json(data_package(year)),
-    }
+    return {f.name: f.render(rows, submissions, year) for f in RELEASE_FILES}
 
 
 def table_schema() -> dict:
-    """Frictionless Table Schema of observations.csv, derived from the contract."""
-    contract = load_contract()
-    fields = [_schema_field(f) for f in contract.observation_fields]
-    fields.append(
-        {"name": "submission_id", "type": "string", "description": "Submission the figure comes from."}
+    """Table Schema of observations.csv: the contract's, with the EU aggregate and submission_id."""
+    return schemas.table_schema(
+        more_codes={"geo": [EU_AGGREGATE]},
+        more_fields=[
+            {
+                "name": "submission_id",
+                "title": "submission_id",
+                "type": "string",
+                "description": "Submission the figure comes from.",
+                "constraints": {"required": False},
+            }
+        ],
     )
-    return {"fields": fields, "missingValues": [""], "primaryKey": contract.dimensions}
-
-
-def _schema_field(f: Field) -> dict:
-    field = {"name": f.name, "type": f.logical_type, "description": f.description}
-    constraints = {"required": True} if f.required else {}
-    if f.code_list:
-        codes = list(load_contract().code_lists[f.code_list])
-        constraints["enum"] = codes + [EU_AGGREGATE] if f.name == "geo" else codes
-    if f.minimum is not None:
-        constraints["minimum"] = f.minimum
-    if f.max_length is not None:
-        constraints["maxLength"] = f.max_length
-    return {**field, "constraints": constraints} if constraints else field
 
 
 def data_package(year: int) -> dict:
@@ -72,10 +60,10 @@ def data_package(year: int) -> dict:
         "resources": [
             {
                 "name": "observations",
-                "path": "observations.csv",
+                "path": CSV.name,
                 "type": "table",
-                "format": "csv",
-                "mediatype": "text/csv",
+                "format": CSV.file_type.lower(),
+                "mediatype": CSV.media_type,
                 "encoding": "utf-8",
                 "schema": table_schema(),
             }
@@ -149,7 +137,8 @@ def _readme_lines(year: int) -> list[str]:
         " ".join(contract.doc["description"]["purpose"].split()),
         " ".join(contract.doc["description"]["limitations"].split()),
         "Sheet 'observations': one row per figure. An empty obs_value has an obs_status saying why "
-        "(m: not available) or a conf_status C/D (hidden by disclosure control). 0 is a real zero.",
+        f"({MISSING}: not available) or a conf_status {PRIMARY}/{SECONDARY} (hidden by disclosure control). "
+        "0 is a real zero.",
         f"Geo {EU_AGGREGATE} is the sum of the Member States that gave the figure (see comment).",
         "Sheet 'flags': the meaning of every obs_status and conf_status code.",
         f"Licence: {LICENCE_URL}",
@@ -210,3 +199,69 @@ def _cell(value: object) -> object:
 def _json(document: object) -> bytes:
     text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, default=str)
     return (text + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    """A data file of every release: how it is rendered, how the catalogue and site describe it."""
+
+    name: str
+    render: Callable[[list[dict], list[dict], int], bytes]  # (rows in order, submissions, year)
+    file_type: str  # EU file-type authority code (the catalogue's dct:format)
+    media_type: str  # IANA media type
+    description: str
+
+
+# The one registry of release files: exports, catalogue, data package and site read it.
+RELEASE_FILES = (
+    CSV := ReleaseFile(
+        "observations.csv",
+        lambda rows, _s, _y: _observations_csv(rows),
+        "CSV",
+        "text/csv",
+        "Figures as CSV (UTF-8, RFC 4180)",
+    ),
+    ReleaseFile(
+        "observations.json",
+        lambda rows, _s, year: _observations_json(rows, year),
+        "JSON",
+        "application/json",
+        "Figures as JSON",
+    ),
+    ReleaseFile(
+        "observations.parquet",
+        lambda rows, _s, _y: _parquet(rows),
+        "PARQUET",
+        "application/vnd.apache.parquet",
+        "Figures as Parquet",
+    ),
+    ReleaseFile(
+        "observations.xlsx",
+        lambda rows, _s, year: _xlsx(rows, year),
+        "XLSX",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Figures as a spreadsheet, with a README sheet and the flags legend",
+    ),
+    ReleaseFile(
+        "observations_sdmx.csv",
+        lambda rows, _s, _y: _sdmx_csv(rows),
+        "CSV",
+        "text/csv",
+        "Figures as SDMX-CSV 2.0, with OBS_STATUS and CONF_STATUS",
+    ),
+    ReleaseFile(
+        "datapackage.json",
+        lambda _r, _s, year: _json(data_package(year)),
+        "JSON",
+        "application/json",
+        "Frictionless Data Package v2 describing the CSV file",
+    ),
+    ReleaseFile(
+        "submissions.json",
+        lambda _r, submissions, _y: _json(sorted(submissions, key=itemgetter("geo", "submission_id"))),
+        "JSON",
+        "application/json",
+        "The submissions the figures come from, with national definitions",
+    ),
+)
+RELEASE_FILE = {f.name: f for f in RELEASE_FILES}

@@ -63,7 +63,7 @@ def build_release(
     year: int,
     public_dir: Path,
     *,
-    threshold: int = 3,
+    threshold: int | None = None,
     dry_run: bool = False,
     geo: str | None = None,
     approved: str | None = None,
@@ -133,7 +133,7 @@ def release_root(public_dir: Path, year: int, geo: str | None = None) -> Path:
     return root / geo if geo else root
 
 
-def publish_rows(rows: list[dict], year: int, threshold: int, geo: str | None) -> list[dict]:
+def publish_rows(rows: list[dict], year: int, threshold: int | None, geo: str | None) -> list[dict]:
     """The rows as published: one state's (national release) or all plus the EU aggregate."""
     rows = [r for r in rows if r["geo"] == geo] if geo else rows + eu_aggregate(rows, year)
     other_years = {r["time_period"] for r in rows} - {year}

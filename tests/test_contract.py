@@ -241,3 +241,45 @@ def test_key_figures_are_series_of_the_contract():
     assert set(c.key_figures) == {"reports", "children", "convicted"}
     assert set(c.key_figures.values()) <= set(c.series_keys())
     assert len(c.breakdown_of(c.key_figures["children"])) == 4  # T and F, M, U
+
+
+def test_publication_rules_are_contract_properties():
+    from publish import disclosure
+
+    contract = load_contract()
+    assert contract.eu_aggregate not in contract.code_lists["geo"]
+    assert set(contract.confidentiality.values()) <= set(contract.code_lists["conf_status"])
+    assert contract.missing_status in contract.code_lists["obs_status"]
+    assert contract.disclosure.threshold >= 1 and "threshold" in contract.disclosure.rule
+    assert (contract.eu_aggregate, contract.missing_status) == (disclosure.EU_AGGREGATE, disclosure.MISSING)
+    assert contract.hidden_statuses == (disclosure.PRIMARY, disclosure.SECONDARY)
+
+
+def test_a_publication_code_outside_its_code_list_stops_the_contract():
+    import copy
+
+    from contracts.contract import Contract
+
+    doc = copy.deepcopy(load_contract().doc)
+    roles = next(c for c in doc["customProperties"] if c["property"] == "confidentialityRoles")
+    roles["value"] = {**roles["value"], "primary": "X"}
+    with pytest.raises(ValueError, match="publication codes not in their code lists: \\['conf_status X'\\]"):
+        Contract(doc)
+
+
+def test_no_rule_of_the_contract_is_written_outside_it():
+    """The codes of the publication rules and of the counting appear in no Python or SQL of the
+    stages: they come from the contract (the demo generator and benchmarks aside)."""
+    contract = load_contract()
+    codes = {contract.eu_aggregate, *contract.code_lists["indicator"]}
+    stages = ("transforms", "warehouse", "publish", "csa_stats", "dags")
+    demos = ("demo.py", "records_demo.py")  # generators of made-up figures, by code
+    sources = [p for s in stages for p in (ROOT / s).rglob("*") if p.suffix in (".py", ".sql")]
+    found = [
+        f"{p.relative_to(ROOT)}: {code}"
+        for p in sources
+        if p.name not in demos
+        for code in codes
+        if re.search(rf"['\"]{re.escape(code)}['\"]", p.read_text(encoding="utf-8"))
+    ]
+    assert not found

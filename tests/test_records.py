@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from contracts.contract import load_contract
 from contracts.records import load_records_contract, record_codes
-from transforms.records import reference_period, run_records
+from transforms.records import aggregate_sql, reference_period, run_records
 
 D = dt.date
 KEYS = load_contract().series_keys()
@@ -156,6 +156,49 @@ def test_codes_come_from_the_article8_contract():
     assert report_table.field("reporter_type").codes == record_codes("reporter") == ("PROVIDER", "PIO")
     assert set(report_table.field("service_type").codes) < set(load_contract().code_lists["service"])
     assert load_records_contract().tables["child"].field("sex").codes == ("F", "M", "U")
+
+
+def _records_contract_with(monkeypatch, series=None, counting=None):
+    """The records contract over an Article 8 contract whose series (or counting rules) changed."""
+    import copy
+
+    import yaml
+
+    from contracts import records
+    from contracts.contract import Contract, custom_properties
+
+    article8 = copy.deepcopy(load_contract().doc)
+    if series:
+        prop = next(c for c in article8["customProperties"] if c["property"] == "series")
+        prop["value"] = series(prop["value"])
+    monkeypatch.setattr(records, "load_contract", lambda: Contract(article8))
+    doc = yaml.safe_load(records.RECORDS_CONTRACT_PATH.read_text())
+    if counting:
+        counting(custom_properties(doc)["countingRules"])
+    return records.RecordContract(doc)
+
+
+def test_the_counting_sql_is_generated_from_the_contract_series():
+    sql, dimensions = aggregate_sql(2023), load_contract().series_dimensions
+    for position, key in enumerate(KEYS):  # every series key, in order, computed by its own expression
+        codes = ", ".join(f"'{code}' AS {d}" for d, code in zip(dimensions, key, strict=True))
+        assert f"SELECT {position} AS position, {codes}, (SELECT coalesce(sum(n), 0) FROM counts_" in sql
+    assert "LEFT JOIN" not in sql  # nothing joins the series to the counts and fills the gaps
+
+
+def test_a_series_code_the_records_cannot_count_fails_loudly(monkeypatch):
+    renamed = lambda templates: [  # noqa: E731  # the sex total renamed, the additivity rule not
+        {**t, "sex": ["_T" if c == "T" else c for c in t["sex"]]} if t["indicator"] == "CHILD_IDN" else t
+        for t in templates
+    ]
+    with pytest.raises(ValueError, match="CHILD_IDN/_T/_Z/_Z: sex code _T is neither a record-level code"):
+        _records_contract_with(monkeypatch, series=renamed)
+    unbroken = lambda rules: next(r for r in rules if r["indicator"] == "CHILD_IDN").pop("by")  # noqa: E731
+    with pytest.raises(ValueError, match="CHILD_IDN does not break down by sex, so it cannot count F"):
+        _records_contract_with(monkeypatch, counting=unbroken)
+    uncounted = lambda rules: rules.remove(next(r for r in rules if r["indicator"] == "PERP_CNV"))  # noqa: E731
+    with pytest.raises(ValueError, match="PERP_CNV/_Z/_Z/_Z: the records contract has no counting rule"):
+        _records_contract_with(monkeypatch, counting=uncounted)
 
 
 # --- contract checks: every finding with file, row and value -------------------------------------

@@ -186,6 +186,75 @@ def test_an_applied_migration_that_was_edited_is_refused(tmp_path, monkeypatch):
         pass
 
 
+def test_migrations_hold_tables_only_and_every_view_is_a_file():
+    for sql_file in db.MIGRATIONS.glob("*.sql"):
+        assert "CREATE VIEW" not in sql_file.read_text() and "CREATE MACRO" not in sql_file.read_text()
+    con = duckdb.connect()
+    db.migrate(con)
+    views = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    files = {f.stem.split("_", 1)[1] for f in db.VIEWS.glob("*.sql")} - {"observation_as_of"}
+    assert views == files | {"current_figure_wide"}
+    for sql_file in db.VIEWS.glob("*.sql"):
+        assert sql_file.read_text().startswith("-- ") and "Grain: " in sql_file.read_text()
+
+
+def test_a_warehouse_gets_a_new_view_without_a_write(tmp_path, monkeypatch):
+    """A reader re-creates the views as its own temporary views; the file is not touched."""
+    path = tmp_path / "w.duckdb"
+    with db.writer(path) as con:
+        con.execute("DROP VIEW eu_aggregate")  # as in a warehouse older than this view
+    views = tmp_path / "views"
+    shutil.copytree(db.VIEWS, views)
+    (views / "90_state_count.sql").write_text(
+        "-- Grain: one row.\nCREATE OR REPLACE VIEW state_count AS SELECT count(*) AS n FROM code_list "
+        "WHERE list = 'geo' AND contract_version = (SELECT max(contract_version) FROM code_list);\n"
+    )
+    monkeypatch.setattr(db, "VIEWS", views)
+    before = path.read_bytes()
+    with db.reader(path) as con:
+        assert con.execute("SELECT n FROM state_count").fetchone() == (
+            len(load_contract().code_lists["geo"]),
+        )
+        eu = con.execute("SELECT DISTINCT geo FROM eu_aggregate").fetchall()
+        assert eu in ([], [(load_contract().eu_aggregate,)])
+    assert path.read_bytes() == before
+    with db.writer(path):
+        pass
+    with duckdb.connect(str(path), read_only=True) as con:  # the next writer stored them
+        assert con.execute("SELECT n FROM state_count").fetchone()[0] > 0
+
+
+def test_a_view_naming_a_code_the_contract_lacks_fails(tmp_path, monkeypatch):
+    views = tmp_path / "views"
+    shutil.copytree(db.VIEWS, views)
+    (views / "90_bad.sql").write_text("CREATE OR REPLACE VIEW bad AS SELECT '{{eu_total}}' AS geo;\n")
+    monkeypatch.setattr(db, "VIEWS", views)
+    with pytest.raises(db.WarehouseError, match=r"90_bad.sql: \{\{eu_total\}\} is not a contract code"):
+        db.view_statements()
+
+
+def test_a_warehouse_migrated_before_the_views_moved_still_opens(tmp_path):
+    """001 and 002 as first applied (with views): accepted by checksum, 004 drops the views."""
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+        "applied_at TIMESTAMPTZ NOT NULL, sha256 VARCHAR)"
+    )
+    for version, sql_file in enumerate(sorted(db.MIGRATIONS.glob("00[12]_*.sql")), start=1):
+        con.execute(sql_file.read_text())
+        con.execute(
+            "INSERT INTO schema_version VALUES (?, ?, now(), ?)",
+            [version, sql_file.name, db.EARLIER_DIGESTS[version]],
+        )
+    con.execute("CREATE VIEW current_submission AS SELECT * FROM submission")  # an old view
+    con.close()
+    with db.writer(path) as con:
+        versions = [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()]
+        assert versions == [1, 2, 3, 4]
+        assert con.execute("SELECT count(*) FROM current_submission").fetchone() == (0,)
+
+
 # --- the analyst layer ----------------------------------------------------------------------
 
 

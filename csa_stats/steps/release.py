@@ -59,7 +59,6 @@ def release(
         submissions,
         year,
         settings.public,
-        threshold=settings.suppression_threshold,
         dry_run=dry_run,
         geo=geo,
         approved=approved,
