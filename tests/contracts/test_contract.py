@@ -6,11 +6,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import observations
 
 from contracts.contract import load_contract
+from tests.helpers import observations
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 def test_contract_has_semantic_version_and_odcs_header():

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import metadata, observations
 from openpyxl import load_workbook
 
+from tests.helpers import metadata, observations
 from transforms.writers import write_submission
 
 VALID, REJECTED, UNREADABLE = 0, 2, 3

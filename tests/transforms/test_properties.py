@@ -6,11 +6,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from conftest import metadata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts.contract import load_contract
+from tests.helpers import metadata
 from transforms.readers import read_submission
 from transforms.validation import validate
 from transforms.writers import EXTENSIONS, write_submission

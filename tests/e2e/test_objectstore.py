@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_json_submission
-from s3_server import create_bucket, s3_server
 
+from tests.helpers import write_json_submission
+from tests.s3_server import create_bucket, s3_server
 from warehouse import storage
 
 CLI = str(Path(sys.executable).parent / "csa-stats")

@@ -15,12 +15,11 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
-from test_publish import PERP, YEAR, child, state_rows, submission
-from test_publish_catalog import BASE
 
 from csa_stats.steps import collection, release
 from publish.catalog import write_catalog
 from publish.site import build_site
+from tests.publish.builders import BASE, PERP, YEAR, child, state_rows, submission
 from transforms.landing import landed_files
 
 CHROMIUM = "/usr/bin/chromium"
@@ -102,7 +101,7 @@ def test_every_page_loads_draws_its_charts_and_every_link_resolves(site):
 
 def test_a_release_through_the_job_rebuilds_catalog_and_site(csa_env, tmp_path):
     """release.release publishes, then rebuilds catalog.ttl, catalog.jsonld and the pages."""
-    from conftest import write_json_submission
+    from tests.helpers import write_json_submission
 
     write_json_submission(csa_env.landing, "AT", YEAR)
     write_json_submission(csa_env.landing, "MT", YEAR, changes={child("F"): 1, child("M"): 8, child("T"): 10})
@@ -121,9 +120,8 @@ def test_a_release_through_the_job_rebuilds_catalog_and_site(csa_env, tmp_path):
 
 
 def test_cli_dry_run_names_the_figures_a_revision_would_change(csa_env, capsys):
-    from conftest import write_json_submission
-
     from csa_stats.cli import main
+    from tests.helpers import write_json_submission
 
     write_json_submission(csa_env.landing, "AT", YEAR)
     collection.ingest(str(landed_files(csa_env.landing)[0]), csa_env)

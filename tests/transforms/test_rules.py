@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import metadata, observations
 from openpyxl import load_workbook
 
 from contracts.contract import load_contract
+from tests.helpers import metadata, observations
 from transforms.readers import read_submission
 from transforms.validation import History, figures, validate
 from transforms.writers import EXTENSIONS, write_submission
 
 C = load_contract()
 NAME = "ART8_AT_2023_R1"
-# Where the i-th series of conftest.observations() sits in the XLSX template.
+# Where the i-th series of tests.helpers.observations() sits in the XLSX template.
 SHEET_ROWS = [("8(a) Reports", r) for r in range(2, 12)] + [("8(b) Children", r) for r in range(2, 6)]
 SHEET_ROWS.append(("8(c) Convictions", 2))
 
@@ -298,8 +298,8 @@ def test_rule_passes_on_the_same_submission_uncorrupted(tmp_path, case):
 
 
 def test_every_rule_of_the_contract_has_a_failing_example():
-    """Here, or for the rules about unsafe files, in the hostile corpus (tests/hostile.py)."""
-    from hostile import CASES as HOSTILE
+    """Here, or for the rules about unsafe files, in the hostile corpus (tests/e2e/hostile.py)."""
+    from tests.e2e.hostile import CASES as HOSTILE
 
     assert {c.rule for c in CASES} | {c.rule for c in HOSTILE if c.rule} == set(C.rules)
 

@@ -380,7 +380,7 @@ def test_national_dag_from_record_level_files_to_the_outbox(airflow_db, csa_env,
 
     monkeypatch.setenv("CSA_AUTO_APPROVE_AS", "demo")  # the release approval answers itself
     generate_records(records.national_records_dir("LU", csa_env), 4000, geo="LU")
-    dags = Path(__file__).parents[1] / "dags"
+    dags = Path(__file__).parents[2] / "dags"
     dag = BundleDagBag(dag_folder=str(dags), bundle_path=dags, bundle_name="dags-folder").get_dag(
         "national_statistics"
     )

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import write_json_submission
 
+from tests.helpers import write_json_submission
 from warehouse import snapshot
 
 CLI = str(Path(sys.executable).parent / "csa-stats")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import write_json_submission
 
 from contracts.contract import load_contract
 from csa_stats.demo import DEMO_FACTS, generate_demo
+from tests.helpers import write_json_submission
 from warehouse import db, queries
 from warehouse.dictionary import DICTIONARY_PATH, build_dictionary
 from warehouse.loader import ingest_file
@@ -344,9 +344,8 @@ def test_data_dictionary_is_up_to_date():
 
 
 def test_a_metadata_only_revision_of_a_csv_is_new(tmp_path, csa_env):
-    from conftest import metadata, observations
-
     from csa_stats.steps import collection
+    from tests.helpers import metadata, observations
     from transforms.writers import write_submission
 
     rows = [{"geo": "AT", "time_period": 2023, **o} for o in observations()]

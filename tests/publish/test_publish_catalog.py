@@ -11,14 +11,13 @@ import pyshacl
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from test_publish import PERP, YEAR, child, three_states
 
 from publish.catalog import DCAT, SPDX, write_catalog
 from publish.release import build_release
 from publish.site import build_site
+from tests.publish.builders import BASE, PERP, YEAR, child, three_states
 
-SHAPES = Path(__file__).parents[1] / "publish" / "shapes" / "dcat-ap-3.0.1"
-BASE = "https://example.org/csa-stats"
+SHAPES = Path(__file__).parents[2] / "publish" / "shapes" / "dcat-ap-3.0.1"
 
 
 def two_versions_and_a_national(public: Path) -> None:
@@ -76,9 +75,10 @@ def test_jsonld_says_the_same_as_turtle(tmp_path, catalog):
 
 def test_rebuild_in_another_process_is_byte_identical(tmp_path):
     """Releases, catalogue and site: same inputs, same bytes, whatever the hash seed."""
+    root = str(Path(__file__).parents[2])
     script = (
-        "import sys; from pathlib import Path; sys.path.insert(0, 'tests');"
-        "from test_publish_catalog import two_versions_and_a_national, BASE;"
+        f"import sys; from pathlib import Path; sys.path.insert(0, {root!r});"
+        "from tests.publish.test_publish_catalog import two_versions_and_a_national, BASE;"
         "from publish.catalog import write_catalog; from publish.site import build_site;"
         "p = Path(sys.argv[1]); two_versions_and_a_national(p); write_catalog(p, BASE); build_site(p)"
     )

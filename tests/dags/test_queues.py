@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-DAGS = Path(__file__).parents[1] / "dags"
+DAGS = Path(__file__).parents[2] / "dags"
 # Tasks that neither read nor write a warehouse file: any worker may take them.
 ANYWHERE = {("union_collection", "summarise")}
 

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_json_submission
-from hostile import CASES, UNREADABLE, build_corpus
 
 from csa_stats.cli import main
+from tests.e2e.hostile import CASES, UNREADABLE, build_corpus
+from tests.helpers import write_json_submission
 
 
 def test_the_corpus_is_large_and_each_case_is_different():

@@ -1,9 +1,9 @@
 """The GX suite derived from the contract passes good figures and names what is wrong."""
 
 import pandas as pd
-from conftest import observations
 
 from contracts.contract import load_contract
+from tests.helpers import observations
 
 
 def _frame():

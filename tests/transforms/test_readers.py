@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import metadata, observations
 from openpyxl import load_workbook
 
+from tests.helpers import metadata, observations
 from transforms import values
 from transforms.readers import read_submission
 from transforms.validation import validate

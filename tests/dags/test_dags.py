@@ -10,9 +10,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import write_json_submission
 
-DAGS = Path(__file__).parents[1] / "dags"
+from tests.helpers import write_json_submission
+
+DAGS = Path(__file__).parents[2] / "dags"
 HEAVY = ("pandas", "pandera", "great_expectations", "duckdb", "openpyxl", "numpy")
 
 

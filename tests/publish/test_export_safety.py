@@ -7,11 +7,11 @@ import json
 import re
 import zlib
 
-from conftest import metadata, observations
 from openpyxl import load_workbook
 
 from csa_stats.steps import collection
 from csa_stats.steps import release as release_step
+from tests.helpers import metadata, observations
 
 HOSTILE_COMMENT = '=HYPERLINK("http://attacker.example","click")'
 HOSTILE_TEXT = "<script>alert('x')</script> <b>bold</b> & <para>"

@@ -5,9 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import write_json_submission
-
 from csa_stats.settings import VARIABLES
+from tests.helpers import write_json_submission
 
 CLI = [str(Path(sys.executable).parent / "csa-stats")]
 
@@ -69,7 +68,7 @@ def test_commands_without_a_warehouse_say_so(tmp_path):
 
 
 def test_readme_documents_every_setting():
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     for name, (default, _meaning) in VARIABLES.items():
         assert f"`{name}` | `{default}`" in readme, name
 

@@ -1,12 +1,11 @@
-"""Each rule: a passing and a failing example, with the place it names."""
+"""Validation beyond single rules: gaps, reports, formats and history. Every rule of the contract,
+with its failing example and place, is tested once, in test_rules.py."""
 
 import datetime as dt
 import json
 
-import pytest
-from conftest import metadata, observations, write_json_submission
-
 from contracts.contract import load_contract
+from tests.helpers import metadata, observations, write_json_submission
 from transforms.readers import read_submission
 from transforms.report import Report
 from transforms.validation import History, figures, validate
@@ -27,24 +26,6 @@ def test_valid_submission_passes_without_issues(tmp_path):
     report = _validate(tmp_path)
     assert report.valid and report.issues == []
     assert report.contract_version == load_contract().version
-
-
-@pytest.mark.parametrize(
-    ("change", "rule", "location"),
-    [
-        ({("CHILD_IDN", "F", "_Z", "_Z"): 7}, "L1_SEX_SUM", "$.observations[10]"),
-        ({("REP_LEA", "_Z", "PIO", "TOTAL"): 21}, "L1_REPORTER_SUM", "$.observations[0]"),
-        ({("REP_LEA", "_Z", "PROVIDER", "VOIP"): 6}, "L1_SERVICE_SUM", "$.observations[2]"),
-        ({("CASE_MULT", "_Z", "TOTAL", "TOTAL"): 71}, "L1_CASE_ORDER", "$.observations[9]"),
-        ({("PERP_CNV", "_Z", "_Z", "_Z"): -1}, "L1_NON_NEGATIVE", "$.observations[14]"),
-    ],
-)
-def test_level1_rules_fire_with_their_place(tmp_path, change, rule, location):
-    doc = {"metadata": metadata(), "observations": observations(change)}
-    report = _validate(tmp_path, doc)
-    fired = [i for i in report.issues if i.rule == rule]
-    assert fired and fired[0].location == location and fired[0].severity == "error"
-    assert not report.valid
 
 
 def test_missing_breakdown_is_a_flagged_gap_not_an_error(tmp_path):
@@ -73,36 +54,6 @@ def test_gr_is_rejected_with_a_hint(tmp_path):
     report = _validate(tmp_path, geo="GR")
     issue = next(i for i in report.issues if i.rule == "L0_CODE_LIST")
     assert issue.location == "$.metadata.geo" and "EL" in issue.message
-
-
-@pytest.mark.parametrize(
-    ("edit", "rule"),
-    [
-        (lambda d: d["observations"].pop(), "L0_SERIES_MISSING"),
-        (lambda d: d["observations"].append(dict(d["observations"][0])), "L0_DUPLICATE_KEY"),
-        (lambda d: d["observations"][0].update(sex="F"), "L0_SERIES_UNKNOWN"),
-        (lambda d: d["observations"][0].update(indicator="REP_XX"), "L0_CODE_LIST"),
-        (lambda d: d["observations"][0].update(geo="DE"), "L0_GEO_MISMATCH"),
-        (lambda d: d["observations"][0].update(time_period=2022), "L0_YEAR_MISMATCH"),
-        (lambda d: d["observations"][0].update(obs_value="n/a"), "L0_TYPE"),
-        (lambda d: d["metadata"].pop("contact"), "L0_REQUIRED_FIELD"),
-        (
-            lambda d: d["metadata"].update(
-                legal_basis="32024R1307",
-                time_period=2022,
-                ref_period_start="2022-01-01",
-                ref_period_end="2022-12-31",
-            ),
-            "L0_LEGAL_BASIS",
-        ),
-        (lambda d: d["metadata"].update(ref_period_end="2024-03-31"), "L0_REF_PERIOD"),
-    ],
-)
-def test_level0_rules_fire(tmp_path, edit, rule):
-    doc = {"metadata": metadata(), "observations": observations()}
-    edit(doc)
-    report = _validate(tmp_path, doc)
-    assert rule in _rules(report) and not report.valid
 
 
 def test_future_year_is_rejected(tmp_path):
