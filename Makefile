@@ -10,7 +10,18 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PARALLELISM := 4
 export AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG := 4
-export AIRFLOW__API_AUTH__JWT_SECRET ?= csa-stats-local-only-jwt-secret-0123456789abcdef0123456789abcdef
+# Who may do what (simple auth manager roles: viewer, user, op, admin): the admin runs Airflow,
+# `approver` answers release approvals (only the users in the Airflow variable
+# csa_release_approvers, config/airflow_variables.json, may), `analyst` only reads. Passwords and
+# the JWT signing secret are random per installation, in $(AIRFLOW_HOME) (git-ignored, mode 0600).
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS ?= admin:admin,approver:user,analyst:viewer
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS := False
+export AIRFLOW__API_AUTH__JWT_SECRET_CMD := cat $(AIRFLOW_HOME)/jwt_secret
+# The API server and UI listen on loopback only, unless configured otherwise
+# (e.g. `make airflow AIRFLOW__API__HOST=0.0.0.0` behind a TLS proxy).
+export AIRFLOW__API__HOST ?= 127.0.0.1
+export AIRFLOW__API__PORT ?= 8080
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL ?= http://127.0.0.1:$(AIRFLOW__API__PORT)/execution/
 export CSA_DATA_DIR ?= $(CURDIR)/data
 
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
@@ -44,11 +55,18 @@ help:
 
 install: .venv/installed
 
+# The VTL engine the tests run as an oracle (vtlengine, AGPL-3.0, test-only) lives in an
+# environment of its own: it needs pandas < 3 and DuckDB < 2.
+VTL_ENV := $(CURDIR)/.venv-vtl
+$(VTL_ENV)/installed: .uv-installed tests/vtl_oracle/pyproject.toml tests/vtl_oracle/uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VTL_ENV) $(UV) sync --frozen --project tests/vtl_oracle
+	@touch $@
+
 # A git-ignored AIRFLOW_HOME inside the project, SQLite metadata DB; pools, connections and
 # variables from config/ (the files are the truth: applied again whenever they change).
 AIRFLOW_SETTINGS := config/airflow_pools.json config/airflow_connections.json config/airflow_variables.json
 $(AIRFLOW_HOME)/initialised: .venv/installed $(AIRFLOW_SETTINGS)
-	@mkdir -p $(AIRFLOW_HOME)
+	@$(BIN)/python -m csa_stats.service $(AIRFLOW_HOME) "$(AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS)"
 	$(BIN)/airflow db migrate >/dev/null
 	$(BIN)/airflow pools import config/airflow_pools.json >/dev/null
 	$(BIN)/airflow connections import --overwrite config/airflow_connections.json >/dev/null
@@ -71,7 +89,7 @@ demo: airflow-init
 	@$(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',1-union_collection)
 	@$(call DAG_TEST,union_release,2-union_release)
 	@echo "A revision lands after the first release:"
-	cp -p $(CSA_DATA_DIR)/revisions/* $(CSA_DATA_DIR)/landing/
+	cp -Rp $(CSA_DATA_DIR)/revisions/. $(CSA_DATA_DIR)/landing/
 	@$(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',3-union_collection_revision)
 	@$(call DAG_TEST,union_release,4-union_release_revision)
 	@echo "National pipeline of $(DEMO_GEO) for $(DEMO_YEAR):"
@@ -81,16 +99,17 @@ demo: airflow-init
 	@echo "Airflow logs of this run: $(CSA_DATA_DIR)/logs/"
 
 # Airflow as a service on the embedded default (SQLite, LocalExecutor) with these DAGs. A file
-# dropped into the landing folder is collected within a minute; union_release then waits for a
+# dropped into a state's landing prefix is collected within a minute; union_release then waits for a
 # human under Browse -> Required Actions. CSA_AUTO_APPROVE_AS is removed: nothing approves itself.
 PASSWORDS := $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated
 airflow: airflow-init
-	@test -s $(PASSWORDS) || $(BIN)/python -c 'import json, secrets; print(json.dumps({"admin": secrets.token_urlsafe(12)}))' > $(PASSWORDS)
+	@$(BIN)/python -m csa_stats.service $(AIRFLOW_HOME) "$(AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS)"
 	@mkdir -p $(CSA_DATA_DIR)/landing
 	@$(BIN)/airflow dags reserialize >/dev/null 2>&1
 	@for d in union_collection union_release submission_deadlines; do $(BIN)/airflow dags unpause $$d >/dev/null 2>&1; done
-	@echo "Airflow UI: http://localhost:8080  user: admin  password: $$($(BIN)/python -c 'import json, sys; print(json.load(open(sys.argv[1]))["admin"])' $(PASSWORDS))"
-	@echo "Drop submissions into $(CSA_DATA_DIR)/landing/ ; approve releases under Browse -> Required Actions (README). Ctrl-C stops."
+	@echo "Airflow UI: http://$(AIRFLOW__API__HOST):$(AIRFLOW__API__PORT)  user: admin  password: $$($(BIN)/python -c 'import json, sys; print(json.load(open(sys.argv[1]))["admin"])' $(PASSWORDS))"
+	@echo "Users $(AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS); their passwords: $(PASSWORDS) (README: Airflow as a service)"
+	@echo "Drop submissions into $(CSA_DATA_DIR)/landing/<GEO>/ ; approve releases under Browse -> Required Actions (README). Ctrl-C stops."
 	env -u CSA_AUTO_APPROVE_AS PATH="$(BIN):$$PATH" $(BIN)/airflow standalone
 
 # The site test drives Debian's chromium through Playwright (which never downloads a browser here).
@@ -98,7 +117,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 /usr/bin/chromium:
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
 
-test: airflow-init /usr/bin/chromium
+test: airflow-init /usr/bin/chromium $(VTL_ENV)/installed
 	$(BIN)/python -m pytest -q
 
 # --- the cluster profile (docs/deployment.md) ------------------------------------------------

@@ -32,7 +32,8 @@ def write_schemas(out: Path) -> list[Path]:
 
 
 def export_contract(out: Path) -> list[Path]:
-    """The contract YAML itself plus JSON Schema, Table Schema, DuckDB DDL, GX suite and template."""
+    """The contract YAML itself plus JSON Schema, Table Schema, DuckDB DDL, GX suite, template,
+    SDMX structure and VTL rules."""
     from contracts.ddl import staging_ddl
     from contracts.gx_suite import suite_document
     from contracts.template import build_template
@@ -44,4 +45,15 @@ def export_contract(out: Path) -> list[Path]:
     ddl = out / STAGING_DDL
     ddl.write_text(staging_ddl(), encoding="utf-8")
     written += [contract_copy, ddl, _json(suite_document(), out / GX_SUITE), build_template(out / TEMPLATE)]
-    return written
+    return written + write_sdmx(out)
+
+
+def write_sdmx(out: Path) -> list[Path]:
+    """The SDMX structure (SDMX-ML 2.1 and 3.0) and the level-1 rules in VTL."""
+    from contracts.sdmx import structure
+    from contracts.vtl import RULES_FILE, vtl_program
+
+    files = {**structure().files(), RULES_FILE: vtl_program().encode("utf-8")}
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    return [out / name for name in files]

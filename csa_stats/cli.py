@@ -9,6 +9,8 @@ import sys
 
 from csa_stats.commands import (
     INTERNAL,
+    OK,
+    QUERY_REFUSED,
     UNAVAILABLE,
     cmd_aggregate,
     cmd_contract,
@@ -82,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="archive, validate and load files or folders into the warehouse")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--actor", default=os.environ.get("USER", "cli"))
+    p.add_argument(
+        "--sender",
+        metavar="GEO",
+        help="the Member State that sent these files (default: the state prefix they are in, "
+        "<landing>/<GEO>/); a file claiming another state is rejected",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("release", help="publish an immutable release of current figures")
@@ -119,24 +127,32 @@ def _warehouse_errors():
     from warehouse.queries import QueryRefused
     from warehouse.snapshot import NoSnapshot
 
-    return WarehouseBusy, (WarehouseError, QueryRefused, NoSnapshot)
+    return QueryRefused, WarehouseBusy, (WarehouseError, NoSnapshot)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # inside the try: a closed pipe must not surface at exit
+        return code
+    except BrokenPipeError:  # `csa-stats query ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK
     except Exception as exc:
         return _failure(exc)
 
 
 def _failure(exc: Exception) -> int:
-    busy, unavailable = _warehouse_errors()
+    refused, busy, unavailable = _warehouse_errors()
+    if isinstance(exc, refused):  # not a retry case: the query itself must change
+        print(f"query refused: {exc}", file=sys.stderr)
+        return QUERY_REFUSED
     if isinstance(exc, busy):
         print(f"busy, retry: {exc}", file=sys.stderr)
         return UNAVAILABLE
-    if isinstance(exc, (*unavailable, FileNotFoundError)):
+    if isinstance(exc, (unavailable, FileNotFoundError)):
         print(f"error: {exc}", file=sys.stderr)
         return UNAVAILABLE
     if os.environ.get("CSA_DEBUG"):  # a bug, not bad input: say so in one line unless debugging

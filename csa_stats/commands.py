@@ -10,13 +10,17 @@ from pathlib import Path
 from csa_stats.settings import get_settings
 
 # Exit codes (documented in README).
-OK, WARNINGS, ERRORS, UNREADABLE, UNAVAILABLE, INTERNAL = 0, 1, 2, 3, 4, 5
+OK, WARNINGS, ERRORS, UNREADABLE, UNAVAILABLE, INTERNAL, QUERY_REFUSED = 0, 1, 2, 3, 4, 5, 6
 
 
 def _console():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    class PipedConsole(Console):
+        def on_broken_pipe(self) -> None:  # rich would exit 1; cli.main() ends a closed pipe quietly
+            raise BrokenPipeError
+
+    return PipedConsole(highlight=False, soft_wrap=True)
 
 
 def _table(title: str, columns: list[str], rows: list) -> None:
@@ -45,7 +49,7 @@ def cmd_demo_data(args) -> int:
         print(f"revisions held back in {revisions}, to land after a first release")
     if args.national:
         national = settings.national_dir / args.national / "sources"
-        written = generate_demo(national, seed=args.seed, geos=[args.national])
+        written = generate_demo(national, seed=args.seed, geos=[args.national], per_state=False)
         print(
             f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}"
         )
@@ -173,21 +177,34 @@ def _print_report(report) -> None:
 
 
 def cmd_ingest(args) -> int:
+    """A folder is read in the landing layout (`<GEO>/` prefixes name the sender); files directly
+    in it only with --sender. A file named outright is its folder's state's, or --sender's."""
     from csa_stats.steps.collection import ingest
-    from transforms.landing import landed_files
+    from transforms.landing import flat_layout_error, landed_files, sender_of, state_submissions
 
-    paths: list[Path] = []
+    code = OK
+    paths: list[tuple[Path, str | None]] = []
     for name in args.paths:
         p = Path(name)
-        paths += landed_files(p) if p.is_dir() else [p]
-    code = OK
+        if not p.is_dir():
+            paths.append((p, args.sender or _state_folder(p)))
+            continue
+        paths += [(f, sender_of(f)) for f in state_submissions(p)]
+        if flat := landed_files(p):
+            if args.sender:
+                paths += [(f, args.sender) for f in flat]
+            else:
+                print(
+                    f"error: {flat_layout_error(p, flat)}; or name the sender: --sender GEO", file=sys.stderr
+                )
+                code = UNREADABLE
     rows = []
-    for p in paths:
+    for p, sender in paths:
         if not p.is_file():
             print(f"{p}: no such file", file=sys.stderr)
             code = max(code, UNREADABLE)
             continue
-        result = ingest(str(p), actor=args.actor)
+        result = ingest(str(p), actor=args.actor, sender=sender)
         rows.append(
             [result["file"], result["submission_id"], result["status"], result["errors"], result["warnings"]]
         )
@@ -195,6 +212,13 @@ def cmd_ingest(args) -> int:
             code = max(code, ERRORS)
     _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
     return code
+
+
+def _state_folder(path: Path) -> str | None:
+    """A file named on the command line in a state's landing prefix is that state's."""
+    from contracts.contract import load_contract
+
+    return path.parent.name if path.parent.name in load_contract().code_lists["geo"] else None
 
 
 def cmd_release(args) -> int:

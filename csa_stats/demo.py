@@ -82,9 +82,11 @@ def generate_demo(
     years: range = range(2021, 2025),
     geos: list[str] | None = None,
     revisions_dir: Path | None = None,
+    per_state: bool = True,
 ) -> list[Path]:
     """Write one submission per state and year (plus the revision); return every path written.
 
+    `per_state`: in the landing layout, each state's files in its own prefix `<out_dir>/<GEO>/`.
     With `revisions_dir` the revision goes there instead, to be landed after a first release.
     """
     contract = load_contract()
@@ -96,9 +98,14 @@ def generate_demo(
             rng = random.Random(f"{seed}:{geo}:{year}")
             metadata, figures = _submission(state, year, rng)
             landed = _landing_time(geo, year, rng)
-            written += _write(metadata, _rows(metadata, figures, {}), formats[geo], out_dir, landed)
+            folder, revisions = (
+                (out_dir / geo, (revisions_dir or out_dir) / geo)
+                if per_state
+                else (out_dir, revisions_dir or out_dir)
+            )
+            written += _write(metadata, _rows(metadata, figures, {}), formats[geo], folder, landed)
             if (geo, year) == DEMO_FACTS.revised:
-                written += _revise(metadata, figures, formats[geo], revisions_dir or out_dir, rng)
+                written += _revise(metadata, figures, formats[geo], revisions, rng)
     return written
 
 

@@ -16,7 +16,10 @@ from transforms.safety import Limits
 # name -> (default, meaning); README's configuration table is written from this.
 VARIABLES = {
     "CSA_DATA_DIR": ("./data", "root of the local folders below"),
-    "CSA_LANDING": ("$CSA_DATA_DIR/landing", "where submissions land (folder, file:// or s3:// URL)"),
+    "CSA_LANDING": (
+        "$CSA_DATA_DIR/landing",
+        "where submissions land, each state in its prefix `<GEO>/` (folder, file:// or s3:// URL)",
+    ),
     "CSA_ARCHIVE": ("$CSA_DATA_DIR/archive", "raw archive, files stored by SHA-256 (folder or s3:// URL)"),
     "CSA_REPORTS": (
         "$CSA_DATA_DIR/reports",

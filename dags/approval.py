@@ -14,8 +14,11 @@ def release_approval(pending):
     """The task `approve_release`: a human approves or rejects the releases that `pending` (a task
     returning dry runs of `csa_stats.steps.release.release`, each with its change summary) lists.
 
-    Either answer is written to the audit log with the approver's name; *Reject* skips the tasks
-    downstream, so nothing is published. Returns the operator, to be set upstream of publishing.
+    Only the users named in the Airflow variable `csa_release_approvers` (a JSON list of user ids)
+    may answer: the API refuses anyone else, admins included; with none configured the task fails
+    rather than let anyone approve. Either answer is written to the audit log with the approver's
+    name; *Reject* skips the tasks downstream, so nothing is published. Returns the operator, to be
+    set upstream of publishing.
     """
     # The one Airflow operator that is not in airflow.sdk; imported when the DAG is built.
     from airflow.providers.standard.operators.hitl import ApprovalOperator
@@ -31,6 +34,7 @@ def release_approval(pending):
 
             actor = get_settings().auto_approve_as
             if not actor:
+                self.assigned_users = release_approvers()
                 return super().execute(context)
             self.log.warning("CSA_AUTO_APPROVE_AS=%s: approved without asking a human", actor)
             answer = {
@@ -57,6 +61,19 @@ def release_approval(pending):
         **WAREHOUSE_WRITER,  # it writes the audit log (not while it waits for the human)
         retries=0,
     )
+
+
+def release_approvers() -> list[dict]:
+    """The users who may approve a release, from configuration (never everyone by default)."""
+    from airflow.sdk import Variable
+
+    names = Variable.get("csa_release_approvers", default=[], deserialize_json=True)
+    if not names or not isinstance(names, list):
+        raise ValueError(
+            "no release approvers configured: set the Airflow variable csa_release_approvers "
+            'to a JSON list of user ids, e.g. ["approver"] (config/airflow_variables.json)'
+        )
+    return [{"id": str(name), "name": str(name)} for name in names]
 
 
 def approval_actor(response: dict) -> str:

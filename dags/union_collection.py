@@ -9,13 +9,16 @@ from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_ar
 
 DOC = """
 ### Union collection
-Always on (`@continuous`): the sensor `new_submissions` lists the landing folder
-(`CSA_LANDING`, through `ObjectStoragePath`: a folder, `file://` or `s3://conn_id@bucket/...`)
-every 30 seconds until files arrive that the warehouse has not seen (by SHA-256). Then every
-new file is archived byte for byte, validated against the Article 8 contract and loaded into
-the warehouse (`CSA_WAREHOUSE`), one mapped task per submission in the one-slot pool
-`warehouse_writer`, and the feedback report (JSON + HTML) is written to `CSA_REPORTS/<GEO>/`
-for the state. A rejected or unreadable file fails only its own path; the others proceed.
+Always on (`@continuous`): the sensor `new_submissions` lists each Member State's landing
+prefix `CSA_LANDING/<GEO>/` (through `ObjectStoragePath`: a folder, `file://` or
+`s3://conn_id@bucket/...`; the storage lets only that state's sender write there) every 30
+seconds until files arrive that the warehouse has not seen (by SHA-256). Then every new file
+is archived byte for byte, validated against the Article 8 contract (a file claiming another
+state than its prefix is rejected, `L0_SENDER_MISMATCH`) and loaded into the warehouse
+(`CSA_WAREHOUSE`), one mapped task per submission in the one-slot pool `warehouse_writer`, and
+the feedback report (JSON + HTML) is written to `CSA_REPORTS/<GEO>/` of the sending state.
+Files directly in `CSA_LANDING` (the old flat layout) are not collected; the sensor's log says
+how to move them. A rejected or unreadable file fails only its own path; the others proceed.
 Loading updates the asset `article8_warehouse`, which triggers `union_release`.
 Run by hand with `wait_for_files: false` to collect what is there and stop.
 """
@@ -54,7 +57,8 @@ def union_collection():
 
         from csa_stats.steps import collection
 
-        return collection.ingest(str(collection.local_copy(ObjectStoragePath(url))))
+        landed = ObjectStoragePath(url)
+        return collection.ingest(str(collection.local_copy(landed)), sender=collection.sender_of(landed))
 
     @task(outlets=[WAREHOUSE])
     def summarise(results: list[dict]) -> dict:

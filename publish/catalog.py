@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
 from contracts.contract import load_contract
+from contracts.sdmx import STRUCTURE_21
 from publish.disclosure import EU_AGGREGATE
-from publish.exports import RELEASE_FILES, ReleaseFile
+from publish.exports import RELEASE_FILES, SDMX_CSV, ReleaseFile
 from transforms.files import write_atomic
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -48,6 +50,7 @@ THEME = URIRef(EU_AUTHORITY + "data-theme/JUST")
 SPATIAL_EU = URIRef(EU_AUTHORITY + "country/EUR")
 ENGLISH = URIRef(EU_AUTHORITY + "language/ENG")
 STABLE = URIRef(EU_AUTHORITY + "planned-availability/STABLE")
+SDMX_STRUCTURE = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure"
 KEYWORDS = ("child sexual abuse", "online", "law enforcement", "Regulation (EU) 2021/1232", "Article 8")
 
 
@@ -205,7 +208,21 @@ def _distribution(graph: Graph, base: str, release: ReleaseFolder, file: Release
     graph.add((url, DCATAP.availability, STABLE))
     graph.add((url, DCTERMS.issued, Literal(as_of(release.path), datatype=XSD.date)))
     graph.add((url, DCTERMS.modified, Literal(as_of(release.path), datatype=XSD.date)))
+    if name == SDMX_CSV.name and (release.path / STRUCTURE_21).exists():
+        _conforms_to_structure(graph, url, f"{base}{release.relative}/{STRUCTURE_21}", release.path)
     return url
+
+
+def _conforms_to_structure(graph: Graph, distribution: URIRef, structure_url: str, folder: Path) -> None:
+    """An SDMX-CSV file conforms to its dataflow and to the structure file that defines it
+    (StatDCAT-AP); both are read from the release's own structure file."""
+    flow = next(ElementTree.parse(folder / STRUCTURE_21).iter(f"{{{SDMX_STRUCTURE}}}Dataflow"))
+    flow_id = f"{flow.get('agencyID')}:{flow.get('id')}({flow.get('version')})"
+    dataflow = URIRef(f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow={flow_id}")
+    graph.add((dataflow, RDF.type, DCTERMS.Standard))
+    graph.add((dataflow, DCTERMS.title, Literal(f"SDMX dataflow {flow_id}", lang="en")))
+    graph.add((distribution, DCTERMS.conformsTo, dataflow))
+    graph.add((distribution, DCTERMS.conformsTo, URIRef(structure_url)))  # also a distribution
 
 
 def _describe(graph: Graph, node: URIRef, kind: URIRef, title: str, description: str) -> None:

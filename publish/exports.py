@@ -17,10 +17,11 @@ from openpyxl.styles import Font
 
 from contracts import schemas
 from contracts.contract import load_contract
+from contracts.sdmx import STRUCTURE_21, STRUCTURE_30, structure, write_sdmx_csv
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
+from contracts.vtl import RULES_FILE, vtl_program
 from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, series_key
 
-DATAFLOW = "CSA:DF_ART8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -162,11 +163,10 @@ def _observations_json(rows: list[dict], year: int) -> bytes:
 
 
 def _sdmx_csv(rows: list[dict]) -> bytes:
-    """SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION, then the contract's columns upper-cased."""
-    contract = load_contract()
-    header = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *(c.upper() for c in contract.columns)]
-    structure = ["dataflow", f"{DATAFLOW}({contract.version})", "I"]
-    return _csv(header, [[*structure, *(row[c] for c in contract.columns)] for row in rows])
+    """SDMX-CSV 2.0 written by pysdmx with the published structure, then laid out like every
+    CSV export (RFC 4180 line ends, formula-safe texts)."""
+    header, *records = csv.reader(io.StringIO(write_sdmx_csv(rows), newline=""))
+    return _csv(header, records)
 
 
 def sort_observations(rows: list[dict]) -> list[dict]:
@@ -242,12 +242,35 @@ RELEASE_FILES = (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "Figures as a spreadsheet, with a README sheet and the flags legend",
     ),
-    ReleaseFile(
+    SDMX_CSV := ReleaseFile(
         "observations_sdmx.csv",
         lambda rows, _s, _y: _sdmx_csv(rows),
         "CSV",
         "text/csv",
-        "Figures as SDMX-CSV 2.0, with OBS_STATUS and CONF_STATUS",
+        "Figures as SDMX-CSV 2.0 (Eurostat flags as OBS_FLAG, confidentiality as CONF_STATUS); "
+        f"its structure is {STRUCTURE_21}",
+    ),
+    # The SDMX structure the SDMX-CSV file is published under, and the level-1 rules in VTL.
+    ReleaseFile(
+        STRUCTURE_21,
+        lambda _r, _s, _y: structure().files()[STRUCTURE_21],
+        "XML",
+        "application/xml",
+        "SDMX-ML 2.1 structure of the SDMX-CSV file: code lists, concept scheme, data structure, dataflow",
+    ),
+    ReleaseFile(
+        STRUCTURE_30,
+        lambda _r, _s, _y: structure().files()[STRUCTURE_30],
+        "XML",
+        "application/xml",
+        "The same SDMX structure as SDMX-ML 3.0",
+    ),
+    ReleaseFile(
+        RULES_FILE,
+        lambda _r, _s, _y: vtl_program().encode("utf-8"),
+        "TXT",
+        "text/plain",
+        "The level-1 validation rules as a VTL 2.1 program over the SDMX-CSV data",
     ),
     ReleaseFile(
         "datapackage.json",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -21,7 +22,8 @@ os.environ.update(
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "AIRFLOW__CORE__PARALLELISM": "2",
-        "AIRFLOW__API_AUTH__JWT_SECRET": "csa-stats-test-jwt-secret-0123456789abcdef0123456789abcdef012345",
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),  # this session's own
+        "AIRFLOW_VAR_CSA_RELEASE_APPROVERS": '["approver", "head-of-unit"]',
     }
 )
 

@@ -96,7 +96,9 @@ def _csv_rows(path: Path, findings: list[Finding]) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True))
 
 
-def _table(rows: list[list[str]], names: list[str], findings: list[Finding]) -> list[tuple]:
+def _table(
+    rows: list[list[str]], names: list[str], findings: list[Finding], optional: list[str] | None = None
+) -> list[tuple]:
     """Map rows to dicts by header; report missing and unknown columns."""
     header = [h.strip() for h in rows[0]]
     for name, n in Counter(header).items():
@@ -105,7 +107,7 @@ def _table(rows: list[list[str]], names: list[str], findings: list[Finding]) -> 
     for name in names:
         if name not in header:
             findings.append(Finding("L0_REQUIRED_FIELD", "row 1 (header)", name))
-    known = set(names) | set(_OPTIONAL)
+    known = set(names) | set(_OPTIONAL_FIELDS if optional is None else optional)
     for h in header:
         if h and h not in known:
             findings.append(Finding("L0_UNKNOWN_COLUMN", "row 1 (header)", h, h))
@@ -117,14 +119,13 @@ def _table(rows: list[list[str]], names: list[str], findings: list[Finding]) -> 
     return table
 
 
-_OPTIONAL = ("conf_status", "comment", "CONF_STATUS", "COMMENT")
+_OPTIONAL_FIELDS = ("conf_status", "comment")
 
 
-def _observation_columns(upper: bool = False) -> list[str]:
+def _observation_columns() -> list[str]:
     from contracts.contract import load_contract
 
-    names = [f.name for f in load_contract().observation_fields if f.name not in ("conf_status", "comment")]
-    return [n.upper() for n in names] if upper else names
+    return [f.name for f in load_contract().observation_fields if f.name not in _OPTIONAL_FIELDS]
 
 
 def read_csv(path: Path) -> Submission:
@@ -136,30 +137,48 @@ def read_csv(path: Path) -> Submission:
 
 
 def read_sdmx_csv(path: Path) -> Submission:
-    from contracts.contract import load_contract
+    """SDMX-CSV 2.0 of the contract's dataflow, its columns those of the published structure.
 
+    The per-row structure columns are checked here (the library groups rows and cannot say
+    which one is wrong); then pysdmx reads the file as a message, and our checks type and
+    judge the values as the file gives them.
+    """
+    from contracts.sdmx import FREQ, frequencies, read_sdmx_csv_rows, structure
+
+    sdmx = structure()
     findings: list[Finding] = []
-    expected_id = f"CSA:DF_ART8({load_contract().version})"
-    columns = list(SDMX_PREFIX) + _observation_columns(upper=True)
+    records = _csv_rows(path, findings)
+    optional = [sdmx.component_of[f] for f in _OPTIONAL_FIELDS]
+    columns = [*SDMX_PREFIX, *(c.id for c in sdmx.dsd.components if c.id not in optional)]
+    table = _table(records, columns, findings, optional)
+    for loc, raw in table:
+        _check_structure_columns(loc, raw, sdmx.structure_id, findings)
+        if raw.get(FREQ, "").strip() not in frequencies():
+            findings.append(Finding("L0_CODE_LIST", loc, FREQ, raw.get(FREQ), {"codelist": "CL_FREQ"}))
+    if not any(f.rule in ("L0_SDMX_STRUCTURE", "L0_DUPLICATE_COLUMN") for f in findings):
+        table = list(zip([loc for loc, _ in table], read_sdmx_csv_rows(records), strict=True))
     observations = []
-    for loc, raw in _table(_csv_rows(path, findings), columns, findings):
-        checks = (
-            ("STRUCTURE", "dataflow", raw.get("STRUCTURE")),
-            ("STRUCTURE_ID", expected_id, raw.get("STRUCTURE_ID")),
-            ("ACTION", "I, A or R", raw.get("ACTION")),
-        )
-        for field, expected, value in checks:
-            ok = (
-                (value or "").strip() in ("I", "A", "R")
-                if field == "ACTION"
-                else _same_structure(value, expected)
-            )
-            if not ok:
-                findings.append(Finding("L0_SDMX_STRUCTURE", loc, field, value, {"expected": expected}))
-        lowered = {k.lower(): v for k, v in raw.items() if k not in SDMX_PREFIX}
-        observations.append(Observation(values.typed_observation(lowered, loc, findings), loc))
+    for loc, raw in table:
+        fields = {f: raw.get(c) for c, f in sdmx.field_of.items() if c in raw}
+        observations.append(Observation(values.typed_observation(fields, loc, findings), loc))
     values.settle_separators(observations, findings)
     return _with_sidecar(path, "sdmx-csv", observations, findings)
+
+
+def _check_structure_columns(loc: str, raw: dict, structure_id: str, findings: list[Finding]) -> None:
+    checks = (
+        ("STRUCTURE", "dataflow", raw.get("STRUCTURE")),
+        ("STRUCTURE_ID", structure_id, raw.get("STRUCTURE_ID")),
+        ("ACTION", "I, A or R", raw.get("ACTION")),
+    )
+    for field, expected, value in checks:
+        ok = (
+            (value or "").strip() in ("I", "A", "R")
+            if field == "ACTION"
+            else _same_structure(value, expected)
+        )
+        if not ok:
+            findings.append(Finding("L0_SDMX_STRUCTURE", loc, field, value, {"expected": expected}))
 
 
 def _same_structure(value: str | None, expected: str) -> bool:

@@ -45,7 +45,9 @@ class _Checker:
         message = rule.message.format_map(_Blank(fill))
         where = place(location, field)
         if self.s.format == "sdmx-csv" and where["column"]:
-            where["column"] = where["column"].upper()  # SDMX-CSV headers are upper case
+            from contracts.sdmx import sdmx_column  # pysdmx and pandas: only for SDMX-CSV
+
+            where["column"] = sdmx_column(where["column"])  # SDMX-CSV headers are component ids
         self.issues.append(
             Issue(rule.id, rule.level, rule.severity, message, self.s.source.name, location, field,
                   value, expected, **where)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from contracts.contract import load_contract
 from contracts.template import build_template
-from transforms.readers import SDMX_PREFIX
 
 EXTENSIONS = {"xlsx": ".xlsx", "csv": ".csv", "json": ".json", "sdmx-csv": ".csv"}
 
@@ -72,13 +71,12 @@ def _csv(metadata: dict, rows: list[dict], path: Path) -> list[Path]:
 
 
 def _sdmx_csv(metadata: dict, rows: list[dict], path: Path) -> list[Path]:
-    contract = load_contract()
     # ACTION R tells the receiver a revision replaces the figures it already has.
     action = "R" if (metadata.get("revision") or 1) > 1 else "I"
-    prefix = ["dataflow", f"CSA:DF_ART8({contract.version})", action]
-    header = list(SDMX_PREFIX) + [c.upper() for c in contract.columns]
-    table = [prefix + [r.get(c) for c in contract.columns] for r in rows]
-    return [_write_csv(path, header, table), _side_file(metadata, path)]
+    from contracts.sdmx import write_sdmx_csv  # pysdmx and pandas: only for SDMX-CSV
+
+    path.write_text(write_sdmx_csv(rows, action), encoding="utf-8")
+    return [path, _side_file(metadata, path)]
 
 
 def _json(metadata: dict, rows: list[dict], path: Path) -> list[Path]:

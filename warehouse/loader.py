@@ -16,7 +16,7 @@ from typing import Protocol
 from filelock import FileLock
 
 from contracts.contract import load_contract
-from transforms.canonical import Submission
+from transforms.canonical import Finding, Submission
 from transforms.files import write_atomic
 from transforms.readers import read_submission
 from transforms.report import Report, validation_event, write_report
@@ -94,10 +94,17 @@ class Places(Protocol):
 
 
 def ingest_file(
-    path: Path, places: Places, received_at: dt.datetime | None = None, actor: str = "system"
+    path: Path,
+    places: Places,
+    received_at: dt.datetime | None = None,
+    actor: str = "system",
+    sender: str | None = None,
 ) -> IngestResult:
     """Archive and duplicate check -> read and validate -> insert, in one transaction under the
-    writer lock; then the feedback report, after the commit and outside the lock."""
+    writer lock; then the feedback report, after the commit and outside the lock.
+
+    `sender` is the state whose landing prefix the file came from: a file claiming another state
+    is rejected and registered under the sender. None: an operator's file, taken as it says."""
     path = Path(path)
     data, meta_data = path.read_bytes(), _side_file_bytes(path)
     digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
@@ -108,14 +115,17 @@ def ingest_file(
         # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
         stored = archive_bytes(data, path.suffix, places.archive)
         stored_meta = archive_bytes(meta_data, ".meta.json", places.archive) if meta_data else None
-        existing = _received_as(con, digest, meta_digest)
+        existing = _received_as(con, digest, meta_digest, sender)
         if existing:
             db.audit(con, actor, "duplicate", existing, json.dumps({"file": path.name}))
             stored_report = None if _has_report(places, existing) else _stored_report(con, existing)
         else:
             submission = read_submission(path, places.limits)  # only now: a duplicate needs no parsing
+            _check_sender(submission, sender)
             report = validate(submission, load_history(con, submission.geo, submission.time_period))
             report.event = validation_event("ingest", actor)
+            if sender and submission.geo != sender:  # rejected: registered under the state that sent it,
+                submission.metadata["geo"] = sender  # the state it claims (if any) stays untouched
             status = "accepted" if report.valid else "rejected"
             if status == "accepted":  # pandera: the contract's types, codes and key, before insert
                 from contracts.pandera_model import check_rows
@@ -132,7 +142,9 @@ def ingest_file(
             if status == "accepted":
                 _insert_observations(con, sid, submission)
                 db.register_deadline(con, submission.time_period, places.deadline_for(submission.time_period))
-            db.audit(con, actor, "ingest", sid, json.dumps({"file": path.name, "sha256": digest}))
+            claimed = report.geo if sender and report.geo != sender else None
+            detail = {"file": path.name, "sha256": digest, "sender": sender, "claimed_geo": claimed}
+            db.audit(con, actor, "ingest", sid, json.dumps({k: v for k, v in detail.items() if v}))
             counts = {"errors": report.count("error"), "warnings": report.count("warning")}
             db.audit(con, actor, "accept" if status == "accepted" else "reject", sid, json.dumps(counts))
             con.execute("COMMIT")
@@ -166,12 +178,23 @@ def _feedback_lock(places: Places) -> FileLock:
     return FileLock(f"{places.reports}.lock")
 
 
-def _received_as(con, digest: str, meta_digest: str | None) -> str | None:
+def _received_as(con, digest: str, meta_digest: str | None, sender: str | None) -> str | None:
+    """Received before (from the same sender): a file rejected in a wrong prefix does not block
+    the same bytes arriving from the state whose figures they are."""
     found = con.execute(
-        "SELECT submission_id FROM submission WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ?",
-        [digest, meta_digest],
+        "SELECT submission_id FROM submission WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ? "
+        "AND (? IS NULL OR geo = ?)",
+        [digest, meta_digest, sender, sender],
     ).fetchone()
     return found[0] if found else None
+
+
+def _check_sender(submission: Submission, sender: str | None) -> None:
+    """A file claiming another state than the one whose prefix it came from: L0_SENDER_MISMATCH."""
+    claimed = submission.geo
+    if sender and claimed and claimed != sender:
+        where = submission.metadata_location("geo")
+        submission.findings.append(Finding("L0_SENDER_MISMATCH", where, "geo", claimed, {"expected": sender}))
 
 
 def _insert_raw(con, digest: str, name: str, data: bytes, stored: Path, received_at: dt.datetime) -> None:
@@ -189,7 +212,7 @@ def _clear_unfinished(folder: Path) -> None:
 
 
 def _report_folder(places: Places, sid: str) -> Path:
-    return places.reports / sid.split("-")[0]  # the state, or UNKNOWN
+    return places.reports / sid.split("-")[0]  # the sender's (or claimed) state, or UNKNOWN
 
 
 def _has_report(places: Places, sid: str) -> bool:

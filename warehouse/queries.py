@@ -113,9 +113,10 @@ def summary(con: duckdb.DuckDBPyConnection) -> list[dict]:
     )
 
 
-def received(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str | None]]:
-    """The SHA-256 of every received file with that of its metadata side file (None if none)."""
-    return set(con.execute("SELECT sha256, metadata_sha256 FROM submission").fetchall())
+def received(con: duckdb.DuckDBPyConnection) -> set[tuple[str | None, str, str | None]]:
+    """Every received file as (state it is registered under, SHA-256 of the file, SHA-256 of its
+    metadata side file or None): the same bytes from another state's prefix are a new arrival."""
+    return set(con.execute("SELECT geo, sha256, metadata_sha256 FROM submission").fetchall())
 
 
 def figures_of_year(con: duckdb.DuckDBPyConnection, year: int):
@@ -146,39 +147,70 @@ def record_counted(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
     return con.execute("SELECT count(*) > 0 FROM record_source WHERE sha256 = ?", [sha256]).fetchone()[0]
 
 
-_WRITES = re.compile(
-    r"^\s*(insert|update|delete|create|drop|alter|attach|detach|copy|install|load"
-    r"|export|import|set|pragma|call|checkpoint|vacuum)\b",
-    re.I,
-)
-
-
 class QueryRefused(Exception):
-    pass
-
-
-def _without_leading_comments(sql: str) -> str:
-    return re.sub(r"^(\s*(--[^\n]*\n|/\*.*?\*/))*", "", sql, flags=re.S)
+    """The query is not one read-only statement, or the warehouse rejected it (bad SQL)."""
 
 
 READ_ONLY = (
-    "the warehouse is read-only for queries: only SELECT, WITH, DESCRIBE, SHOW and SUMMARIZE are allowed"
+    "the warehouse is read-only for queries: exactly one SELECT, WITH ... SELECT, DESCRIBE, SHOW, "
+    "SUMMARIZE or EXPLAIN (of such a query) is allowed"
+)
+_EXPLAIN = re.compile(r"^\s*explain\s+(analy[sz]e\s+)?(\([^)]*\)\s*)?", re.I)
+# The query connection touches no file but the warehouse: no spilling to a temp directory (the
+# one place external access otherwise still allows), no extension download, settings locked.
+SANDBOX = (
+    "SET temp_directory = ''",
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET enable_progress_bar = false",
+    "SET enable_external_access = false",
+    "SET lock_configuration = true",
 )
 
 
+def read_only_statement(sql: str) -> str:
+    """The one read-only statement in `sql`, found by DuckDB's own parser; anything else refused."""
+    statements = _parse(sql)
+    if len(statements) != 1:
+        raise QueryRefused(f"{READ_ONLY}; got {len(statements)} statements")
+    statement, kind = statements[0], _kind(statements[0])
+    if kind == "EXPLAIN":
+        explained = _parse(_EXPLAIN.sub("", _without_leading_comments(statement.query), count=1))
+        if len(explained) != 1 or _kind(explained[0]) != "SELECT":
+            raise QueryRefused(f"{READ_ONLY}; EXPLAIN is allowed for a query only")
+    elif kind != "SELECT":
+        raise QueryRefused(f"{READ_ONLY}; got {kind}")
+    return statement.query
+
+
+def _parse(sql: str) -> list:
+    try:
+        return duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryRefused(f"query failed: {exc}") from exc
+
+
+def _kind(statement) -> str:
+    try:
+        return statement.type.name
+    except ValueError:  # a statement type this DuckDB's Python API cannot name (UPDATE EXTENSIONS)
+        return "an unnamed statement type"
+
+
+def _without_leading_comments(sql: str) -> str:
+    return re.sub(r"^(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*", "", sql, flags=re.S)
+
+
 def run_query(path: Path, sql: str) -> tuple[list[str], list[tuple]]:
-    """An analyst's read-only query: writes, attaching and file access are refused."""
-    if _WRITES.match(_without_leading_comments(sql)):
-        raise QueryRefused(READ_ONLY)
+    """An analyst's query: one read-only statement on a read-only connection that cannot
+    write, attach or read any file."""
+    statement = read_only_statement(sql)
     with db.reader(path) as con:
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
+        for setting in SANDBOX:
+            con.execute(setting)
         try:
-            cursor = con.execute(sql)
+            cursor = con.execute(statement)
         except duckdb.Error as exc:
-            # A write the pattern missed (e.g. after a CTE) meets the read-only connection.
-            if "read-only" in str(exc):
-                raise QueryRefused(READ_ONLY) from exc
             raise QueryRefused(f"query failed: {exc}") from exc
         if cursor.description is None:
             return [], []

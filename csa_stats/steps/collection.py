@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from pathlib import Path
 from typing import TypedDict
 
 from csa_stats import stores
 from csa_stats.settings import Settings, get_settings
-from transforms.landing import SIDE_FILE, landed_files
+from transforms.landing import SIDE_FILE, flat_layout_error, landed_files, sender_of, state_submissions
+
+log = logging.getLogger(__name__)
 
 
 class Ingested(TypedDict):
@@ -22,17 +25,22 @@ class Ingested(TypedDict):
 
 
 def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
-    """Landed files whose content the warehouse has not seen yet (as URLs or paths)."""
+    """Landed files in the states' prefixes whose content the warehouse has not seen yet from
+    that state (as URLs or paths). Files left in the old flat layout are not collected: the log
+    says how to move them."""
     from warehouse import db, queries
     from warehouse.loader import received_digests
 
     settings = settings or get_settings()
-    files = landed_files(settings.landing if folder is None else folder)
+    landing = settings.landing if folder is None else folder
+    if flat := landed_files(landing):
+        log.error("%s", flat_layout_error(landing, flat))
+    files = state_submissions(landing)
     if not settings.warehouse.exists():
         return [str(p) for p in files]
     with db.reader(settings.warehouse) as con:
         known = queries.received(con)  # data and side file together: new metadata is a new file
-    return [str(p) for p in files if received_digests(p) not in known]
+    return [str(p) for p in files if (sender_of(p), *received_digests(p)) not in known]
 
 
 def landing_url(settings: Settings | None = None) -> str:
@@ -48,7 +56,7 @@ def local_copy(landed, settings: Settings | None = None) -> Path:
     side file and its landing time, to CSA_DATA_DIR/staging/ (the loader archives it from there)."""
     if getattr(landed, "protocol", "file") in ("file", "local", ""):
         return Path(getattr(landed, "path", landed))
-    staging = (settings or get_settings()).data_dir / "staging"
+    staging = (settings or get_settings()).data_dir / "staging" / sender_of(landed)
     staging.mkdir(parents=True, exist_ok=True)
     for source in (landed, landed.with_name(landed.stem + SIDE_FILE)):
         if source is landed or source.exists():
@@ -62,11 +70,14 @@ def local_copy(landed, settings: Settings | None = None) -> Path:
     return staging / landed.name
 
 
-def ingest(path: str, settings: Settings | None = None, actor: str = "system") -> Ingested:
+def ingest(
+    path: str, settings: Settings | None = None, actor: str = "system", sender: str | None = None
+) -> Ingested:
+    """Archive, validate and load one file; `sender` is the state whose prefix it came from."""
     from warehouse.loader import ingest_file
 
     settings = settings or get_settings()
-    result = ingest_file(Path(path), settings, actor=actor)
+    result = ingest_file(Path(path), settings, actor=actor, sender=sender)
     stores.push_folders(settings, "archive", "reports")
     report = result.report
     return Ingested(

@@ -74,10 +74,14 @@ def land(files: list[Path], url: str, embedded: Path) -> None:
 
     fs, root = storage.filesystem(url)
     embedded.mkdir(parents=True, exist_ok=True)
+
+    def key(f: Path) -> str:  # each state writes into its own prefix <GEO>/
+        return f"{root}/{f.name.split('_')[1]}/{f.name}"
+
     for f in files:
-        fs.put_file(str(f), f"{root}/{f.name}")
+        fs.put_file(str(f), key(f))
     for f in files:
-        landed = fs.info(f"{root}/{f.name}")["LastModified"].timestamp()
+        landed = fs.info(key(f))["LastModified"].timestamp()
         target = embedded / f.name
         target.write_bytes(f.read_bytes())
         os.utime(target, (landed, landed))

@@ -219,8 +219,13 @@ def test_contract_command_writes_every_derived_artefact(tmp_path):
             "article8-staging.duckdb.sql",
             "article8-observation.gx-suite.json",
             "article8-template.xlsx",
+            "structure.sdmx21.xml",
+            "structure.sdmx30.xml",
+            "rules.vtl",
         ]
     )
+    assert b"<str:DataStructure " in (out / "structure.sdmx21.xml").read_bytes()
+    assert 'errorcode "L1_SEX_SUM"' in (out / "rules.vtl").read_text(encoding="utf-8")
     assert (out / "article8.odcs.yaml").read_bytes() == (
         ROOT / "contracts" / "article8.odcs.yaml"
     ).read_bytes()

@@ -158,8 +158,8 @@ def test_write_then_read_gives_back_metadata_and_rows(tmp_path, fmt):
 def test_sdmx_csv_marks_a_revision_as_replace(tmp_path):
     _write_read(tmp_path, "sdmx-csv")
     lines = (tmp_path / "ART8_AT_2023_R2.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("STRUCTURE,STRUCTURE_ID,ACTION,GEO,TIME_PERIOD")
-    assert lines[1].startswith(f"dataflow,CSA:DF_ART8({C.version}),R,AT,2023,")
+    assert lines[0].startswith("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,GEO,INDICATOR")
+    assert lines[1].startswith(f"dataflow,CSA:DF_ART8({C.version}),R,A,AT,")
 
 
 def test_filled_template_reads_like_the_other_formats(tmp_path):

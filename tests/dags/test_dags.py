@@ -14,6 +14,7 @@ import pytest
 from tests.helpers import write_json_submission
 
 DAGS = Path(__file__).parents[2] / "dags"
+PERP = ("PERP_CNV", "_Z", "_Z", "_Z")
 HEAVY = ("pandas", "pandera", "great_expectations", "duckdb", "openpyxl", "numpy")
 
 
@@ -87,9 +88,10 @@ def _run(dagbag, dag_id, expect="success", **conf):
 
 
 @contextlib.contextmanager
-def answering(option: str, user: str = "analyst"):
+def answering(option: str, user: str = "approver"):
     """Answers every Human-in-the-loop request as the REST API does when a user clicks in the UI
     (PATCH .../hitlDetails): same route function, same resume of the waiting task."""
+    from airflow.api_fastapi.app import create_auth_manager
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
     from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
     from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
@@ -98,6 +100,7 @@ def answering(option: str, user: str = "analyst"):
     from sqlalchemy import select
 
     answered, stop = [], threading.Event()
+    create_auth_manager()  # the route checks the answering user against the approvers with it
 
     def respond():
         while not stop.wait(0.5):
@@ -141,26 +144,38 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
     the demo actor, and its submission file collected unchanged by the Commission."""
     received = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
     for geo in ("AT", "LU", "MT"):
-        write_json_submission(csa_env.landing, geo=geo, received=received)
-    bad = csa_env.landing / "ART8_BE_2023_R1.json"
+        write_json_submission(csa_env.landing / geo, geo=geo, received=received)
+    bad = csa_env.landing / "BE" / "ART8_BE_2023_R1.json"
+    bad.parent.mkdir()
     bad.write_text("{broken", encoding="utf-8")
+    # MT's sender tries to revise LU's figures: rejected, registered under MT, LU untouched.
+    write_json_submission(csa_env.landing / "MT", geo="LU", revision=2, changes={PERP: 99})
 
     _run(dagbag, "union_collection")
     from warehouse import db
 
     with db.reader(csa_env.warehouse) as con:
-        status = dict(
-            con.execute("SELECT geo, status FROM submission_status WHERE geo IS NOT NULL").fetchall()
-        )
+        status = con.execute(
+            "SELECT geo, revision, status FROM submission_status WHERE geo IS NOT NULL ORDER BY ALL"
+        ).fetchall()
         assert con.execute("SELECT count(*) FROM current_observation").fetchone()[0] == 45
-    assert status == {"AT": "accepted", "LU": "accepted", "MT": "accepted", "BE": "rejected"}
+        lu = con.execute(
+            "SELECT max(obs_value) FROM current_observation WHERE geo = 'LU' AND indicator = 'PERP_CNV'"
+        )
+        assert lu.fetchone() == (4,)
+    assert status == [
+        ("AT", 1, "accepted"), ("BE", 1, "rejected"), ("LU", 1, "accepted"), ("MT", 1, "accepted"),
+        ("MT", 2, "rejected"),
+    ]  # fmt: skip
     assert (csa_env.reports / "BE").is_dir() and list((csa_env.reports / "AT").glob("*.html"))
+    (refusal,) = (csa_env.reports / "MT").glob("MT-2023-R2-*.validation.json")
+    assert "L0_SENDER_MISMATCH" in refusal.read_text()
 
     with answering("Approve") as answered:
         _run(dagbag, "union_release")
     assert [a["dag_id"] for a in answered] == ["union_release"]
     assert "EU-2023-v1" in answered[0]["subject"] and "first release, 3 Member State" in answered[0]["body"]
-    assert _audit(csa_env.warehouse, "approve") == [("analyst", "EU-2023-v1")]
+    assert _audit(csa_env.warehouse, "approve") == [("approver", "EU-2023-v1")]
     assert (csa_env.reports / "quality" / "2023" / "index.html").exists()
     release = csa_env.public / "releases" / "2023" / "v1"
     assert (release / "SHA256SUMS").exists()
@@ -179,7 +194,8 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
     assert outbox.name == "ART8_EE_2023_R1.json"
 
     # Closing the loop: the national office's file, landed as it is, is accepted by the Commission.
-    shutil.copy2(outbox, csa_env.landing / outbox.name)
+    (csa_env.landing / "EE").mkdir()
+    shutil.copy2(outbox, csa_env.landing / "EE" / outbox.name)
     _run(dagbag, "union_collection")
     with db.reader(csa_env.warehouse) as con:
         assert con.execute("SELECT status, errors FROM submission_status WHERE geo = 'EE'").fetchall() == [
@@ -232,14 +248,14 @@ def test_object_store_files_are_copied_with_their_side_file(csa_env):
     from upath import UPath
 
     from csa_stats.steps import collection
-    from transforms.landing import landed_files
+    from transforms.landing import state_submissions
 
     landing = UPath("memory://landing/")
-    (landing / "ART8_AT_2023_R1.csv").write_text("geo,obs_value\n")
-    (landing / "ART8_AT_2023_R1.meta.json").write_text("{}")
-    assert [p.name for p in landed_files(landing)] == ["ART8_AT_2023_R1.csv"]
-    local = collection.local_copy(landing / "ART8_AT_2023_R1.csv")
-    assert local.parent == csa_env.data_dir / "staging"
+    (landing / "AT" / "ART8_AT_2023_R1.csv").write_text("geo,obs_value\n")
+    (landing / "AT" / "ART8_AT_2023_R1.meta.json").write_text("{}")
+    assert [p.name for p in state_submissions(landing)] == ["ART8_AT_2023_R1.csv"]
+    local = collection.local_copy(landing / "AT" / "ART8_AT_2023_R1.csv")
+    assert local.parent == csa_env.data_dir / "staging" / "AT"
     assert local.read_text() == "geo,obs_value\n" and local.with_suffix(".meta.json").exists()
     on_disk = ObjectStoragePath(csa_env.landing.as_uri()) / "x.json"
     assert collection.local_copy(on_disk) == csa_env.landing / "x.json"

@@ -96,11 +96,11 @@ def _zip_add(extra: dict[str, bytes], name="ART8_AT_2023_R1.xlsx"):
     return build
 
 
-def _sdmx_edit(column: str, value: str):
+def _sdmx_edit(column: str, value: str, row: int = 2):
     def build(folder: Path) -> Path:
         path = _base(folder, "sdmx-csv")
         text = path.read_bytes().decode("utf-8")
-        path.write_bytes(_cell(text, 2, column, value).encode("utf-8"))
+        path.write_bytes(_cell(text, row, column, value).encode("utf-8"))
         return path
 
     return build
@@ -337,12 +337,15 @@ CASES = [
     # --- SDMX-CSV
     Case(
         "sdmx wrong structure id",
-        _sdmx_edit("STRUCTURE_ID", "CSA:DF_ART8(2.0.0)"),
+        _sdmx_edit("STRUCTURE_ID", "CSA:DF_ART8(9.0.0)"),
         REJECTED,
         "L0_SDMX_STRUCTURE",
         "row 2",
     ),
     Case("sdmx delete action", _sdmx_edit("ACTION", "D"), REJECTED, "L0_SDMX_STRUCTURE", "row 2"),
+    # Each row's action is allowed, but one data set has one action: pysdmx refuses the mix.
+    Case("sdmx mixed actions", _sdmx_edit("ACTION", "R", row=3), UNREADABLE, "L0_READABLE", "file"),
+    Case("sdmx quarterly", _sdmx_edit("FREQ", "Q"), REJECTED, "L0_CODE_LIST", "row 2"),
     # --- XLSX
     Case("xlsx formula", _xlsx_edit(_formula), REJECTED, "L0_FORMULA", "cell E2"),
     Case("xlsx hidden sheet", _xlsx_edit(_hidden), VALID, "L0_HIDDEN_SHEET", "Workings"),

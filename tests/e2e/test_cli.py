@@ -52,14 +52,14 @@ def test_validate_strict_and_json(tmp_path):
 
 def test_ingest_status_and_query_refuses_writes(tmp_path):
     data = tmp_path / "data"
-    write_json_submission(data / "landing")
+    write_json_submission(data / "landing" / "AT")
     assert run("ingest", data / "landing", env_dir=data).returncode == 0
     status = run("status", "--year", "2023", env_dir=data)
     assert status.returncode == 0 and "AT" in status.stdout
     out = run("query", "SELECT geo, status FROM submission_status", "--format", "csv", env_dir=data)
     assert out.stdout.splitlines()[1] == "AT,accepted"
     refused = run("query", "DELETE FROM submission", env_dir=data)
-    assert refused.returncode == 4 and "read-only" in refused.stderr and "Traceback" not in refused.stderr
+    assert refused.returncode == 6 and "read-only" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_commands_without_a_warehouse_say_so(tmp_path):
@@ -75,7 +75,7 @@ def test_readme_documents_every_setting():
 
 def test_query_cannot_attach_or_read_files(tmp_path):
     data = tmp_path / "data"
-    write_json_submission(data / "landing")
+    write_json_submission(data / "landing" / "AT")
     run("ingest", data / "landing", env_dir=data)
     secret = tmp_path / "secret.csv"
     secret.write_text("a\n42\n")
@@ -87,6 +87,6 @@ def test_query_cannot_attach_or_read_files(tmp_path):
         "COPY submission TO '/tmp/leak.csv'",
     ):
         result = run("query", sql, env_dir=data)
-        assert result.returncode == 4, sql
+        assert result.returncode == 6, sql
         assert "42" not in result.stdout and "Traceback" not in result.stderr
     assert not (tmp_path / "other.duckdb").exists()

@@ -43,21 +43,21 @@ def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
     """All files land at once: good ones load, every file is archived, the CLI never crashes."""
     landing = tmp_path / "data" / "landing"
     built = build_corpus(tmp_path / "corpus")
-    for i, (_case, path) in enumerate(built):  # one landing folder: give each file its own name
-        target = landing / f"{i:02d}_{path.name}"
-        landing.mkdir(parents=True, exist_ok=True)
+    for i, (_case, path) in enumerate(built):  # one state's prefix: give each file its own name
+        target = landing / "AT" / f"{i:02d}_{path.name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
         side = path.with_suffix(".meta.json")
         if side.exists():
             target.with_suffix(".meta.json").write_bytes(side.read_bytes())
-    good = [write_json_submission(landing, geo=g) for g in ("LU", "MT")]
+    good = [write_json_submission(landing / g, geo=g) for g in ("LU", "MT")]
     env = {"CSA_DATA_DIR": str(tmp_path / "data"), "PATH": str(Path(sys.executable).parent)}
     cli = str(Path(sys.executable).parent / "csa-stats")
     result = subprocess.run([cli, "ingest", str(landing)], capture_output=True, text=True, env=env)
     assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
     query = "SELECT count(*) FROM raw_file"
     out = subprocess.run([cli, "query", query, "--format", "json"], capture_output=True, text=True, env=env)
-    distinct = {p.read_bytes() for p in landing.iterdir()}  # data files and their side files
+    distinct = {p.read_bytes() for p in landing.rglob("*") if p.is_file()}  # with their side files
     assert json.loads(out.stdout)[0]["count_star()"] == len(distinct)
     status = subprocess.run(
         [

@@ -46,7 +46,7 @@ def _pdf_text(path) -> str:
 
 def test_hostile_text_is_neutralised_in_every_output(csa_env):
     for geo in ("AT", "BE"):
-        _land(csa_env.landing, geo)
+        _land(csa_env.landing / geo, geo)  # each state in its own landing prefix
     for path in collection.new_submissions(csa_env):
         assert collection.ingest(path, csa_env)["status"] == "accepted"
     result = release_step.release(2023, settings=csa_env)

@@ -128,8 +128,12 @@ def test_exports_follow_the_contract_columns_and_version():
     csv_header = exports["observations.csv"].split(b"\r\n")[0].decode()
     sdmx_first = exports["observations_sdmx.csv"].split(b"\r\n")[:2]
     assert csv_header.split(",") == [*CONTRACT.columns, "submission_id"]
-    assert sdmx_first[0].decode().startswith("STRUCTURE,STRUCTURE_ID,ACTION,GEO,TIME_PERIOD")
-    assert sdmx_first[1].decode().startswith(f"dataflow,CSA:DF_ART8({CONTRACT.version}),I,AT,")
+    # FREQ first, TIME_PERIOD last of the dimensions; the flags under the ids of the structure.
+    assert sdmx_first[0].decode() == (
+        "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,GEO,INDICATOR,SEX,REPORTER,SERVICE,TIME_PERIOD,"
+        "OBS_VALUE,OBS_FLAG,CONF_STATUS,COMMENT_OBS"
+    )
+    assert sdmx_first[1].decode().startswith(f"dataflow,CSA:DF_ART8({CONTRACT.version}),I,A,AT,")
     document = json.loads(exports["observations.json"])
     assert (document["contract_version"], document["year"]) == (CONTRACT.version, YEAR)
     assert [series_key(o) for o in document["observations"]] == CONTRACT.series_keys()
@@ -216,7 +220,9 @@ def test_identical_inputs_give_byte_identical_releases(tmp_path):
     build_release(rows, submissions, YEAR, tmp_path / "a")
     build_release(rows, submissions, YEAR, tmp_path / "b")
     first, second = release_files(tmp_path / "a"), release_files(tmp_path / "b")
-    assert len(first) == 10 + 1  # ten release files plus LATEST
+    assert (
+        len(first) == 13 + 1
+    )  # thirteen release files (SDMX structure and VTL rules among them) plus LATEST
     assert first == second
 
 

@@ -12,12 +12,14 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
+from contracts.contract import load_contract
 from publish.catalog import DCAT, SPDX, write_catalog
 from publish.release import build_release
 from publish.site import build_site
 from tests.publish.builders import BASE, PERP, YEAR, child, three_states
 
 SHAPES = Path(__file__).parents[2] / "publish" / "shapes" / "dcat-ap-3.0.1"
+CONTRACT_VERSION = load_contract().version
 
 
 def two_versions_and_a_national(public: Path) -> None:
@@ -102,3 +104,15 @@ def test_site_and_catalog_are_rewritten_only_when_they_change(tmp_path):
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_sdmx_csv_conforms_to_its_dataflow_and_structure(catalog):
+    """StatDCAT-AP: the SDMX-CSV distribution names the dataflow and the structure file it
+    follows; the structure file is a distribution of the same release."""
+    conforms_to = URIRef("http://purl.org/dc/terms/conformsTo")
+    for version in ("v1", "v2", "MT/v1"):
+        release = f"{BASE}/releases/{YEAR}/{version}"
+        targets = set(catalog.objects(URIRef(f"{release}/observations_sdmx.csv"), conforms_to))
+        flow = URIRef(f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=CSA:DF_ART8({CONTRACT_VERSION})")
+        assert targets == {flow, URIRef(f"{release}/structure.sdmx21.xml")}
+        assert (URIRef(release), DCAT.distribution, URIRef(f"{release}/structure.sdmx21.xml")) in catalog

@@ -132,6 +132,7 @@ CASES = [
     Case("L0_CODE_LIST", "csv", meta_at("csv", "geo"), "GR", meta={"geo": "GR"}),
     Case("L0_CODE_LIST", "xlsx", meta_at("xlsx", "geo"), "GR", meta={"geo": "GR"}),
     Case("L0_CODE_LIST", "sdmx-csv", at("sdmx-csv", 14), "z", rows=_set(14, obs_status="z")),
+    Case("L0_CODE_LIST", "sdmx-csv", "row 2", "Q", text=lambda t: t.replace(",I,A,AT,", ",I,Q,AT,", 1)),
     Case(
         "L0_UNKNOWN_COLUMN",
         "csv",
@@ -160,7 +161,7 @@ CASES = [
         "row 3",
         "X",
         text=lambda t: t.replace(
-            f"DF_ART8({C.version}),I,AT,2023,REP_LEA,_Z,PIO", f"DF_ART8({C.version}),X,AT,2023,REP_LEA,_Z,PIO"
+            f"DF_ART8({C.version}),I,A,AT,REP_LEA,_Z,PIO", f"DF_ART8({C.version}),X,A,AT,REP_LEA,_Z,PIO"
         ),
     ),  # fmt: skip
     Case(
@@ -298,10 +299,12 @@ def test_rule_passes_on_the_same_submission_uncorrupted(tmp_path, case):
 
 
 def test_every_rule_of_the_contract_has_a_failing_example():
-    """Here, or for the rules about unsafe files, in the hostile corpus (tests/e2e/hostile.py)."""
+    """Here, or for the rules about unsafe files, in the hostile corpus (tests/e2e/hostile.py); the
+    loader's rule about the sender's prefix in tests/e2e/test_senders.py."""
     from tests.e2e.hostile import CASES as HOSTILE
 
-    assert {c.rule for c in CASES} | {c.rule for c in HOSTILE if c.rule} == set(C.rules)
+    loader = {"L0_SENDER_MISMATCH"}
+    assert {c.rule for c in CASES} | {c.rule for c in HOSTILE if c.rule} | loader == set(C.rules)
 
 
 def test_every_rule_has_a_failing_example_in_the_report_rules_summary(tmp_path):

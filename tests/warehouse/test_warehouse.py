@@ -349,11 +349,11 @@ def test_a_metadata_only_revision_of_a_csv_is_new(tmp_path, csa_env):
     from transforms.writers import write_submission
 
     rows = [{"geo": "AT", "time_period": 2023, **o} for o in observations()]
-    first = write_submission(metadata(), rows, csa_env.landing / "ART8_AT_2023_R1.csv", "csv")[0]
+    first = write_submission(metadata(), rows, csa_env.landing / "AT" / "ART8_AT_2023_R1.csv", "csv")[0]
     assert ingest_file(first, csa_env).status == "accepted"
     assert collection.new_submissions(csa_env) == []
     revised = metadata(revision=2) | {"national_definitions": "Now counted per case."}
-    second = write_submission(revised, rows, csa_env.landing / "ART8_AT_2023_R2.csv", "csv")[0]
+    second = write_submission(revised, rows, csa_env.landing / "AT" / "ART8_AT_2023_R2.csv", "csv")[0]
     assert second.read_bytes() == first.read_bytes()  # same figures, only the side file differs
     assert collection.new_submissions(csa_env) == [str(second)]
     result = ingest_file(second, csa_env)
@@ -425,9 +425,9 @@ def test_query_refuses_every_kind_of_write(tmp_path, csa_env):
         "SELECT 1; UPDATE submission SET status = 'accepted'",
     ):
         out = _cli("query", sql, data=csa_env.data_dir)
-        assert out.returncode == 4 and "read-only" in out.stderr and "Traceback" not in out.stderr, sql
+        assert out.returncode == 6 and "read-only" in out.stderr and "Traceback" not in out.stderr, sql
     out = _cli("query", "SELECT * FROM read_csv('/etc/passwd')", data=csa_env.data_dir)
-    assert out.returncode == 4 and "query failed" in out.stderr
+    assert out.returncode == 6 and "query failed" in out.stderr
     with db.reader(csa_env.warehouse) as con:
         assert con.execute("SELECT count(*) FROM observation").fetchone()[0] == 15
         assert con.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 2

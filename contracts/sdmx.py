@@ -1,0 +1,237 @@
+"""The SDMX structure of the Article 8 figures, generated from the contract with pysdmx.
+
+Code lists for every coded component, a concept scheme, the data structure definition (FREQ
+first, the contract's dimensions, TIME_PERIOD last) and the dataflow, all versioned with the
+contract. SDMX-CSV is written and read through the same in-memory structure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+from pysdmx.errors import PysdmxError
+from pysdmx.io import read_sdmx, write_sdmx
+from pysdmx.io.format import Format
+from pysdmx.io.pd import PandasDataset
+from pysdmx.model import (
+    Agency,
+    Annotation,
+    Code,
+    Codelist,
+    Component,
+    Components,
+    Concept,
+    ConceptScheme,
+    Dataflow,
+    DataStructureDefinition,
+    DataType,
+    Facets,
+    Schema,
+)
+from pysdmx.model.dataflow import Role
+from pysdmx.model.dataset import ActionType
+from pysdmx.model.message import Header
+
+from contracts.contract import Contract, custom_properties, load_contract
+
+STRUCTURE_21 = "structure.sdmx21.xml"  # SDMX-ML 2.1: what sdmx1 and most tools read
+STRUCTURE_30 = "structure.sdmx30.xml"  # SDMX-ML 3.0: read back by pysdmx
+STRUCTURE_FILES = {STRUCTURE_21: Format.STRUCTURE_SDMX_ML_2_1, STRUCTURE_30: Format.STRUCTURE_SDMX_ML_3_0}
+FREQ = "FREQ"
+TIME = "TIME_PERIOD"
+ROLES = {"dimension": Role.DIMENSION, "measure": Role.MEASURE, "attribute": Role.ATTRIBUTE}
+TYPES = {"BIGINT": DataType.LONG, "VARCHAR": DataType.STRING}  # by physical type
+AGGREGATE = "AGGREGATE"  # annotation type marking an aggregate code (EU27_2020)
+_ACTIONS = {"I": ActionType.Information, "A": ActionType.Append, "R": ActionType.Replace}
+_URN = "urn:sdmx:org.sdmx.infomodel"
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The SDMX artefacts of one contract version, and how contract fields map to components."""
+
+    agency: str
+    version: str
+    codelists: list[Codelist]
+    concepts: ConceptScheme
+    dsd: DataStructureDefinition
+    dataflow: Dataflow
+    header: Header
+    component_of: dict[str, str]  # contract field -> component id
+
+    @property
+    def structure_id(self) -> str:
+        """The STRUCTURE_ID of an SDMX-CSV file: AGENCY:ID(VERSION) of the dataflow."""
+        return f"{self.agency}:{self.dataflow.id}({self.version})"
+
+    @property
+    def field_of(self) -> dict[str, str]:
+        return {c: f for f, c in self.component_of.items()}
+
+    @property
+    def schema(self) -> Schema:
+        return Schema(
+            context="dataflow",
+            agency=self.agency,
+            id=self.dataflow.id,
+            version=self.version,
+            components=self.dsd.components,
+        )
+
+    def artefacts(self) -> list:
+        return [*self.codelists, self.concepts, self.dsd, self.dataflow]
+
+    def write(self, fmt: Format) -> str:
+        return write_sdmx(self.artefacts(), fmt, header=self.header)
+
+    def files(self) -> dict[str, bytes]:
+        """File name -> SDMX-ML of the structure (2.1 and 3.0)."""
+        return {name: self.write(fmt).encode("utf-8") for name, fmt in STRUCTURE_FILES.items()}
+
+
+def sdmx_settings(contract: Contract) -> dict:
+    return custom_properties(contract.doc)["sdmx"]
+
+
+@cache
+def structure(contract: Contract | None = None) -> Structure:
+    """The structure of the contract; the geo code list also holds the EU aggregate code."""
+    contract = contract or load_contract()
+    sdmx = sdmx_settings(contract)
+    eu_aggregate = contract.eu_aggregate
+    agency, version = sdmx["agency"], contract.version
+    concept_scheme = sdmx["conceptScheme"]["id"]
+
+    def concept_urn(cid: str) -> str:
+        return f"{_URN}.conceptscheme.Concept={agency}:{concept_scheme}({version}).{cid}"
+
+    def codelist(cid: str, codes: dict[str, str], annotated: dict[str, Annotation] | None = None) -> Codelist:
+        annotated = annotated or {}
+        items = [Code(id=c, name=name, annotations=annotated.get(c, ())) for c, name in codes.items()]
+        return Codelist(id=f"CL_{cid}", agency=agency, version=version, name=cid.title(), items=items)
+
+    fields = {p["name"]: p for p in contract.doc["schema"][0]["properties"]}
+    component_of = {
+        f.name: custom_properties(fields[f.name]).get("sdmxId", f.name.upper())
+        for f in contract.observation_fields
+    }
+    aggregate = {
+        eu_aggregate: [Annotation(type=AGGREGATE, text="Sum of the Member States that gave the figure")]
+    }
+    codelists, concepts, components = [], [], []
+
+    def add(cid, role, required, description, codes=None, dtype=None, facets=None, annotated=None):
+        cl = codelist(cid, codes, annotated) if codes is not None else None
+        if cl:
+            codelists.append(cl)
+        concept = Concept(id=cid, urn=concept_urn(cid), name=cid.replace("_", " ").capitalize(),
+                          description=description, codes=cl, dtype=None if cl else dtype)  # fmt: skip
+        concepts.append(concept)
+        attachment = "O" if role == Role.ATTRIBUTE else None
+        components.append(
+            Component(
+                id=cid,
+                required=required,
+                role=role,
+                concept=concept,
+                local_codes=cl,
+                local_dtype=dtype,
+                local_facets=facets,
+                attachment_level=attachment,
+            )
+        )
+
+    add(FREQ, Role.DIMENSION, True, "Frequency of the figures.", codes=sdmx["frequency"])
+    ordered = [
+        f for f in contract.observation_fields if f.role == "dimension" and component_of[f.name] != TIME
+    ]
+    ordered += [f for f in contract.observation_fields if component_of[f.name] == TIME]
+    ordered += [f for f in contract.observation_fields if f.role != "dimension"]
+    for f in ordered:
+        cid = component_of[f.name]
+        codes = None
+        if f.code_list:
+            codes = dict(contract.code_lists[f.code_list])
+            if f.name == "geo":
+                codes[eu_aggregate] = "European Union (27 Member States from 2020), aggregate"
+        facets = None
+        if f.minimum is not None or f.max_length is not None:
+            facets = Facets(min_value=f.minimum, max_length=f.max_length)
+        dtype = None if codes or cid == TIME else TYPES[f.physical_type]
+        required = f.role == "dimension"
+        add(cid, ROLES[f.role], required, f.description, codes, dtype, facets,
+            aggregate if f.name == "geo" else None)  # fmt: skip
+
+    dsd = DataStructureDefinition(
+        id=sdmx["dataStructure"]["id"],
+        name=sdmx["dataStructure"]["name"],
+        agency=agency,
+        version=version,
+        components=Components(components),
+    )
+    flow = Dataflow(id=sdmx["dataflow"]["id"], name=sdmx["dataflow"]["name"], agency=agency, version=version,
+                    structure=dsd)  # fmt: skip
+    scheme = ConceptScheme(id=concept_scheme, name=sdmx["conceptScheme"]["name"], agency=agency,
+                           version=version, items=concepts)  # fmt: skip
+    header = Header(
+        id=f"{agency}_{flow.id}_{version.replace('.', '_')}_STRUCTURE",
+        prepared=sdmx["prepared"],
+        sender=Agency(id=agency),
+    )
+    return Structure(agency, version, codelists, scheme, dsd, flow, header, component_of)
+
+
+def write_sdmx_csv(rows: list[dict], action: str = "I") -> str:
+    """SDMX-CSV 2.0 of contract rows, written by pysdmx: columns in the structure's order,
+    FREQ A on every row, an empty value stays empty (never NaN)."""
+    s = structure()
+    frequency = next(iter(sdmx_settings(load_contract())["frequency"]))
+    table = pd.DataFrame(
+        [{FREQ: frequency, **{s.component_of[f]: _text(row.get(f)) for f in s.component_of}} for row in rows],
+        columns=[c.id for c in s.dsd.components],
+        dtype=object,
+    )
+    dataset = PandasDataset(structure=s.schema, data=table, action=_ACTIONS[action])
+    return write_sdmx(dataset, Format.DATA_SDMX_CSV_2_0_0)
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def sdmx_column(field: str) -> str:
+    """The SDMX-CSV column of a contract field (any other column name upper-cased)."""
+    return structure().component_of.get(field, field.upper())
+
+
+def frequencies() -> list[str]:
+    return list(sdmx_settings(load_contract())["frequency"])
+
+
+def read_sdmx_csv_rows(records: list[list[str]]) -> list[dict[str, str]]:
+    """The data rows of SDMX-CSV records (header first) as column -> text, read as a message by pysdmx.
+
+    pysdmx parses the message (every data set must be of this dataflow, one action each, no
+    row lost); the texts are the file's own: pysdmx lets pandas guess numbers ('007' becomes
+    '7', '1e6' '1000000.0'), and our checks must judge what was sent. Rows without any value
+    are left out, as everywhere else.
+    """
+    header = [h.strip() for h in records[0]]
+    rows = [(r + [""] * len(header))[: len(header)] for r in records[1:] if any(c.strip() for c in r)]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    try:
+        message = read_sdmx(io.BytesIO(out.getvalue().encode("utf-8")), validate=False)
+    except PysdmxError as exc:
+        raise ValueError(f"as SDMX-CSV 2.0: {exc}") from exc
+    s = structure()
+    same_major = re.compile(rf"Dataflow={s.agency}:{s.dataflow.id}\({s.version.split('.')[0]}\.\d+\.\d+\)")
+    others = sorted(d.short_urn for d in message.data if not same_major.fullmatch(d.short_urn))
+    if others or sum(len(d.data) for d in message.data) != len(rows):
+        raise ValueError(f"pysdmx read data sets {others}, not all {len(rows)} rows of {s.structure_id}")
+    return [dict(zip(header, row, strict=True)) for row in rows]
