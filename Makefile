@@ -32,7 +32,7 @@ comma := ,
 NATIONAL_CONF := {"geo": "$(DEMO_GEO)"$(comma) "year": $(DEMO_YEAR)}
 COLLECT_CONF := {"wait_for_files": false}
 
-.PHONY: help install airflow-init airflow demo test lint clean-demo cluster cluster-stop cluster-packages test-cluster
+.PHONY: help install airflow-init airflow demo test lint clean-demo debian-packages cluster cluster-stop cluster-packages cluster-venv test-cluster
 
 help:
 	@echo "make demo   generate demo submissions and run collection, release and a national pipeline through Airflow"
@@ -83,7 +83,7 @@ DAG_TEST = mkdir -p $(CSA_DATA_DIR)/logs && $(BIN)/airflow dags test $(1) > $(CS
 # Only the demo answers approvals by itself, as the actor `demo` (recorded in the audit log);
 # `make airflow` and production leave them to a human.
 demo: export CSA_AUTO_APPROVE_AS := demo
-demo: airflow-init
+demo: airflow-init debian-packages
 	$(BIN)/csa-stats demo-data --national $(DEMO_GEO) --revisions-to $(CSA_DATA_DIR)/revisions
 	@echo "Union collection and release (through Airflow; approvals answered by the actor demo):"
 	@$(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',1-union_collection)
@@ -112,28 +112,33 @@ airflow: airflow-init
 	@echo "Drop submissions into $(CSA_DATA_DIR)/landing/<GEO>/ ; approve releases under Browse -> Required Actions (README). Ctrl-C stops."
 	env -u CSA_AUTO_APPROVE_AS PATH="$(BIN):$$PATH" $(BIN)/airflow standalone
 
-# The site test drives Debian's chromium through Playwright (which never downloads a browser here).
+# Debian packages: chromium (the site test drives it through Playwright, which never downloads a
+# browser here), pango and fonts (WeasyPrint renders the national PDFs), poppler-utils (the tests
+# read the PDFs back with pdftotext and pdfinfo). Installed only when one is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-/usr/bin/chromium:
-	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
+DEBIAN_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+debian-packages:
+	@dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(DEBIAN_PACKAGES))
 
-test: airflow-init /usr/bin/chromium $(VTL_ENV)/installed
+test: airflow-init debian-packages $(VTL_ENV)/installed
 	$(BIN)/python -m pytest -q
 
 # --- the cluster profile (docs/deployment.md) ------------------------------------------------
 # PostgreSQL, Redis, moto's S3 server, Airflow's components and two Celery workers on loopback;
 # Debian packages by apt, Python ones from uv.lock's `cluster` extra.
 CLUSTER := deploy/cluster.sh
-.venv/cluster-installed: .venv/installed
+# Synced every time (a second or two when nothing changed): a plain `make install` or `make test`
+# syncs without the extra and removes its packages, which a marker file would not notice.
+cluster-venv: .venv/installed
 	$(UV) sync --frozen --extra cluster
-	@touch $@
 
 cluster-packages:
 	@command -v redis-server >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql redis-server)
 
 # Nothing approves itself on a cluster a human uses.
-cluster: .venv/cluster-installed cluster-packages
+cluster: cluster-venv cluster-packages
 	env -u CSA_AUTO_APPROVE_AS $(CLUSTER) start
 
 cluster-stop:
@@ -143,7 +148,7 @@ cluster-stop:
 test-cluster: export CSA_CLUSTER_DIR := $(CURDIR)/.cluster-test
 test-cluster: export CSA_CLUSTER_TEST := 1
 test-cluster: export CSA_AUTO_APPROVE_AS := cluster-test
-test-cluster: .venv/cluster-installed cluster-packages
+test-cluster: cluster-venv cluster-packages
 	$(CLUSTER) clean
 	trap '$(CLUSTER) stop' EXIT; $(CLUSTER) start && $(BIN)/python -m pytest -q -s tests/cluster
 

@@ -29,6 +29,7 @@ class Field:
     logical_type: str
     required: bool
     description: str
+    label: str = ""  # ODCS businessName: how publications name the column
     physical_type: str | None = None
     code_list: str | None = None
     role: str | None = None
@@ -78,6 +79,8 @@ class Contract:
         self.file_name: dict[str, str] = custom["submissionFileName"]
         self.yoy_band: float = float(custom["yearOnYearBand"]["band"])
         self.yoy_min_base: int = int(custom["yearOnYearBand"]["minimumBase"])
+        self.article_points: dict[str, dict] = custom["articlePoints"]
+        self.markings: dict[str, dict] = custom["markings"]
         self._check_publication_codes()
 
     def _check_publication_codes(self) -> None:
@@ -150,6 +153,14 @@ class Contract:
     def point_of(self, indicator: str) -> str:
         return next(s["point"] for s in self.series if s["indicator"] == indicator)
 
+    def reference_period(self, year: int) -> tuple[dt.date, dt.date] | None:
+        """First and last day of `year` that a legal basis covers (2021 starts on 2 August)."""
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        covering = [b for b in self.legal_bases if b.covers_year(year)]
+        if not covering:
+            return None
+        return max(first, min(b.valid_from for b in covering)), min(last, max(b.valid_to for b in covering))
+
     def legal_basis(self, code: str) -> LegalBasis | None:
         return next((b for b in self.legal_bases if b.code == code), None)
 
@@ -191,6 +202,7 @@ def _field(p: dict) -> Field:
         logical_type=p["logicalType"],
         required=bool(p.get("required", False)),
         description=p.get("description", ""),
+        label=p.get("businessName", p["name"]),
         physical_type=p.get("physicalType"),
         code_list=custom.get("codeList"),
         role=custom.get("role"),

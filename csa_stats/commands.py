@@ -236,7 +236,8 @@ def cmd_release(args) -> int:
                 print(f"{year}: nothing new (dry run, nothing written)")
             for line in r["change_lines"]:
                 print(f"  {line}")
-        elif r["created"]:
+            continue
+        if r["created"]:
             print(f"{year}: published v{r['version']} at {r['path']} ({r['changes']} changes)")
         else:
             print(
@@ -244,6 +245,8 @@ def cmd_release(args) -> int:
                 if r["version"]
                 else f"{year}: {r['note'] or 'nothing to publish'}"
             )
+        for warning in r["warnings"]:
+            print(f"warning: {warning}", file=sys.stderr)
     return OK
 
 
@@ -300,6 +303,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_summary(args) -> int:
+    from csa_stats.steps.release import base_url_warnings
     from warehouse import db, queries
 
     settings = get_settings()
@@ -313,6 +317,8 @@ def cmd_summary(args) -> int:
     print(f"validation reports: {settings.reports}")
     print(f"releases:           {settings.public / 'releases'}")
     print(f"site and catalogue: {settings.public / 'index.html'}, {settings.public / 'catalog.ttl'}")
+    for warning in base_url_warnings(settings):
+        print(f"warning: {warning}")
     return OK
 
 

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from transforms.safety import Limits
 
+# The example base URL: a catalogue published under it has only dead links (publish warns).
+DEFAULT_PUBLIC_BASE_URL = "https://example.org/csa-stats"
+
 # name -> (default, meaning); README's configuration table is written from this.
 VARIABLES = {
     "CSA_DATA_DIR": ("./data", "root of the local folders below"),
@@ -33,7 +36,7 @@ VARIABLES = {
     "CSA_SNAPSHOT_KEEP": ("10", "how many of the newest snapshots are kept"),
     "CSA_PUBLIC": ("$CSA_DATA_DIR/public", "published releases, catalogue and site (folder or s3:// URL)"),
     "CSA_PUBLIC_BASE_URL": (
-        "https://example.org/csa-stats",
+        DEFAULT_PUBLIC_BASE_URL,
         "URL where CSA_PUBLIC is served (the catalogue's links)",
     ),
     "CSA_NATIONAL_DIR": ("$CSA_DATA_DIR/national", "national pipeline: sources, warehouse, outbox"),

@@ -46,6 +46,9 @@ EOF
 }
 
 load_env() {
+  # The embedded profile's JWT secret file (`make airflow-init`) is not the cluster's: the cluster
+  # generates its own into secrets.env, shared by the scheduler and the API server.
+  unset AIRFLOW__API_AUTH__JWT_SECRET_CMD
   set -a
   # shellcheck disable=SC1091
   . "$CSA_CLUSTER_DIR/secrets.env"
@@ -148,6 +151,9 @@ start_airflow() {
   (umask 077 && printf '{"admin": "%s"}\n' "$CSA_ADMIN_PASSWORD" > "$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
   "$BIN/airflow" db migrate > "$LOGS/db-migrate.log" 2>&1 || { tail -30 "$LOGS/db-migrate.log"; return 1; }
   "$BIN/airflow" pools import "$CSA_ROOT/config/airflow_pools.json" > /dev/null
+  # Variables from config/ (release approvers, ...); AIRFLOW_VAR_* in cluster.env override them.
+  "$BIN/airflow" variables import --action-on-existing-key overwrite \
+    "$CSA_ROOT/config/airflow_variables.json" > /dev/null
   say "metadata database migrated at ${SECONDS}s"
   # The API server first: workers and the scheduler talk to it.
   launch api-server "$BIN/airflow" api-server --host 127.0.0.1 --port "$CSA_API_PORT" --workers 1

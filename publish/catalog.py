@@ -15,7 +15,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF
+from rdflib.namespace import DCTERMS, FOAF, RDFS
 
 from contracts.contract import load_contract
 from contracts.sdmx import STRUCTURE_21
@@ -37,6 +37,7 @@ PREFIXES = {
     "dct": DCTERMS,
     "foaf": FOAF,
     "rdf": RDF,
+    "rdfs": RDFS,
     "spdx": SPDX,
     "vcard": VCARD,
     "xsd": XSD,
@@ -50,6 +51,12 @@ THEME = URIRef(EU_AUTHORITY + "data-theme/JUST")
 SPATIAL_EU = URIRef(EU_AUTHORITY + "country/EUR")
 ENGLISH = URIRef(EU_AUTHORITY + "language/ENG")
 STABLE = URIRef(EU_AUTHORITY + "planned-availability/STABLE")
+PUBLIC_ACCESS = URIRef(EU_AUTHORITY + "access-right/PUBLIC")  # EU access-right vocabulary
+RIGHTS = (
+    "Public data, free to reuse under Creative Commons Attribution 4.0 (CC BY 4.0) with attribution to "
+    "the European Commission and the Member States. Figures a Member State marks confidential, and "
+    "figures hidden by disclosure control, are never published."
+)
 SDMX_STRUCTURE = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure"
 KEYWORDS = ("child sexual abuse", "online", "law enforcement", "Regulation (EU) 2021/1232", "Article 8")
 
@@ -170,6 +177,8 @@ def _dataset(graph: Graph, base: str, release: ReleaseFolder, issued: str) -> UR
     for geo in _geos(release):
         graph.add((dataset, DCTERMS.spatial, SPATIAL_EU if geo == EU_AGGREGATE else URIRef(NUTS + geo)))
     graph.add((dataset, DCAT.theme, THEME))
+    graph.add((dataset, DCTERMS.accessRights, PUBLIC_ACCESS))
+    graph.add((PUBLIC_ACCESS, RDF.type, DCTERMS.RightsStatement))
     graph.add((dataset, DCATAP.applicableLegislation, LEGISLATION))
     graph.add((dataset, DCAT.landingPage, URIRef(f"{base}{release.year}.html")))
     for keyword in KEYWORDS:
@@ -205,6 +214,7 @@ def _distribution(graph: Graph, base: str, release: ReleaseFolder, file: Release
     graph.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
     graph.add((url, SPDX.checksum, checksum))
     graph.add((url, DCTERMS.license, LICENCE))
+    graph.add((url, DCTERMS.rights, _rights(graph, base)))
     graph.add((url, DCATAP.availability, STABLE))
     graph.add((url, DCTERMS.issued, Literal(as_of(release.path), datatype=XSD.date)))
     graph.add((url, DCTERMS.modified, Literal(as_of(release.path), datatype=XSD.date)))
@@ -237,6 +247,14 @@ def _publisher(graph: Graph) -> URIRef:
     graph.add((agent, FOAF.name, Literal(name, lang="en")))
     graph.add((agent, DCTERMS.type, PUBLISHER_TYPE))
     return agent
+
+
+def _rights(graph: Graph, base: str) -> URIRef:
+    """The rights statement every file carries, explained on the methodology page."""
+    rights = URIRef(base + "methodology.html#rights")
+    graph.add((rights, RDF.type, DCTERMS.RightsStatement))
+    graph.add((rights, RDFS.label, Literal(RIGHTS, lang="en")))
+    return rights
 
 
 def _contact(graph: Graph, base: str) -> URIRef:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import tempfile
@@ -16,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from contracts import schemas
-from contracts.contract import load_contract
+from contracts.contract import custom_properties, load_contract
 from contracts.sdmx import STRUCTURE_21, STRUCTURE_30, structure, write_sdmx_csv
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
 from contracts.vtl import RULES_FILE, vtl_program
@@ -29,7 +30,7 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 def render_exports(rows: list[dict], submissions: list[dict], year: int) -> dict[str, bytes]:
     """File name -> content of every data file of a release (RELEASE_FILES), from the published rows."""
     rows = sort_observations(rows)
-    return {f.name: f.render(rows, submissions, year) for f in RELEASE_FILES}
+    return {f.name: f.render(rows, submissions, year) for f in RELEASE_FILES if f.render}
 
 
 def table_schema() -> dict:
@@ -48,28 +49,54 @@ def table_schema() -> dict:
     )
 
 
-def data_package(year: int) -> dict:
-    """Frictionless Data Package v2 describing the release's CSV table."""
+def data_package(year: int, version: int, files: dict[str, bytes]) -> dict:
+    """Frictionless Data Package v2 of a release: every data file a resource with its hash and
+    size; the tables (CSV, SDMX-CSV, the spreadsheet's observations sheet) with their schema.
+    Its version is the release's."""
     contract = load_contract()
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": f"article8-statistics-{year}",
         "title": f"Article 8 statistics {year}, Regulation (EU) 2021/1232",
         "description": " ".join(contract.doc["description"]["purpose"].split()),
-        "version": contract.version,
+        "version": str(version),
         "licenses": [{"name": "CC-BY-4.0", "path": LICENCE_URL, "title": "Creative Commons Attribution 4.0"}],
-        "resources": [
-            {
-                "name": "observations",
-                "path": CSV.name,
-                "type": "table",
-                "format": CSV.file_type.lower(),
-                "mediatype": CSV.media_type,
-                "encoding": "utf-8",
-                "schema": table_schema(),
-            }
-        ],
+        "resources": [_resource(f, files[f.name]) for f in RELEASE_FILES if f.name in files],
     }
+
+
+def _resource(file: ReleaseFile, data: bytes) -> dict:
+    """A release file as a data package resource: a table with its schema, or a file with its format."""
+    resource = {
+        "name": file.name.replace(".", "-").replace("_", "-"),
+        "path": file.name,
+        "format": file.file_type.lower(),
+        "mediatype": file.media_type,
+        "bytes": len(data),
+        "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
+    }
+    if file.schema:
+        resource.update(type="table", schema=file.schema(data))
+        resource.update({"dialect": file.dialect} if file.dialect else {"encoding": "utf-8"})
+    else:
+        resource["type"] = "json" if file.file_type == "JSON" else "file"
+    return resource
+
+
+def sdmx_schema(data: bytes) -> dict:
+    """Table Schema of observations_sdmx.csv, in the order pysdmx wrote its header: the SDMX-CSV
+    columns, then each contract column under its SDMX id (Eurostat's flag as OBS_FLAG ...)."""
+    contract = load_contract()
+    table = {f["name"]: f for f in table_schema()["fields"]}
+    properties = {p["name"]: p for p in contract.doc["schema"][0]["properties"]}
+    by_sdmx_id = {
+        custom_properties(properties[c]).get("sdmxId", c.upper()): table[c] for c in contract.columns
+    }
+    required = {"type": "string", "constraints": {"required": True}}
+    header = data.split(b"\r\n", 1)[0].decode("utf-8").split(",")
+    fields = [{**by_sdmx_id.get(column, required), "name": column} for column in header]
+    primary_key = [c for c in header if c in by_sdmx_id and by_sdmx_id[c]["name"] in contract.dimensions]
+    return {"fields": fields, "missingValues": [""], "primaryKey": primary_key}
 
 
 def _parquet(rows: list[dict]) -> bytes:
@@ -206,10 +233,16 @@ class ReleaseFile:
     """A data file of every release: how it is rendered, how the catalogue and site describe it."""
 
     name: str
-    render: Callable[[list[dict], list[dict], int], bytes]  # (rows in order, submissions, year)
+    # (rows in order, submissions, year) -> bytes; None for the data package, which the release
+    # writes after the data files because it lists them with their hashes and the version.
+    render: Callable[[list[dict], list[dict], int], bytes] | None
     file_type: str  # EU file-type authority code (the catalogue's dct:format)
     media_type: str  # IANA media type
     description: str
+    schema: Callable[[bytes], dict] | None = (
+        None  # a table's schema (from its bytes): the data package validates its rows
+    )
+    dialect: dict | None = None  # how a table is read when it is not CSV (the spreadsheet's sheet)
 
 
 # The one registry of release files: exports, catalogue, data package and site read it.
@@ -220,6 +253,7 @@ RELEASE_FILES = (
         "CSV",
         "text/csv",
         "Figures as CSV (UTF-8, RFC 4180)",
+        schema=lambda _data: table_schema(),
     ),
     ReleaseFile(
         "observations.json",
@@ -241,6 +275,8 @@ RELEASE_FILES = (
         "XLSX",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "Figures as a spreadsheet, with a README sheet and the flags legend",
+        schema=lambda _data: table_schema(),
+        dialect={"excel": {"sheet": "observations"}},
     ),
     SDMX_CSV := ReleaseFile(
         "observations_sdmx.csv",
@@ -249,6 +285,7 @@ RELEASE_FILES = (
         "text/csv",
         "Figures as SDMX-CSV 2.0 (Eurostat flags as OBS_FLAG, confidentiality as CONF_STATUS); "
         f"its structure is {STRUCTURE_21}",
+        schema=sdmx_schema,
     ),
     # The SDMX structure the SDMX-CSV file is published under, and the level-1 rules in VTL.
     ReleaseFile(
@@ -272,12 +309,12 @@ RELEASE_FILES = (
         "text/plain",
         "The level-1 validation rules as a VTL 2.1 program over the SDMX-CSV data",
     ),
-    ReleaseFile(
+    PACKAGE := ReleaseFile(
         "datapackage.json",
-        lambda _r, _s, year: _json(data_package(year)),
+        None,
         "JSON",
         "application/json",
-        "Frictionless Data Package v2 describing the CSV file",
+        "Frictionless Data Package v2 listing every file with its hash and size, and the tables' schemas",
     ),
     ReleaseFile(
         "submissions.json",

@@ -27,7 +27,7 @@ from publish.disclosure import (
     eu_aggregate,
     series_key,
 )
-from publish.exports import publication_order, render_exports
+from publish.exports import PACKAGE, data_package, publication_order, render_exports
 
 POINTER = "LATEST"  # the text pointer to the newest version; on an object store, written last
 
@@ -106,11 +106,17 @@ def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo,
         "fingerprint": fingerprint,
         "geo": geo or EU_AGGREGATE,
         "submission_ids": sorted(s["submission_id"] for s in submissions),
+        "suppression_threshold": load_contract().disclosure.threshold if threshold is None else threshold,
         "version": version,
         "year": year,
     }
+    # The data package lists the data files with the version: written now, outside the fingerprint.
+    package = data_package(year, version, exports)
     files = {
         **exports,
+        PACKAGE.name: (json.dumps(package, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode(
+            "utf-8"
+        ),
         "CHANGELOG.md": _changelog(year, geo, version, changes).encode("utf-8"),
         "release.json": (json.dumps(info, sort_keys=True, indent=2) + "\n").encode("utf-8"),
     }

@@ -7,7 +7,7 @@ import logging
 from typing import TypedDict
 
 from csa_stats import stores
-from csa_stats.settings import Settings, get_settings
+from csa_stats.settings import DEFAULT_PUBLIC_BASE_URL, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ class Release(TypedDict):
     would_publish: int | None  # the version a dry run would write, None when nothing changed
     summary: str  # Markdown for the approver
     note: str | None
+    warnings: list[str]  # what the publisher must read (an example base URL, ...)
 
 
 class QualityGate(TypedDict):
@@ -63,8 +64,8 @@ def release(
         geo=geo,
         approved=approved,
     )
+    warnings = [] if dry_run else publish_index(settings)
     if not dry_run:
-        publish_index(settings)
         stores.push_public(settings)
     target = f"{geo or 'EU'}-{year}-v{result.version}"
     if result.created:
@@ -85,6 +86,7 @@ def release(
         would_publish=result.version if dry_run and result.path is None else None,
         summary=change_summary(result, geo, len(submissions)),
         note=None,
+        warnings=warnings,
     )
 
 
@@ -102,6 +104,7 @@ def _nothing(year: int, geo: str | None) -> Release:
         would_publish=None,
         summary=f"{geo or 'EU'} {year}: no accepted submissions",
         note="no accepted submissions for this year",
+        warnings=[],
     )
 
 
@@ -121,14 +124,33 @@ def change_summary(result, geo: str | None, states: int, limit: int = 15) -> str
     return "\n".join(lines)
 
 
-def publish_index(settings: Settings | None = None) -> None:
-    """Rebuild the DCAT-AP catalogue and the site from the release folders."""
+def publish_index(settings: Settings | None = None) -> list[str]:
+    """Rebuild the DCAT-AP catalogue and the site from the release folders (the site's
+    completeness table from the submission tracker, as `csa-stats status` shows it).
+    Returns the warnings a publisher must read."""
     from publish.catalog import write_catalog
     from publish.site import build_site
+    from warehouse import db, queries
 
     settings = settings or get_settings()
+    warnings = base_url_warnings(settings)
+    for warning in warnings:
+        log.warning(warning)
     write_catalog(settings.public, settings.public_base_url)
-    build_site(settings.public)
+    with db.reader(settings.warehouse) as con:
+        tracker = queries.tracker(con)
+    build_site(settings.public, tracker)
+    return warnings
+
+
+def base_url_warnings(settings: Settings) -> list[str]:
+    """A catalogue published under the example base URL has only dead links: say so."""
+    if settings.public_base_url.rstrip("/") != DEFAULT_PUBLIC_BASE_URL:
+        return []
+    return [
+        f"CSA_PUBLIC_BASE_URL is still the example default {DEFAULT_PUBLIC_BASE_URL}: every link in "
+        "the catalogue (catalog.ttl, catalog.jsonld) is dead; set it to where CSA_PUBLIC is served"
+    ]
 
 
 def record_release_decision(

@@ -59,12 +59,13 @@ def csa(env, *args) -> str:
 def demo_inputs(folder: Path) -> tuple[list[Path], list[Path]]:
     """Seeded demo submissions of a few states, all formats, and the NL revision."""
     csa(os.environ, "demo-data", "--out", folder / "all", "--revisions-to", folder / "revisions")
+    # demo-data writes each state's files into its prefix <GEO>/ (the landing layout)
     first = [
         p
-        for p in sorted((folder / "all").iterdir())
+        for p in sorted((folder / "all").rglob("ART8_*"))
         if any(p.name.startswith(f"ART8_{s}_{YEAR}_") for s in STATES)
     ]
-    return first, sorted((folder / "revisions").iterdir())
+    return first, sorted((folder / "revisions").rglob("ART8_*"))
 
 
 def land(files: list[Path], url: str, embedded: Path) -> None:
@@ -82,7 +83,8 @@ def land(files: list[Path], url: str, embedded: Path) -> None:
         fs.put_file(str(f), key(f))
     for f in files:
         landed = fs.info(key(f))["LastModified"].timestamp()
-        target = embedded / f.name
+        target = embedded / f.name.split("_")[1] / f.name
+        target.parent.mkdir(exist_ok=True)
         target.write_bytes(f.read_bytes())
         os.utime(target, (landed, landed))
 

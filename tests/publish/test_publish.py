@@ -276,13 +276,43 @@ def test_a_broken_csv_fails_the_data_package_validation(tmp_path):
     folder = build_release(rows, submissions, YEAR, tmp_path).path
     copy = tmp_path / "copy"
     copy.mkdir()
-    for name in ("datapackage.json", "observations.csv"):
-        (copy / name).write_bytes((folder / name).read_bytes())
+    for path in folder.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    assert validate(copy / "datapackage.json").valid
     text = (
         (copy / "observations.csv").read_text().replace(",PERP_CNV,_Z,_Z,_Z,50,", ",PERP_CNV,_Z,_Z,_Z,-5,", 1)
     )
     (copy / "observations.csv").write_text(text)
-    assert not validate(copy / "datapackage.json").valid
+    report = validate(copy / "datapackage.json")
+    errors = {(task.name, e.type) for task in report.tasks for e in task.errors}
+    assert ("observations-csv", "hash-count") in errors and ("observations-csv", "constraint-error") in errors
+    (copy / "observations.parquet").write_bytes(b"PAR1 not the published file")
+    errors = {(t.name, e.type) for t in validate(copy / "datapackage.json").tasks for e in t.errors}
+    assert ("observations-parquet", "hash-count") in errors
+
+
+def test_the_data_package_lists_every_release_file_and_carries_the_release_version(tmp_path):
+    from frictionless import validate
+
+    from publish.exports import RELEASE_FILE
+
+    rows, submissions = three_states()
+    build_release(rows, submissions, YEAR, tmp_path)
+    rows, submissions = three_states(at={PERP: 45})
+    folder = build_release(rows, submissions, YEAR, tmp_path).path
+    package = json.loads((folder / "datapackage.json").read_text())
+    assert package["version"] == "2"
+    resources = {r["path"]: r for r in package["resources"]}
+    assert set(resources) == set(RELEASE_FILE) - {"datapackage.json"}
+    for name, resource in resources.items():
+        assert resource["hash"] == "sha256:" + hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        assert resource["bytes"] == (folder / name).stat().st_size and resource["mediatype"]
+    tables = {name for name, r in resources.items() if r["type"] == "table"}
+    assert tables == {"observations.csv", "observations_sdmx.csv", "observations.xlsx"}
+    assert "GEO" in resources["observations_sdmx.csv"]["schema"]["primaryKey"]
+    report = validate(folder / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert {task.name for task in report.tasks} == {r["name"] for r in resources.values()}
 
 
 def test_only_the_approved_figures_are_published(tmp_path):

@@ -106,6 +106,24 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def test_datasets_are_public_and_every_file_states_its_rights(catalog):
+    from rdflib.namespace import DCTERMS
+
+    from publish.catalog import PUBLIC_ACCESS
+
+    datasets = set(catalog.subjects(predicate=DCAT.version))
+    assert datasets and all(
+        set(catalog.objects(d, DCTERMS.accessRights)) == {PUBLIC_ACCESS} for d in datasets
+    )
+    assert str(PUBLIC_ACCESS) == "http://publications.europa.eu/resource/authority/access-right/PUBLIC"
+    distributions = set(catalog.subjects(predicate=DCAT.downloadURL))
+    rights = {r for d in distributions for r in catalog.objects(d, DCTERMS.rights)}
+    assert distributions and all(set(catalog.objects(d, DCTERMS.rights)) for d in distributions)
+    (statement,) = rights
+    assert (statement, None, DCTERMS.RightsStatement) in catalog
+    assert str(statement) == f"{BASE}/methodology.html#rights"
+
+
 def test_sdmx_csv_conforms_to_its_dataflow_and_structure(catalog):
     """StatDCAT-AP: the SDMX-CSV distribution names the dataflow and the structure file it
     follows; the structure file is a distribution of the same release."""

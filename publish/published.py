@@ -1,0 +1,115 @@
+"""What the public folder holds, read back for the site and the national reports.
+
+Everything here comes from the release folders alone (the latest version of each year for
+figures, every version for downloads), so the same releases give the same pages and PDFs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from publish.catalog import ReleaseFolder, as_of, release_folders
+from publish.disclosure import EU_AGGREGATE, MISSING, PRIMARY, SECONDARY, series_key
+
+NOT_COLLECTED = "–"
+SYMBOLS = {"hidden": "C or D", "not_available": MISSING, "not_collected": NOT_COLLECTED}
+
+
+@dataclass
+class Year:
+    year: int
+    release: ReleaseFolder  # latest version of the Union release
+    versions: list[ReleaseFolder]
+    cells: dict  # (geo, series key) -> published row
+    submissions: dict  # geo -> submission
+
+    @property
+    def data_date(self) -> str:
+        """The day the newest submission of the release was received (YYYY-MM-DD)."""
+        return as_of(self.release.path)
+
+    @property
+    def release_info(self) -> dict:
+        return json.loads((self.release.path / "release.json").read_text(encoding="utf-8"))
+
+    def row(self, geo: str, key: tuple) -> dict | None:
+        return self.cells.get((geo, key))
+
+    def coverage(self, key: tuple, member_states: int) -> tuple[int, int]:
+        """(states whose figure exists, shown or hidden; Member States): who the EU figure sums."""
+        given = sum(
+            1
+            for (geo, k), row in self.cells.items()
+            if k == key and geo != EU_AGGREGATE and marking(row) in (None, "hidden")
+        )
+        return given, member_states
+
+
+def read_years(public_dir: Path, geo: str = EU_AGGREGATE) -> list[Year]:
+    """Every year with a Union release (or with a national release of `geo`), oldest first."""
+    releases = [r for r in release_folders(public_dir) if r.geo == geo]
+    years = []
+    for year in sorted({r.year for r in releases}):
+        versions = [r for r in releases if r.year == year]
+        latest = versions[-1]
+        observations = json.loads((latest.path / "observations.json").read_text(encoding="utf-8"))
+        submissions = json.loads((latest.path / "submissions.json").read_text(encoding="utf-8"))
+        cells = {(r["geo"], series_key(r)): r for r in observations["observations"]}
+        years.append(Year(year, latest, versions, cells, {s["geo"]: s for s in submissions}))
+    return years
+
+
+def national_geos(public_dir: Path) -> list[str]:
+    """The Member States with national releases of their own in public_dir."""
+    return sorted({r.geo for r in release_folders(public_dir)} - {EU_AGGREGATE})
+
+
+def marking(row: dict | None) -> str | None:
+    """Why a figure is not shown: 'hidden' (C, D), 'not_available' (m), 'not_collected'; None if shown."""
+    if row is None:
+        return "not_collected"
+    if row["conf_status"] in (PRIMARY, SECONDARY):
+        return "hidden"
+    if row["obs_value"] is None:
+        return "not_available"
+    return None
+
+
+def figure(row: dict | None) -> str:
+    """A published figure as text: '1,234' (with its status, as '1,234 p'), or the code of its
+    marking: 'C' or 'D' (hidden), 'm' (not available), '–' (not collected)."""
+    why = marking(row)
+    if why == "hidden":
+        return row["conf_status"]
+    if why == "not_available":
+        return row["obs_status"] or MISSING
+    if why == "not_collected":
+        return NOT_COLLECTED
+    flag = f" {row['obs_status']}" if row["obs_status"] else ""
+    return f"{row['obs_value']:,}{flag}"
+
+
+def marking_legend(contract) -> list[tuple[str, str, str]]:
+    """(symbol, label, explanation) of the three markings, from the contract."""
+    return [
+        (SYMBOLS[key], spec["label"], " ".join(spec["explanation"].split()))
+        for key, spec in contract.markings.items()
+    ]
+
+
+def partial_period(contract, year: int) -> tuple[dt.date, dt.date] | None:
+    """The part of `year` the legal bases cover, when it is not the whole calendar year."""
+    period = contract.reference_period(year)
+    if period and period != (dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        return period
+    return None
+
+
+def period_text(start: dt.date | str, end: dt.date | str) -> str:
+    """'2 August to 31 December 2021'."""
+    start, end = (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]) for d in (start, end))
+    first = f"{start.day} {start:%B}" + (f" {start.year}" if start.year != end.year else "")
+    return f"{first} to {end.day} {end:%B} {end.year}"
