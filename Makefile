@@ -32,12 +32,14 @@ comma := ,
 NATIONAL_CONF := {"geo": "$(DEMO_GEO)"$(comma) "year": $(DEMO_YEAR)}
 COLLECT_CONF := {"wait_for_files": false}
 
-.PHONY: help install airflow-init airflow demo test lint clean-demo debian-packages
+.PHONY: help install airflow-init airflow demo test lint clean-demo debian-packages cluster cluster-stop cluster-packages cluster-venv test-cluster
 
 help:
 	@echo "make demo   generate demo submissions and run collection, release and a national pipeline through Airflow"
 	@echo "make airflow  start Airflow (UI, scheduler) with these DAGs; releases wait for your approval in the UI"
 	@echo "make test   run the test suite (what CI runs)"
+	@echo "make cluster / make cluster-stop  the cluster profile on this machine (docs/deployment.md)"
+	@echo "make test-cluster  collection and releases through Celery with every folder on S3 (CI runs it too)"
 	@echo "make lint   ruff and the import layers (import-linter)"
 
 # uv itself: installed with pip when missing (user site, or a PEP 668 system Python).
@@ -121,6 +123,34 @@ debian-packages:
 
 test: airflow-init debian-packages $(VTL_ENV)/installed
 	$(BIN)/python -m pytest -q
+
+# --- the cluster profile (docs/deployment.md) ------------------------------------------------
+# PostgreSQL, Redis, moto's S3 server, Airflow's components and two Celery workers on loopback;
+# Debian packages by apt, Python ones from uv.lock's `cluster` extra.
+CLUSTER := deploy/cluster.sh
+# Synced every time (a second or two when nothing changed): a plain `make install` or `make test`
+# syncs without the extra and removes its packages, which a marker file would not notice.
+cluster-venv: .venv/installed
+	$(UV) sync --frozen --extra cluster
+
+cluster-packages:
+	@command -v redis-server >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql redis-server)
+
+# Nothing approves itself on a cluster a human uses.
+cluster: cluster-venv cluster-packages
+	env -u CSA_AUTO_APPROVE_AS $(CLUSTER) start
+
+cluster-stop:
+	$(CLUSTER) stop
+
+# A fresh cluster of its own, the run of tests/cluster/ through it, then everything stopped.
+test-cluster: export CSA_CLUSTER_DIR := $(CURDIR)/.cluster-test
+test-cluster: export CSA_CLUSTER_TEST := 1
+test-cluster: export CSA_AUTO_APPROVE_AS := cluster-test
+test-cluster: cluster-venv cluster-packages
+	$(CLUSTER) clean
+	trap '$(CLUSTER) stop' EXIT; $(CLUSTER) start && $(BIN)/python -m pytest -q -s tests/cluster
 
 # ruff, and import-linter: the direction of imports between the stages (pyproject.toml).
 lint: .venv/installed

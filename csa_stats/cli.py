@@ -98,8 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("query", help="run a read-only SQL query on the warehouse")
+    p = sub.add_parser(
+        "query", help="run a read-only SQL query on the newest warehouse snapshot (--live: the warehouse)"
+    )
     p.add_argument("sql")
+    p.add_argument(
+        "--live", action="store_true", help="read the live warehouse (busy while a load runs) instead"
+    )
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_query)
 
@@ -120,8 +125,9 @@ def _warehouse_errors():
     """Imported only when something failed: `validate` must start without DuckDB."""
     from warehouse.db import WarehouseBusy, WarehouseError
     from warehouse.queries import QueryRefused
+    from warehouse.snapshot import NoSnapshot
 
-    return QueryRefused, WarehouseBusy, WarehouseError
+    return QueryRefused, WarehouseBusy, (WarehouseError, NoSnapshot)
 
 
 def main(argv: list[str] | None = None) -> int:

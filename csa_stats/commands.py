@@ -266,10 +266,20 @@ def cmd_release(args) -> int:
     return OK
 
 
+def _analyst_warehouse(settings, live: bool) -> Path:
+    """The newest read-only snapshot (never waits for a load), or with `live` the warehouse itself."""
+    from warehouse import snapshot
+
+    if live or not settings.snapshots:
+        return settings.warehouse
+    return snapshot.local_newest(settings.snapshots, settings.data_dir / "snapshot-cache")
+
+
 def cmd_query(args) -> int:
     from warehouse.queries import run_query
 
-    columns, rows = run_query(get_settings().warehouse, args.sql)
+    settings = get_settings()
+    columns, rows = run_query(_analyst_warehouse(settings, args.live), args.sql)
     if args.format == "json":
         print(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=2))
     elif args.format == "csv":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from transforms.safety import Limits
@@ -19,11 +19,22 @@ DEFAULT_PUBLIC_BASE_URL = "https://example.org/csa-stats"
 # name -> (default, meaning); README's configuration table is written from this.
 VARIABLES = {
     "CSA_DATA_DIR": ("./data", "root of the local folders below"),
-    "CSA_LANDING": ("$CSA_DATA_DIR/landing", "where submissions land (folder or file:// URL)"),
-    "CSA_ARCHIVE": ("$CSA_DATA_DIR/archive", "raw archive, files stored by SHA-256"),
-    "CSA_REPORTS": ("$CSA_DATA_DIR/reports", "validation reports and feedback per state"),
-    "CSA_WAREHOUSE": ("$CSA_DATA_DIR/warehouse.duckdb", "the DuckDB warehouse file"),
-    "CSA_PUBLIC": ("$CSA_DATA_DIR/public", "published releases, catalogue and site"),
+    "CSA_LANDING": (
+        "$CSA_DATA_DIR/landing",
+        "where submissions land, each state in its prefix `<GEO>/` (folder, file:// or s3:// URL)",
+    ),
+    "CSA_ARCHIVE": ("$CSA_DATA_DIR/archive", "raw archive, files stored by SHA-256 (folder or s3:// URL)"),
+    "CSA_REPORTS": (
+        "$CSA_DATA_DIR/reports",
+        "validation reports and feedback per state (folder or s3:// URL)",
+    ),
+    "CSA_WAREHOUSE": ("$CSA_DATA_DIR/warehouse.duckdb", "the DuckDB warehouse file (local to the writer)"),
+    "CSA_SNAPSHOTS": (
+        "$CSA_DATA_DIR/snapshots",
+        "read-only warehouse snapshots that analysts query (folder or s3:// URL)",
+    ),
+    "CSA_SNAPSHOT_KEEP": ("10", "how many of the newest snapshots are kept"),
+    "CSA_PUBLIC": ("$CSA_DATA_DIR/public", "published releases, catalogue and site (folder or s3:// URL)"),
     "CSA_PUBLIC_BASE_URL": (
         DEFAULT_PUBLIC_BASE_URL,
         "URL where CSA_PUBLIC is served (the catalogue's links)",
@@ -83,6 +94,16 @@ def _path(name: str) -> Path:
     return Path(value.removeprefix("file://")).expanduser().absolute()
 
 
+def _location(name: str) -> str:
+    """A folder or an object-store URL, as the storage layer takes it."""
+    value = _get(name)
+    return value if "://" in value and not value.startswith("file://") else str(_path(name))
+
+
+# Folders that may be object-store URLs: the pipeline works on a local copy of each.
+STORED_FOLDERS = {"archive": "CSA_ARCHIVE", "reports": "CSA_REPORTS", "public": "CSA_PUBLIC"}
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -104,6 +125,10 @@ class Settings:
     max_unpacked_bytes: int = Limits.max_unpacked_bytes
     max_side_file_bytes: int = Limits.max_side_file_bytes
     receipts: Path | None = None
+    snapshots: str = ""  # "" publishes none
+    snapshot_keep: int = 10
+    # folder -> object-store URL; such a folder's Path above is its local working copy
+    stores: dict[str, str] = field(default_factory=dict)
 
     @property
     def limits(self) -> Limits:
@@ -121,13 +146,16 @@ class Settings:
 
 
 def get_settings() -> Settings:
+    data_dir = _path("CSA_DATA_DIR")
+    stores = {f: _location(v) for f, v in STORED_FOLDERS.items() if "://" in _location(v)}
+    local = {f: data_dir / "objectstore" / f if f in stores else _path(v) for f, v in STORED_FOLDERS.items()}
     return Settings(
-        data_dir=_path("CSA_DATA_DIR"),
+        data_dir=data_dir,
         landing=_path("CSA_LANDING"),
-        archive=_path("CSA_ARCHIVE"),
-        reports=_path("CSA_REPORTS"),
+        archive=local["archive"],
+        reports=local["reports"],
         warehouse=_path("CSA_WAREHOUSE"),
-        public=_path("CSA_PUBLIC"),
+        public=local["public"],
         public_base_url=_get("CSA_PUBLIC_BASE_URL"),
         national_dir=_path("CSA_NATIONAL_DIR"),
         deadline=_get("CSA_DEADLINE"),
@@ -143,6 +171,9 @@ def get_settings() -> Settings:
         # Demo and tests only (the Makefile's demo target): approvals answer themselves as this
         # actor. Unset, as in production and `make airflow`, a human approves in the Airflow UI.
         auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),
+        snapshots=_location("CSA_SNAPSHOTS"),
+        snapshot_keep=int(_get("CSA_SNAPSHOT_KEEP")),
+        stores=stores,
     )
 
 
@@ -157,4 +188,6 @@ def national_settings(geo: str, settings: Settings | None = None) -> Settings:
         reports=home / "reports",
         warehouse=home / "warehouse.duckdb",
         public=home / "public",
+        snapshots="",  # the office queries its own warehouse live
+        stores={},
     )

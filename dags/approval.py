@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from dag_common import WAREHOUSE_WRITER
+
 
 def release_approval(pending):
     """The task `approve_release`: a human approves or rejects the releases that `pending` (a task
@@ -56,7 +58,7 @@ def release_approval(pending):
         task_id="approve_release",
         subject=f"Publish {{{{ ti.xcom_pull(task_ids='{source}') | map(attribute='object') | join(', ') }}}}",
         body=f"{{{{ ti.xcom_pull(task_ids='{source}') | map(attribute='summary') | join('\\n\\n') }}}}",
-        pool="warehouse_writer",  # it writes the audit log (not while it waits for the human)
+        **WAREHOUSE_WRITER,  # it writes the audit log (not while it waits for the human)
         retries=0,
     )
 

@@ -22,3 +22,13 @@ def default_args(owner: str) -> dict:
         "retry_delay": timedelta(seconds=20),
         "retry_exponential_backoff": True,
     }
+
+
+# The Celery queue that one worker serves, on the machine that holds the DuckDB warehouse file:
+# every task that opens the file runs there (DuckDB allows one writing process). The executors of
+# the embedded default ignore queues.
+WAREHOUSE_QUEUE = "warehouse"
+# Tasks that read the live warehouse.
+WAREHOUSE_READER = {"queue": WAREHOUSE_QUEUE}
+# Tasks that write it also take the one-slot pool: a second guard besides the single worker.
+WAREHOUSE_WRITER = {"queue": WAREHOUSE_QUEUE, "pool": "warehouse_writer"}

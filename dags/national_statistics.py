@@ -7,7 +7,7 @@ import os
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
-from dag_common import default_args
+from dag_common import WAREHOUSE_QUEUE, default_args
 
 DOC = """
 ### National statistics
@@ -37,7 +37,8 @@ and its report.
         "geo": Param(os.environ.get("CSA_NATIONAL_GEO", "AT"), type="string", pattern="^[A-Z]{2}$"),
         "year": Param(datetime.now().year - 1, type="integer", minimum=2021),
     },
-    default_args=default_args("national-statistics-office"),
+    # Every task on the warehouse host: the office's sources, warehouse and release are its files.
+    default_args={**default_args("national-statistics-office"), "queue": WAREHOUSE_QUEUE},
 )
 def national_statistics():
     @task(retries=0)  # record files that break their contract are not transient

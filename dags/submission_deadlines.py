@@ -6,7 +6,7 @@ import os
 from datetime import datetime
 
 from airflow.sdk import BaseNotifier, dag, task
-from dag_common import default_args
+from dag_common import WAREHOUSE_QUEUE, default_args
 
 DOC = """
 ### Submission deadlines
@@ -37,7 +37,8 @@ class MissingSubmissionsAlert(BaseNotifier):
     max_active_runs=1,
     tags=["article8", "commission", "deadlines"],
     doc_md=DOC,
-    default_args=default_args("commission"),
+    # It reads the warehouse: on the machine that holds it.
+    default_args={**default_args("commission"), "queue": WAREHOUSE_QUEUE},
 )
 def submission_deadlines():
     # Overdue states fail the task at once (AirflowFailException); only a busy warehouse retries.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import Param, PokeReturnValue, dag, task
-from dag_common import WAREHOUSE, default_args
+from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_args
 
 DOC = """
 ### Union collection
@@ -38,7 +38,7 @@ Run by hand with `wait_for_files: false` to collect what is there and stop.
 def union_collection():
     # Reschedule mode frees the worker slot between pokes; after 6 hours without news the run
     # ends (skipped) and the next continuous run takes over.
-    @task.sensor(poke_interval=30, timeout=6 * 3600, mode="reschedule", soft_fail=True)
+    @task.sensor(poke_interval=30, timeout=6 * 3600, mode="reschedule", soft_fail=True, **WAREHOUSE_READER)
     def new_submissions(params=None) -> PokeReturnValue:
         from airflow.sdk import ObjectStoragePath, Variable
 
@@ -50,7 +50,7 @@ def union_collection():
         found = collection.new_submissions(folder=landing)
         return PokeReturnValue(is_done=bool(found) or not params["wait_for_files"], xcom_value=found)
 
-    @task(pool="warehouse_writer", map_index_template="{{ task.op_kwargs['url'].rsplit('/', 1)[-1] }}")
+    @task(**WAREHOUSE_WRITER, map_index_template="{{ task.op_kwargs['url'].rsplit('/', 1)[-1] }}")
     def ingest(url: str) -> dict:
         """Archive, validate, load and write the feedback report of one landed file."""
         from airflow.sdk import ObjectStoragePath

@@ -7,7 +7,7 @@ import os
 from datetime import datetime
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
-from dag_common import WAREHOUSE, default_args
+from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_args
 
 DOC = """
 ### Union release
@@ -43,13 +43,15 @@ deadline (`CSA_RELEASE_CRON`).
 def union_release():
     from approval import release_approval
 
-    @task
+    @task(**WAREHOUSE_READER)
     def reporting_years() -> list[int]:
         from csa_stats.steps import release
 
         return release.release_years()
 
-    @task(retries=0, map_index_template="{{ task.op_kwargs['year'] }}")  # bad figures are not transient
+    @task(
+        retries=0, map_index_template="{{ task.op_kwargs['year'] }}", **WAREHOUSE_READER
+    )  # bad figures are not transient
     def quality_gate(year: int) -> int:
         from task_errors import not_transient
 
@@ -59,14 +61,14 @@ def union_release():
             release.quality_gate(year)
         return year
 
-    @task.short_circuit
+    @task.short_circuit(**WAREHOUSE_READER)
     def disclosure_control(years: list[int]) -> list[dict]:
         """Dry runs: disclosure control and the changes per year; nothing to approve if none."""
         from csa_stats.steps import release
 
         return [r for r in (release.release(year, dry_run=True) for year in years) if r["would_publish"]]
 
-    @task(pool="warehouse_writer", map_index_template="{{ task.op_kwargs['release']['object'] }}")
+    @task(**WAREHOUSE_WRITER, map_index_template="{{ task.op_kwargs['release']['object'] }}")
     def publish(release: dict) -> dict:
         """Exactly the figures approved: if they changed since, fail and publish nothing."""
         from task_errors import not_transient

@@ -28,6 +28,8 @@ from publish.disclosure import (
 )
 from publish.exports import PACKAGE, data_package, publication_order, render_exports
 
+POINTER = "LATEST"  # the text pointer to the newest version; on an object store, written last
+
 
 @dataclass(frozen=True)
 class Change:
@@ -255,4 +257,4 @@ def _point_latest(root: Path, version: int) -> None:
     os.replace(link, root / "latest")
     text = root / f".tmp-{uuid.uuid4().hex}"
     text.write_text(name + "\n", encoding="utf-8")
-    os.replace(text, root / "LATEST")
+    os.replace(text, root / POINTER)

@@ -42,11 +42,18 @@ class RecordRun:
         return not any(i.severity == "error" for i in self.issues)
 
 
-def record_files(folder: Path, contract: RecordContract | None = None) -> list[RecordFile]:
+def record_folder(folder: Path | str) -> Path:
+    """A local folder, or an object-store URL (s3://...) as a path of the same methods (UPath)."""
+    from upath import UPath
+
+    return UPath(folder) if "://" in str(folder) else Path(folder)
+
+
+def record_files(folder: Path | str, contract: RecordContract | None = None) -> list[RecordFile]:
     """The record-level files in a folder, by table (reports*, children*, convictions*)."""
     contract = contract or load_records_contract()
-    found = []
-    for p in sorted(Path(folder).iterdir()) if Path(folder).is_dir() else []:
+    folder, found = record_folder(folder), []
+    for p in sorted(folder.iterdir(), key=str) if folder.is_dir() else []:
         table = contract.table_of_file(p) if p.is_file() else None
         if table:
             found.append(RecordFile(table.name, p, p.suffix.lower().lstrip(".")))
@@ -188,7 +195,7 @@ def aggregate(con, geo: str, year: int, contract: RecordContract | None = None) 
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
@@ -221,6 +228,8 @@ def run_records(
     files = record_files(folder, contract)
     run = RecordRun(geo, year, [], [], files, contract.version)
     con = connect(memory_limit, threads)
+    for fs in {id(f.path.fs): f.path.fs for f in files if hasattr(f.path, "fs")}.values():
+        con.register_filesystem(fs)  # an object store, read by DuckDB through fsspec
     try:
         started = time.perf_counter()
         run.issues, typed = register(con, files, contract)

@@ -21,6 +21,7 @@ import duckdb
 from filelock import FileLock, Timeout
 
 from contracts.contract import load_contract
+from warehouse import snapshot
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -48,8 +49,14 @@ def _lock(path: Path) -> FileLock:
 
 
 @contextlib.contextmanager
-def writer(path: Path, wait: float = WRITE_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The single writer: takes the file lock, migrates, and always closes the connection."""
+def writer(
+    path: Path, wait: float = WRITE_WAIT_SECONDS, snapshots: str = "", keep: int = 10
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The single writer: takes the file lock, migrates, and always closes the connection.
+
+    With a snapshot location, a write that ends without an error publishes a read-only snapshot
+    of the closed file before the lock is released (see warehouse/snapshot.py).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
     try:
@@ -60,6 +67,8 @@ def writer(path: Path, wait: float = WRITE_WAIT_SECONDS) -> Iterator[duckdb.Duck
                 yield con
             finally:
                 con.close()
+            if snapshots:
+                snapshot.publish(path, snapshots, keep)
     except Timeout as exc:
         raise WarehouseBusy(f"{path} is being written by another process; retry later") from exc
 

@@ -115,6 +115,8 @@ class Places(Protocol):
     reports: Path
     data_docs: str  # none | rejected | all
     receipts: Path | None
+    snapshots: str  # where the writer publishes read-only snapshots ("" none)
+    snapshot_keep: int
 
     @property
     def limits(self) -> Limits: ...
@@ -138,7 +140,7 @@ def ingest_file(
     data, meta_data = path.read_bytes(), _side_file_bytes(path)
     digest, meta_digest = sha256_of(data), sha256_of(meta_data) if meta_data is not None else None
 
-    with db.writer(places.warehouse) as con:
+    with db.writer(places.warehouse, snapshots=places.snapshots, keep=places.snapshot_keep) as con:
         _clear_unfinished(places.archive)
         # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
         stored = archive_bytes(data, path.suffix, places.archive)

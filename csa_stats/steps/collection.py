@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TypedDict
 
+from csa_stats import stores
 from csa_stats.settings import Settings, get_settings
 from transforms.landing import (
     SIDE_FILE,
@@ -78,7 +79,9 @@ def ingest(
     """Archive, validate and load one file; `sender` is the state whose prefix it came from."""
     from warehouse.loader import ingest_file
 
-    result = ingest_file(Path(path), settings or get_settings(), actor=actor, sender=sender)
+    settings = settings or get_settings()
+    result = ingest_file(Path(path), settings, actor=actor, sender=sender)
+    stores.push_folders(settings, "archive", "reports")
     report = result.report
     return Ingested(
         file=result.file,

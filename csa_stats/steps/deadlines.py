@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from csa_stats import stores
 from csa_stats.settings import Settings, get_settings
 
 
@@ -32,9 +33,11 @@ def describe_overdue(missing: dict[int, list[str]]) -> str:
 
 def record_deadline_alert(missing: dict[int, list[str]], settings: Settings | None = None) -> Path:
     """Append the alert to CSA_REPORTS/alerts/deadlines.jsonl (one JSON object a line)."""
-    target = (settings or get_settings()).reports / "alerts" / "deadlines.jsonl"
+    settings = settings or get_settings()
+    target = settings.reports / "alerts" / "deadlines.jsonl"
     target.parent.mkdir(parents=True, exist_ok=True)
     alert = {"at": dt.datetime.now(dt.UTC).isoformat(), "missing": {str(y): g for y, g in missing.items()}}
     with target.open("a", encoding="utf-8") as out:
         out.write(json.dumps(alert, sort_keys=True) + "\n")
+    stores.push_folders(settings, "reports")
     return target

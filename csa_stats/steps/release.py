@@ -6,6 +6,7 @@ import json
 import logging
 from typing import TypedDict
 
+from csa_stats import stores
 from csa_stats.settings import DEFAULT_PUBLIC_BASE_URL, Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def release(
     from warehouse import db, queries
 
     settings = settings or get_settings()
+    stores.pull_releases(settings, year)
     with db.reader(settings.warehouse) as con:
         rows, submissions = queries.release_input(con, year, geo)
     if not rows:
@@ -65,6 +67,7 @@ def release(
     warnings = [] if dry_run else publish_index(settings)
     if not dry_run:
         audit_releases(year, geo, settings)
+        stores.push_public(settings)
     target = f"{geo or 'EU'}-{year}-v{result.version}"
     return Release(
         year=year,
@@ -91,7 +94,7 @@ def audit_releases(year: int, geo: str | None, settings: Settings) -> list[str]:
     from warehouse import db
 
     written = []
-    with db.writer(settings.warehouse) as con:
+    with db.writer(settings.warehouse, snapshots=settings.snapshots, keep=settings.snapshot_keep) as con:
         logged = {
             o for (o,) in con.execute("SELECT object FROM audit_log WHERE action = 'release'").fetchall()
         }
@@ -178,7 +181,7 @@ def record_release_decision(
     for pending in releases:
         geo = pending["geo"]
         target = national_settings(geo, settings) if geo else settings or get_settings()
-        with db.writer(target.warehouse) as con:
+        with db.writer(target.warehouse, snapshots=target.snapshots, keep=target.snapshot_keep) as con:
             db.audit(con, actor, action, pending["object"], json.dumps({"changes": pending["changes"]}))
     objects = [r["object"] for r in releases]
     log.info("%s %s by %s", "approved" if approved else "rejected", ", ".join(objects), actor)
@@ -197,6 +200,7 @@ def quality_gate(year: int, settings: Settings | None = None) -> QualityGate:
     with db.reader(settings.warehouse) as con:
         frame = queries.figures_of_year(con, year)
     result = check_frame(frame, docs_dir=settings.reports / "quality" / str(year), name=f"figures_{year}")
+    stores.push_folders(settings, "reports")
     if not result.success:
         raise ValueError(f"quality gate failed for {year}: {json.dumps(result.failed, default=str)}")
     return QualityGate(

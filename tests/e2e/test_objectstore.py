@@ -1,0 +1,130 @@
+"""Every folder on an object store (a real S3 server on loopback): the same bytes as on a disk."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import write_json_submission
+from tests.s3_server import create_bucket, s3_server
+from warehouse import storage
+
+CLI = str(Path(sys.executable).parent / "csa-stats")
+
+
+@pytest.fixture(scope="module")
+def s3():
+    with s3_server() as variables, pytest.MonkeyPatch.context() as mp:
+        for name, value in variables.items():
+            mp.setenv(name, value)
+        create_bucket("csa-test")
+        yield "s3://csa-test"
+
+
+def run(env, *args):
+    result = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def pipeline(data: Path, env: dict) -> None:
+    """Ingest, release, a revision, a second release: what the Union DAGs do, through the CLI."""
+    landing = data.parent / f"{data.name}-landing"
+    at = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)  # the landing time is part of what is published
+    run(env, "ingest", write_json_submission(landing, "AT", received=at))
+    run(env, "ingest", write_json_submission(landing, "BE", received=at))
+    run(env, "release", "--year", "2023")
+    changed = {("PERP_CNV", "_Z", "_Z", "_Z"): 9}
+    run(env, "ingest", write_json_submission(landing, "AT", revision=2, changes=changed, received=at))
+    run(env, "release", "--year", "2023")
+
+
+def objects(url: str) -> dict[str, bytes]:
+    fs, root = storage.filesystem(url)
+    return {name[len(root) + 1 :]: fs.cat_file(name) for name in fs.find(root)}
+
+
+def local_files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.is_symlink() and "latest" not in p.relative_to(folder).parts
+    }
+
+
+def test_every_folder_on_the_object_store_holds_the_bytes_of_a_local_run(tmp_path, s3):
+    local = tmp_path / "local"
+    pipeline(local, {**os.environ, "CSA_DATA_DIR": str(local)})
+    remote = tmp_path / "remote"
+    folders = {name: f"{s3}/run/{name}" for name in ("archive", "reports", "public", "snapshots")}
+    env = {**os.environ, "CSA_DATA_DIR": str(remote), **{f"CSA_{k.upper()}": v for k, v in folders.items()}}
+    pipeline(remote, env)
+
+    releases = objects(f"{folders['public']}/releases")
+    assert releases == local_files(local / "public" / "releases")
+    assert {"2023/v1/SHA256SUMS", "2023/v2/CHANGELOG.md", "2023/LATEST"} <= set(releases)
+    assert releases["2023/LATEST"] == b"v2\n"
+    assert objects(folders["archive"]) == local_files(local / "archive")
+    assert set(objects(folders["reports"])) == set(local_files(local / "reports"))
+    assert {"catalog.ttl", "index.html"} <= set(objects(folders["public"]))
+    # Analysts read the newest snapshot from the store (downloaded once into a cache).
+    query = run(env, "query", "SELECT count(*) FROM submission", "--format", "csv")
+    assert query.stdout.split() == ["count_star()", "3"]
+    assert sorted(p.name for p in (remote / "snapshot-cache").iterdir()) == [
+        "warehouse-00000005.duckdb"
+    ]  # 3 loads, 2 releases
+
+
+def test_an_immutable_object_is_never_overwritten(tmp_path, s3):
+    folder = tmp_path / "releases"
+    (folder / "2023" / "v1").mkdir(parents=True)
+    (folder / "2023" / "v1" / "observations.csv").write_text("a\n1\n")
+    url = f"{s3}/immutable"
+    assert storage.push(folder, url, immutable=True) == ["2023/v1/observations.csv"]
+    assert storage.push(folder, url, immutable=True) == []  # the same bytes: nothing to do
+    (folder / "2023" / "v1" / "observations.csv").write_text("a\n2\n")
+    with pytest.raises(storage.ImmutableObjectChanged, match="never overwritten"):
+        storage.push(folder, url, immutable=True)
+    assert objects(url) == {"2023/v1/observations.csv": b"a\n1\n"}
+
+
+def test_a_new_writer_machine_numbers_releases_after_those_on_the_store(tmp_path, s3):
+    public = {"CSA_PUBLIC": f"{s3}/fresh/public"}
+    first = tmp_path / "first"
+    landing = tmp_path / "landing"
+    env = {**os.environ, "CSA_DATA_DIR": str(first), **public}
+    run(env, "ingest", write_json_submission(landing, "AT"))
+    run(env, "release", "--year", "2023")
+    # Another machine, its own warehouse with a revision, the same public store: v2, not v1.
+    env = {**env, "CSA_DATA_DIR": str(tmp_path / "second")}
+    run(env, "ingest", write_json_submission(landing, "AT"))
+    run(
+        env,
+        "ingest",
+        write_json_submission(landing, "AT", revision=2, changes={("PERP_CNV", "_Z", "_Z", "_Z"): 9}),
+    )
+    out = run(env, "release", "--year", "2023").stdout
+    assert "published v2" in out
+    assert objects(f"{s3}/fresh/public/releases/2023")["LATEST"] == b"v2\n"
+
+
+def test_record_level_parquet_is_counted_by_duckdb_straight_from_the_object_store(tmp_path, s3):
+    from csa_stats.records_demo import generate_records
+    from transforms.records import run_records
+
+    local = tmp_path / "records"
+    generate_records(local, 300, geo="AT")
+    url = f"{s3}/national/AT/records"
+    fs, root = storage.filesystem(url)
+    for f in local.iterdir():
+        fs.put_file(str(f), f"{root}/{f.name}")
+    on_disk, on_store = run_records(local, "AT", 2023), run_records(url, "AT", 2023)
+    assert on_store.valid and on_store.reports_in_year > 0
+    assert on_store.rows == on_disk.rows and on_store.issues == on_disk.issues
+    assert [(f.table, f.path.name, f.rows, f.sha256) for f in on_store.files] == [
+        (f.table, f.path.name, f.rows, f.sha256) for f in on_disk.files
+    ]
+    assert all(str(f.path).startswith("s3://") for f in on_store.files)
