@@ -245,7 +245,3 @@ def _downloads(versions: list[ReleaseFolder], public_dir: Path) -> list[dict]:
 
 def _write(path: Path, data: bytes) -> Path:
     return write_atomic(path, data, only_if_changed=True)
-    tmp = path.with_name(f".tmp-{path.name}")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
