@@ -787,10 +787,10 @@ SECOND_ROUND = [
     # XLSX cells are read whatever the declared <dimension> says
     Case(
         "xlsx duplicate row below dimension",
-        _dimension("xl/worksheets/sheet5.xml", "A1:G2", True),
+        _dimension("xl/worksheets/sheet5.xml", "A1:G3", True),  # the declared range ends above it
         REJECTED,
         "L0_DUPLICATE_KEY",
-        "row 3",
+        "row 4",
     ),
     Case("xlsx stale dimension A1", _dimension("xl/worksheets/sheet3.xml", "A1"), VALID, None),
     # workbook safety from content types and relationships, whatever the part is called

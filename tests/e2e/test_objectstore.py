@@ -11,6 +11,7 @@ import pytest
 from tests.helpers import write_json_submission
 from tests.s3_server import create_bucket, s3_server
 from warehouse import storage
+from warehouse.loader import write_receipts
 
 CLI = str(Path(sys.executable).parent / "csa-stats")
 
@@ -33,12 +34,19 @@ def run(env, *args):
 def pipeline(data: Path, env: dict) -> None:
     """Ingest, release, a revision, a second release: what the Union DAGs do, through the CLI."""
     landing = data.parent / f"{data.name}-landing"
-    at = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)  # the landing time is part of what is published
-    run(env, "ingest", write_json_submission(landing, "AT", received=at))
-    run(env, "ingest", write_json_submission(landing, "BE", received=at))
+    receipts = data.parent / f"{data.name}-receipts.json"
+    env = {**env, "CSA_RECEIPTS": str(receipts)}
+    at = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)  # the arrival time is part of what is published
+
+    def land(geo: str, **kwargs) -> Path:
+        path = write_json_submission(landing, geo, **kwargs)
+        write_receipts(receipts, {path: at})  # recorded outside the landing folder, as an operator would
+        return path
+
+    run(env, "ingest", land("AT"))
+    run(env, "ingest", land("BE"))
     run(env, "release", "--year", "2023")
-    changed = {("PERP_CNV", "_Z", "_Z", "_Z"): 9}
-    run(env, "ingest", write_json_submission(landing, "AT", revision=2, changes=changed, received=at))
+    run(env, "ingest", land("AT", revision=2, changes={("PERP_CNV", "_Z", "_Z", "_Z"): 9}))
     run(env, "release", "--year", "2023")
 
 
