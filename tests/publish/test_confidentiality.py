@@ -26,6 +26,9 @@ MESSAGING = ("REP_LEA", "_Z", "PROVIDER", "MESSAGING")
 BASE = "https://example.org/csa-stats"
 
 
+LINKED = ("PERP_CNV_LNK", "_Z", "_Z", "_Z")
+
+
 def flagged_figures(secret: int) -> dict:
     """Consistent figures whose messaging count is `secret` (a number found nowhere else)."""
     return {
@@ -93,6 +96,7 @@ def test_a_flag_survives_every_later_version_until_the_state_itself_lifts_it(tmp
     figures = {geo.lower(): dict(FIGURES) for geo in C.code_lists["geo"]}
     figures["at"].update(flagged_figures(secret))
     figures["mt"][PERP], figures["lu"][PERP] = 1, 2
+    figures["mt"][LINKED], figures["lu"][LINKED] = 1, 2  # of which linked: never above the total
     rows = all_states(**figures)
     for row in rows:
         if row["geo"] == "AT" and series_key(row) == MESSAGING:
