@@ -39,7 +39,7 @@ help:
 	@echo "make airflow  start Airflow (UI, scheduler) with these DAGs; releases wait for your approval in the UI"
 	@echo "make test   run the test suite (what CI runs)"
 	@echo "make cluster / make cluster-stop  the cluster profile on this machine (docs/deployment.md)"
-	@echo "make test-cluster  collection and releases through Celery with every folder on S3 (not yet in CI: see docs/deployment.md)"
+	@echo "make test-cluster  collection and releases through Celery with every folder on S3 (CI runs it too)"
 	@echo "make lint   ruff and the import layers (import-linter)"
 
 # uv itself: installed with pip when missing (user site, or a PEP 668 system Python).

@@ -56,37 +56,39 @@ def csa(env, *args) -> str:
     return result.stdout
 
 
-def demo_inputs(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Seeded demo submissions of a few states, all formats, and the NL revision."""
-    csa(os.environ, "demo-data", "--out", folder / "all", "--revisions-to", folder / "revisions")
-    # demo-data writes each state's files into its prefix <GEO>/ (the landing layout)
-    first = [
-        p
-        for p in sorted((folder / "all").rglob("ART8_*"))
-        if any(p.name.startswith(f"ART8_{s}_{YEAR}_") for s in STATES)
-    ]
-    return first, sorted((folder / "revisions").rglob("ART8_*"))
+def receipts_of(env: dict[str, str]) -> Path:
+    """The cluster's CSA_RECEIPTS: when files arrived, read by the loader on the writer's worker."""
+    return Path(env.get("CSA_RECEIPTS") or Path(env["CSA_DATA_DIR"]) / "receipts.json")
+
+
+def demo_inputs(folder: Path, receipts: Path) -> tuple[list[Path], list[Path]]:
+    """Seeded demo submissions of a few states of one year, all formats, and the NL revision; their
+    story arrival times recorded as receipts, which both runs read (arrival is published)."""
+    env = {**os.environ, "CSA_RECEIPTS": str(receipts)}
+    csa(env, "demo-data", "--out", folder / "all", "--revisions-to", folder / "revisions")
+
+    def chosen(root: Path) -> list[Path]:  # demo-data writes each state's files into its prefix <GEO>/
+        return [
+            p
+            for p in sorted(root.rglob("ART8_*"))
+            if any(p.name.startswith(f"ART8_{s}_{YEAR}_") for s in STATES)
+        ]
+
+    return chosen(folder / "all"), chosen(folder / "revisions")
 
 
 def land(files: list[Path], url: str, embedded: Path) -> None:
-    """Upload to the landing bucket; the embedded run gets the same bytes with the store's landing
-    time as modification time (as the collection's local copy does)."""
+    """Upload to the landing bucket, each state into its own prefix <GEO>/; the embedded run gets
+    the same bytes in the same layout."""
     from warehouse import storage
 
     fs, root = storage.filesystem(url)
-    embedded.mkdir(parents=True, exist_ok=True)
-
-    def key(f: Path) -> str:  # each state writes into its own prefix <GEO>/
-        return f"{root}/{f.name.split('_')[1]}/{f.name}"
-
     for f in files:
-        fs.put_file(str(f), key(f))
-    for f in files:
-        landed = fs.info(key(f))["LastModified"].timestamp()
-        target = embedded / f.name.split("_")[1] / f.name
-        target.parent.mkdir(exist_ok=True)
+        geo = f.name.split("_")[1]
+        fs.put_file(str(f), f"{root}/{geo}/{f.name}")
+        target = embedded / geo / f.name
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(f.read_bytes())
-        os.utime(target, (landed, landed))
 
 
 def wait_for_release(env, version: str, timeout: float) -> None:
@@ -144,10 +146,10 @@ def metadata_db(env, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def embedded_run(folder: Path, first: Path, revision: Path) -> Path:
+def embedded_run(folder: Path, receipts: Path, first: Path, revision: Path) -> Path:
     """The same inputs through the embedded default: the CLI on local folders."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSA_", "AWS_"))}
-    env["CSA_DATA_DIR"] = str(folder)
+    env.update(CSA_DATA_DIR=str(folder), CSA_RECEIPTS=str(receipts))
     for landing in (first, revision):
         subprocess.run(
             [ROOT / ".venv" / "bin" / "csa-stats", "ingest", landing], env=env, capture_output=True
@@ -161,7 +163,8 @@ def test_collection_release_revision_release_through_celery_on_the_object_store(
 
     timings: dict[str, float] = {}
     started = time.monotonic()
-    first, revisions = demo_inputs(tmp_path / "inputs")
+    receipts = receipts_of(cluster_env)
+    first, revisions = demo_inputs(tmp_path / "inputs", receipts)
     land(first, cluster_env["CSA_LANDING"], tmp_path / "embedded-landing" / "first")
     unpause("union_collection")
     timed("landed, collection on", timings, started)
@@ -210,7 +213,7 @@ def test_collection_release_revision_release_through_celery_on_the_object_store(
 
     # Byte for byte the releases of the embedded default on the same inputs.
     local = embedded_run(
-        tmp_path / "embedded", *(tmp_path / "embedded-landing" / n for n in ("first", "revision"))
+        tmp_path / "embedded", receipts, *(tmp_path / "embedded-landing" / n for n in ("first", "revision"))
     )
     timed("embedded run", timings, started)
     fs, root = storage.filesystem(storage.join(cluster_env["CSA_PUBLIC"], "releases"))
