@@ -108,11 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("status", help="the submission tracker: on time, late, missing")
+    p = sub.add_parser("status", help="the submission tracker: on time, late, missing (newest snapshot)")
     p.add_argument("--year", type=int)
+    p.add_argument(
+        "--live", action="store_true", help="read the live warehouse (busy while a load runs) instead"
+    )
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("summary", help="key figures and status per state and year")
+    p = sub.add_parser("summary", help="key figures and status per state and year (newest snapshot)")
+    p.add_argument(
+        "--live", action="store_true", help="read the live warehouse (busy while a load runs) instead"
+    )
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("dictionary", help="the data dictionary, generated from the contract (Markdown)")

@@ -190,15 +190,24 @@ def _print_report(report) -> None:
 
 def cmd_ingest(args) -> int:
     """A folder is read in the landing layout (`<GEO>/` prefixes name the sender); files directly
-    in it only with --sender. A file named outright is its folder's state's, or --sender's."""
-    from csa_stats.steps.collection import ingest
-    from transforms.landing import flat_layout_error, landed_files, not_taken, sender_of, state_submissions
+    in it only with --sender. A file named outright is its folder's state's, or --sender's.
+    A folder or file may be on an object store (s3://...): each file is copied to a local
+    staging folder, as the collection DAG does."""
+    from csa_stats.steps.collection import ingest, local_copy
+    from transforms.landing import (
+        as_path,
+        flat_layout_error,
+        landed_files,
+        not_taken,
+        sender_of,
+        state_submissions,
+    )
 
     code = OK
     paths: list[tuple[Path, str | None]] = []
     skipped = []
     for name in args.paths:
-        p = Path(name)
+        p = as_path(name)
         if not p.is_dir():
             paths.append((p, args.sender or _state_folder(p)))
             continue
@@ -218,7 +227,7 @@ def cmd_ingest(args) -> int:
             print(f"{p}: no such file", file=sys.stderr)
             code = max(code, UNREADABLE)
             continue
-        result = ingest(str(p), actor=args.actor, sender=sender)
+        result = ingest(str(local_copy(p)), actor=args.actor, sender=sender)
         rows.append(
             [result["file"], result["submission_id"], result["status"], result["errors"], result["warnings"]]
         )
@@ -267,12 +276,18 @@ def cmd_release(args) -> int:
 
 
 def _analyst_warehouse(settings, live: bool) -> Path:
-    """The newest read-only snapshot (never waits for a load), or with `live` the warehouse itself."""
+    """The newest read-only snapshot (never waits for a load; at most the load in progress is
+    missing), or with `live` the warehouse itself. Says on stderr which one it reads."""
     from warehouse import snapshot
 
     if live or not settings.snapshots:
         return settings.warehouse
-    return snapshot.local_newest(settings.snapshots, settings.data_dir / "snapshot-cache")
+    path = snapshot.local_newest(settings.snapshots, settings.data_dir / "snapshot-cache")
+    print(
+        f"reading snapshot {path.name} (a load in progress is not in it; --live: the warehouse)",
+        file=sys.stderr,
+    )
+    return path
 
 
 def cmd_query(args) -> int:
@@ -297,7 +312,7 @@ def cmd_status(args) -> int:
     from warehouse import db, queries
 
     settings = get_settings()
-    with db.reader(settings.warehouse) as con:
+    with db.reader(_analyst_warehouse(settings, args.live)) as con:
         rows = queries.tracker(con, args.year, settings.deadline_for(args.year) if args.year else None)
     columns = [
         "geo",
@@ -324,7 +339,7 @@ def cmd_summary(args) -> int:
     from warehouse import db, queries
 
     settings = get_settings()
-    with db.reader(settings.warehouse) as con:
+    with db.reader(_analyst_warehouse(settings, args.live)) as con:
         rows = queries.summary(con)
     columns = list(rows[0]) if rows else []
     _table(

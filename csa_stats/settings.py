@@ -40,6 +40,10 @@ VARIABLES = {
         "URL where CSA_PUBLIC is served (the catalogue's links)",
     ),
     "CSA_NATIONAL_DIR": ("$CSA_DATA_DIR/national", "national pipeline: sources, warehouse, outbox"),
+    "CSA_NATIONAL_RECORDS": (
+        "$CSA_NATIONAL_DIR/{geo}/records",
+        "a national office's record-level files (folder or s3:// URL; `{geo}` is the state's code)",
+    ),
     "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
     "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
@@ -84,8 +88,9 @@ VARIABLES = {
 
 def _get(name: str) -> str:
     value = os.environ.get(name) or VARIABLES[name][0]
-    if value.startswith("$CSA_DATA_DIR"):
-        value = _get("CSA_DATA_DIR") + value[len("$CSA_DATA_DIR") :]
+    if value.startswith("$"):  # a default below another setting: $CSA_DATA_DIR/landing
+        variable, _, rest = value[1:].partition("/")
+        value = f"{_get(variable)}/{rest}"
     return value
 
 
@@ -114,6 +119,7 @@ class Settings:
     public: Path
     public_base_url: str
     national_dir: Path
+    national_records: str  # a folder or URL with {geo}
     deadline: str
     log_level: str
     data_docs: str
@@ -158,6 +164,7 @@ def get_settings() -> Settings:
         public=local["public"],
         public_base_url=_get("CSA_PUBLIC_BASE_URL"),
         national_dir=_path("CSA_NATIONAL_DIR"),
+        national_records=_location("CSA_NATIONAL_RECORDS"),
         deadline=_get("CSA_DEADLINE"),
         log_level=_get("CSA_LOG_LEVEL"),
         data_docs=_get("CSA_DATA_DOCS"),

@@ -12,7 +12,8 @@ from dag_common import WAREHOUSE_QUEUE, default_args
 DOC = """
 ### National statistics
 For one Member State (`geo`) and reporting year (`year`): when the state keeps record-level
-files (`CSA_NATIONAL_DIR/<GEO>/records/`: reports, children, convictions), check them and count
+files (`CSA_NATIONAL_RECORDS`, by default `CSA_NATIONAL_DIR/<GEO>/records/`, a folder or an
+object store: reports, children, convictions), check them and count
 the year's aggregate submission into its sources; collect the national source
 (`CSA_NATIONAL_DIR/<GEO>/sources/`), validate it against the Article 8 contract as it is loaded
 into the national warehouse, then, after a human approves the release under *Browse → Required

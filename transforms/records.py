@@ -19,6 +19,7 @@ import duckdb
 
 from contracts.contract import load_contract
 from contracts.records import RecordContract, load_records_contract
+from transforms.landing import as_path
 from transforms.record_checks import RecordFile, check, issue, register, source
 from transforms.report import Issue
 
@@ -42,17 +43,10 @@ class RecordRun:
         return not any(i.severity == "error" for i in self.issues)
 
 
-def record_folder(folder: Path | str) -> Path:
-    """A local folder, or an object-store URL (s3://...) as a path of the same methods (UPath)."""
-    from upath import UPath
-
-    return UPath(folder) if "://" in str(folder) else Path(folder)
-
-
 def record_files(folder: Path | str, contract: RecordContract | None = None) -> list[RecordFile]:
     """The record-level files in a folder, by table (reports*, children*, convictions*)."""
     contract = contract or load_records_contract()
-    folder, found = record_folder(folder), []
+    folder, found = as_path(folder), []
     for p in sorted(folder.iterdir(), key=str) if folder.is_dir() else []:
         table = contract.table_of_file(p) if p.is_file() else None
         if table:

@@ -25,7 +25,11 @@ class Deleted(TypedDict, total=False):
 
 
 def national_records_dir(geo: str, settings: Settings | None = None) -> Path:
-    return (settings or get_settings()).national_dir / geo / "records"
+    """The state's record-level files: a local folder, or on an object store a path of the
+    same methods (DuckDB reads them there through fsspec)."""
+    from transforms.landing import as_path
+
+    return as_path((settings or get_settings()).national_records.format(geo=geo))
 
 
 def national_aggregate(
@@ -97,6 +101,7 @@ def national_aggregate(
 def record_retention(days: int, settings: Settings | None = None, dry_run: bool = False) -> list[Deleted]:
     """Delete landed record-level files older than `days` (by landing time) in every state's
     records folder, and log each deletion in that state's national warehouse."""
+    from transforms.landing import as_path
     from transforms.records import record_files, sha256_file
     from warehouse import db, queries
     from warehouse.loader import landed_at
@@ -110,7 +115,11 @@ def record_retention(days: int, settings: Settings | None = None, dry_run: bool 
         else []
     )
     for home in homes:
-        old = [f.path for f in record_files(home / "records") if landed_at(f.path) < cutoff]
+        old = [
+            f.path
+            for f in record_files(national_records_dir(home.name, settings))
+            if landed_at(f.path) < cutoff
+        ]
         if not old:
             continue
         entries = [
@@ -130,7 +139,7 @@ def record_retention(days: int, settings: Settings | None = None, dry_run: bool 
         with db.writer(national_settings(home.name, settings).warehouse) as con:
             for entry in entries:
                 entry["aggregated_before"] = queries.record_counted(con, entry["sha256"])
-                Path(entry["file"]).unlink()
+                as_path(entry["file"]).unlink()
                 db.audit(con, "retention", "delete_records", Path(entry["file"]).name, json.dumps(entry))
                 log.info(
                     "retention: deleted %s (landed %s, older than %d days)",

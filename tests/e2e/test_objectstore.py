@@ -136,3 +136,62 @@ def test_record_level_parquet_is_counted_by_duckdb_straight_from_the_object_stor
         (f.table, f.path.name, f.rows, f.sha256) for f in on_disk.files
     ]
     assert all(str(f.path).startswith("s3://") for f in on_store.files)
+
+
+def test_the_command_line_counts_and_retires_record_files_on_the_object_store(tmp_path, s3):
+    """`aggregate` and `retention` with CSA_NATIONAL_RECORDS on the store: the same aggregate
+    submission as from a local folder, and the files deleted there and logged."""
+    from csa_stats.records_demo import generate_records
+
+    local = tmp_path / "local"
+    generate_records(local / "national" / "AT" / "records", 300, geo="AT")
+    fs, root = storage.filesystem(f"{s3}/office-records/AT")
+    for f in (local / "national" / "AT" / "records").iterdir():
+        fs.put_file(str(f), f"{root}/{f.name}")
+    remote = tmp_path / "remote"
+    remote_env = {
+        **os.environ,
+        "CSA_DATA_DIR": str(remote),
+        "CSA_NATIONAL_RECORDS": f"{s3}/office-records/{{geo}}",
+    }
+    aggregated = {}
+    for data, env in ((local, {**os.environ, "CSA_DATA_DIR": str(local)}), (remote, remote_env)):
+        out = run(env, "aggregate", "--geo", "AT", "--year", "2023").stdout
+        aggregated[data.name] = Path(out.rsplit(" ", 1)[-1].strip()).read_bytes()
+    assert aggregated["remote"] == aggregated["local"]
+
+    retired = run(remote_env, "retention", "--days", "0").stdout
+    assert "deleted 3 record-level files" in retired and f"{s3}/office-records/AT/reports.parquet" in retired
+    assert sorted(objects(f"{s3}/office-records/AT")) == ["submission.meta.json"]
+    logged = run(
+        {**remote_env, "CSA_WAREHOUSE": str(remote / "national" / "AT" / "warehouse.duckdb")},
+        "query",
+        "SELECT object FROM audit_log WHERE action = 'delete_records' ORDER BY object",
+        "--live",
+        "--format",
+        "csv",
+    ).stdout.split()
+    assert logged == ["object", "children.parquet", "convictions.parquet", "reports.parquet"]
+
+
+def test_the_command_line_collects_a_landing_folder_on_the_object_store(tmp_path, s3):
+    """`ingest s3://...` reads the landing layout there, as union_collection does: each state's
+    prefix names its sender, and what is not taken is said."""
+    landing = tmp_path / "landing"
+    files = [write_json_submission(landing / geo, geo) for geo in ("AT", "BE")]
+    files.append(write_json_submission(landing / "CY", "DE"))  # claims another state than its prefix
+    fs, root = storage.filesystem(f"{s3}/collect/landing")
+    for f in files:
+        fs.put_file(str(f), f"{root}/{f.parent.name}/{f.name}")
+    fs.pipe_file(f"{root}/ART8_NL_2023_R1.json", b"{}")  # the old flat layout: not taken
+    env = {**os.environ, "CSA_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        [CLI, "ingest", f"{s3}/collect/landing"], capture_output=True, text=True, env=env, timeout=120
+    )
+    # exit 3: a file was not read (the flat layout), which outranks 2 (a file rejected), as on a disk
+    assert result.returncode == 3, result.stderr
+    rows = run(env, "query", "SELECT geo, status FROM submission ORDER BY geo", "--live", "--format", "csv")
+    assert rows.stdout.split() == ["geo,status", "AT,accepted", "BE,accepted", "CY,rejected"]
+    assert "old flat layout" in result.stderr
+    again = run(env, "ingest", f"{s3}/collect/landing/AT/ART8_AT_2023_R1.json").stdout
+    assert "duplicate" in again

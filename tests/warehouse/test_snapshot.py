@@ -85,6 +85,13 @@ def test_a_query_during_a_load_answers_from_the_snapshot_at_most_one_load_behind
         # ... the default read answers from the snapshot, the load before this one, while the
         # load is still running (the writer waits for us to remove `hold`: no timing involved).
         assert submissions(env) == 1
+        # The tracker and the summary too, and they say what they read.
+        status = cli("status", "--year", "2023", env=env)
+        assert status.returncode == 0 and "reading snapshot warehouse-00000001.duckdb" in status.stderr
+        missing = next(line for line in status.stdout.splitlines() if line.startswith("missing:"))
+        assert "BE 2023" in missing and "AT 2023" not in missing  # BE is the load in progress
+        assert cli("summary", env=env).returncode == 0
+        assert cli("status", "--live", env=env).returncode == 4
         assert writer.poll() is None
     finally:
         hold.unlink()
