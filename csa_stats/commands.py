@@ -275,18 +275,20 @@ def cmd_release(args) -> int:
     return OK
 
 
-def _analyst_warehouse(settings, live: bool) -> Path:
+def _analyst_warehouse(settings, live: bool, say: bool = False) -> Path:
     """The newest read-only snapshot (never waits for a load; at most the load in progress is
-    missing), or with `live` the warehouse itself. Says on stderr which one it reads."""
+    missing), or with `live` the warehouse itself. With `say`, tells on stderr which snapshot
+    (query stays quiet: its output is piped)."""
     from warehouse import snapshot
 
     if live or not settings.snapshots:
         return settings.warehouse
     path = snapshot.local_newest(settings.snapshots, settings.data_dir / "snapshot-cache")
-    print(
-        f"reading snapshot {path.name} (a load in progress is not in it; --live: the warehouse)",
-        file=sys.stderr,
-    )
+    if say:
+        print(
+            f"reading snapshot {path.name} (a load in progress is not in it; --live: the warehouse)",
+            file=sys.stderr,
+        )
     return path
 
 
@@ -312,7 +314,7 @@ def cmd_status(args) -> int:
     from warehouse import db, queries
 
     settings = get_settings()
-    with db.reader(_analyst_warehouse(settings, args.live)) as con:
+    with db.reader(_analyst_warehouse(settings, args.live, say=True)) as con:
         rows = queries.tracker(con, args.year, settings.deadline_for(args.year) if args.year else None)
     columns = [
         "geo",
@@ -339,7 +341,7 @@ def cmd_summary(args) -> int:
     from warehouse import db, queries
 
     settings = get_settings()
-    with db.reader(_analyst_warehouse(settings, args.live)) as con:
+    with db.reader(_analyst_warehouse(settings, args.live, say=True)) as con:
         rows = queries.summary(con)
     columns = list(rows[0]) if rows else []
     _table(
