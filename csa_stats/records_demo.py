@@ -128,6 +128,8 @@ def generate_records(
     last = dt.date(last_year, 12, 31)
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
+    if hasattr(out_dir, "fs"):  # an object store (UPath): DuckDB writes there through fsspec
+        con.register_filesystem(out_dir.fs)
     written = []
     try:
         con.execute("SET enable_progress_bar = false")

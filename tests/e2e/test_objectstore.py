@@ -139,16 +139,9 @@ def test_record_level_parquet_is_counted_by_duckdb_straight_from_the_object_stor
 
 
 def test_the_command_line_counts_and_retires_record_files_on_the_object_store(tmp_path, s3):
-    """`aggregate` and `retention` with CSA_NATIONAL_RECORDS on the store: the same aggregate
-    submission as from a local folder, and the files deleted there and logged."""
-    from csa_stats.records_demo import generate_records
-
-    local = tmp_path / "local"
-    generate_records(local / "national" / "AT" / "records", 300, geo="AT")
-    fs, root = storage.filesystem(f"{s3}/office-records/AT")
-    for f in (local / "national" / "AT" / "records").iterdir():
-        fs.put_file(str(f), f"{root}/{f.name}")
-    remote = tmp_path / "remote"
+    """`demo-data --records`, `aggregate` and `retention` with CSA_NATIONAL_RECORDS on the store:
+    the same aggregate submission as from a local folder, and the files deleted there and logged."""
+    local, remote = tmp_path / "local", tmp_path / "remote"
     remote_env = {
         **os.environ,
         "CSA_DATA_DIR": str(remote),
@@ -156,8 +149,16 @@ def test_the_command_line_counts_and_retires_record_files_on_the_object_store(tm
     }
     aggregated = {}
     for data, env in ((local, {**os.environ, "CSA_DATA_DIR": str(local)}), (remote, remote_env)):
+        run(env, "demo-data", "--records", 300, "--geo", "AT")
         out = run(env, "aggregate", "--geo", "AT", "--year", "2023").stdout
         aggregated[data.name] = Path(out.rsplit(" ", 1)[-1].strip()).read_bytes()
+    assert sorted(objects(f"{s3}/office-records/AT")) == [
+        "children.parquet",
+        "convictions.parquet",
+        "reports.parquet",
+        "submission.meta.json",
+    ]
+    assert not (remote / "national" / "AT" / "records").exists()
     assert aggregated["remote"] == aggregated["local"]
 
     retired = run(remote_env, "retention", "--days", "0").stdout
@@ -195,3 +196,30 @@ def test_the_command_line_collects_a_landing_folder_on_the_object_store(tmp_path
     assert "old flat layout" in result.stderr
     again = run(env, "ingest", f"{s3}/collect/landing/AT/ART8_AT_2023_R1.json").stdout
     assert "duplicate" in again
+
+
+def test_the_national_dag_counts_record_files_on_the_object_store(airflow_db, tmp_path, s3, monkeypatch):
+    """national_statistics with CSA_NATIONAL_RECORDS on the store: the aggregate sent to the
+    Commission holds what the records there count."""
+    import json
+
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    from csa_stats.records_demo import generate_records
+    from transforms.landing import as_path
+    from transforms.records import run_records
+
+    url = f"{s3}/dag-records/LU"
+    monkeypatch.setenv("CSA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CSA_NATIONAL_RECORDS", f"{s3}/dag-records/{{geo}}")
+    monkeypatch.setenv("CSA_AUTO_APPROVE_AS", "demo")  # the release approval answers itself
+    generate_records(as_path(url), 1000, geo="LU")
+    dags = Path(__file__).parents[2] / "dags"
+    dag = BundleDagBag(dag_folder=str(dags), bundle_path=dags, bundle_name="dags-folder").get_dag(
+        "national_statistics"
+    )
+    assert dag.test(run_conf={"geo": "LU", "year": 2023}).state == "success"
+    sent = json.loads((tmp_path / "data" / "national" / "LU" / "outbox" / "ART8_LU_2023_R1.json").read_text())
+    counted = run_records(url, "LU", 2023, manifest=False).rows
+    assert [o["obs_value"] for o in sent["observations"]] == [r["obs_value"] for r in counted]
+    assert "Counted from record-level sources" in sent["metadata"]["national_definitions"]
