@@ -12,6 +12,7 @@ from csa_stats.commands import (
     OK,
     QUERY_REFUSED,
     UNAVAILABLE,
+    UNREADABLE,
     cmd_aggregate,
     cmd_contract,
     cmd_demo_data,
@@ -25,7 +26,7 @@ from csa_stats.commands import (
     cmd_template,
     cmd_validate,
 )
-from csa_stats.settings import get_settings
+from csa_stats.settings import SettingInvalid, get_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,12 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _warehouse_errors():
-    """Imported only when something failed: `validate` must start without DuckDB."""
+    """Imported only when something failed: `validate` must start without DuckDB. An object
+    store that cannot be reached (no endpoint, no credentials) is unavailable, not a bug."""
+    from botocore.exceptions import BotoCoreError
+
     from warehouse.db import WarehouseBusy, WarehouseError
     from warehouse.queries import QueryRefused
     from warehouse.snapshot import NoSnapshot
 
-    return QueryRefused, WarehouseBusy, (WarehouseError, NoSnapshot)
+    return QueryRefused, WarehouseBusy, (WarehouseError, NoSnapshot, BotoCoreError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,6 +165,9 @@ def _failure(exc: Exception) -> int:
     if isinstance(exc, (unavailable, FileNotFoundError)):
         print(f"error: {exc}", file=sys.stderr)
         return UNAVAILABLE
+    if isinstance(exc, SettingInvalid):
+        print(f"error: {exc}", file=sys.stderr)
+        return UNREADABLE
     if os.environ.get("CSA_DEBUG"):  # a bug, not bad input: say so in one line unless debugging
         raise exc
     print(

@@ -86,6 +86,10 @@ VARIABLES = {
 }
 
 
+class SettingInvalid(Exception):
+    """A setting the commands cannot use: says which, its value and what is expected."""
+
+
 def _get(name: str) -> str:
     value = os.environ.get(name) or VARIABLES[name][0]
     if value.startswith("$"):  # a default below another setting: $CSA_DATA_DIR/landing

@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 from typing import TypedDict
 
-from csa_stats.settings import Settings, get_settings, national_settings
+from csa_stats.settings import SettingInvalid, Settings, get_settings, national_settings
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,13 @@ def national_records_dir(geo: str, settings: Settings | None = None) -> Path:
     same methods (DuckDB reads them there through fsspec)."""
     from transforms.landing import as_path
 
-    return as_path((settings or get_settings()).national_records.format(geo=geo))
+    template = (settings or get_settings()).national_records
+    try:
+        return as_path(template.format(geo=geo))
+    except (KeyError, IndexError, ValueError) as exc:
+        raise SettingInvalid(
+            f"CSA_NATIONAL_RECORDS={template!r}: its one placeholder is {{geo}} ({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def national_aggregate(

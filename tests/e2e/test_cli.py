@@ -90,3 +90,36 @@ def test_query_cannot_attach_or_read_files(tmp_path):
         assert result.returncode == 6, sql
         assert "42" not in result.stdout and "Traceback" not in result.stderr
     assert not (tmp_path / "other.duckdb").exists()
+
+
+def test_an_unreachable_object_store_or_a_bad_setting_is_said_plainly(tmp_path):
+    import os
+
+    from tests.s3_server import free_port
+
+    unreachable = {
+        **os.environ,
+        "CSA_DATA_DIR": str(tmp_path),
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    result = subprocess.run(
+        [*CLI, "ingest", "s3://csa-landing/landing"], capture_output=True, text=True, env=unreachable
+    )
+    assert result.returncode == 4, result.stderr  # unavailable: retry when the store is back
+    assert "error: Could not connect to the endpoint URL" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+    misnamed = {
+        **os.environ,
+        "CSA_DATA_DIR": str(tmp_path),
+        "CSA_NATIONAL_RECORDS": str(tmp_path / "{state}"),
+    }
+    result = subprocess.run(
+        [*CLI, "aggregate", "--geo", "MT", "--year", "2023"], capture_output=True, text=True, env=misnamed
+    )
+    assert result.returncode == 3
+    assert (
+        "CSA_NATIONAL_RECORDS=" in result.stderr and "{state}" in result.stderr and "{geo}" in result.stderr
+    )
