@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from contracts import schemas
-from contracts.contract import custom_properties, load_contract
+from contracts.contract import load_contract
 from contracts.sdmx import STRUCTURE_21, STRUCTURE_30, structure, write_sdmx_csv
 from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
 from contracts.vtl import RULES_FILE, vtl_program
@@ -100,11 +100,8 @@ def sdmx_schema(data: bytes) -> dict:
     columns, then each contract column under its SDMX id (Eurostat's flag as OBS_FLAG ...)."""
     contract = load_contract()
     table = {f["name"]: f for f in table_schema()["fields"]}
-    properties = {p["name"]: p for p in contract.doc["schema"][0]["properties"]}
-    by_sdmx_id = {
-        custom_properties(properties[c]).get("sdmxId", c.upper()): table[c] for c in contract.columns
-    }
-    by_sdmx_id[COVERAGE.upper()] = table[COVERAGE]  # the EU aggregate's coverage attribute
+    # every contract column and the EU aggregate's coverage attribute, under its component id
+    by_sdmx_id = {component: table[name] for name, component in structure().component_of.items()}
     required = {"type": "string", "constraints": {"required": True}}
     header = data.split(b"\r\n", 1)[0].decode("utf-8").split(",")
     fields = [{**by_sdmx_id.get(column, required), "name": column} for column in header]
