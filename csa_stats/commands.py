@@ -194,14 +194,8 @@ def cmd_ingest(args) -> int:
     A folder or file may be on an object store (s3://...): each file is copied to a local
     staging folder, as the collection DAG does."""
     from csa_stats.steps.collection import ingest, local_copy
-    from transforms.landing import (
-        as_path,
-        flat_layout_error,
-        landed_files,
-        not_taken,
-        sender_of,
-        state_submissions,
-    )
+    from transforms.landing import flat_layout_error, landed_files, not_taken, sender_of, state_submissions
+    from transforms.locations import as_path
 
     code = OK
     paths: list[tuple[Path, str | None]] = []

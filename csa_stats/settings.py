@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from transforms.locations import is_object_store
 from transforms.safety import Limits
 
 # The example base URL: a catalogue published under it has only dead links (publish warns).
@@ -106,7 +107,7 @@ def _path(name: str) -> Path:
 def _location(name: str) -> str:
     """A folder or an object-store URL, as the storage layer takes it."""
     value = _get(name)
-    return value if "://" in value and not value.startswith("file://") else str(_path(name))
+    return value if is_object_store(value) else str(_path(name))
 
 
 # Folders that may be object-store URLs: the pipeline works on a local copy of each.
@@ -157,7 +158,7 @@ class Settings:
 
 def get_settings() -> Settings:
     data_dir = _path("CSA_DATA_DIR")
-    stores = {f: _location(v) for f, v in STORED_FOLDERS.items() if "://" in _location(v)}
+    stores = {f: location for f, v in STORED_FOLDERS.items() if is_object_store(location := _location(v))}
     local = {f: data_dir / "objectstore" / f if f in stores else _path(v) for f, v in STORED_FOLDERS.items()}
     return Settings(
         data_dir=data_dir,

@@ -8,21 +8,6 @@ from transforms.canonical import name_metadata
 SIDE_FILE = ".meta.json"
 
 
-def as_path(location):
-    """A local folder or file, or an object-store URL (s3://...) as a path of the same methods
-    (UPath, on the standard AWS variables)."""
-    from pathlib import Path
-
-    from upath import UPath
-
-    text = str(location)
-    return (
-        UPath(text)
-        if "://" in text and not text.startswith("file://")
-        else Path(text.removeprefix("file://"))
-    )
-
-
 def landed_files(folder) -> list:
     """Submission files in a folder (side files travel with their data file).
 

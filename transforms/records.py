@@ -19,7 +19,7 @@ import duckdb
 
 from contracts.contract import load_contract
 from contracts.records import RecordContract, load_records_contract
-from transforms.landing import as_path
+from transforms.locations import as_path
 from transforms.record_checks import RecordFile, check, issue, register, source
 from transforms.report import Issue
 

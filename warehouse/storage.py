@@ -18,16 +18,14 @@ from pathlib import Path
 
 import fsspec
 
+from transforms.files import write_atomic
+from transforms.locations import is_object_store
+
 log = logging.getLogger(__name__)
 
 
 class ImmutableObjectChanged(Exception):
     """An immutable object exists on the store with other bytes: it is never overwritten."""
-
-
-def is_object_store(location: str | Path) -> bool:
-    text = str(location)
-    return "://" in text and not text.startswith("file://")
 
 
 def filesystem(location: str | Path) -> tuple[fsspec.AbstractFileSystem, str]:
@@ -49,11 +47,7 @@ def write_bytes(location: str, data: bytes) -> None:
     """One whole object (or a local file written beside and renamed into place)."""
     fs, path = filesystem(location)
     if not is_object_store(location):
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".tmp-{target.name}")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        write_atomic(Path(path), data)
         return
     fs.pipe_file(path, data)
 

@@ -53,8 +53,10 @@ def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
 
 def landing_url(settings: Settings | None = None) -> str:
     """CSA_LANDING as a URL for ObjectStoragePath: an object store as given, a folder as file://."""
+    from transforms.locations import is_object_store
+
     raw = os.environ.get("CSA_LANDING", "")
-    if "://" in raw and not raw.startswith("file://"):
+    if is_object_store(raw):
         return raw
     return (settings or get_settings()).landing.as_uri()
 

@@ -27,7 +27,7 @@ class Deleted(TypedDict, total=False):
 def national_records_dir(geo: str, settings: Settings | None = None) -> Path:
     """The state's record-level files: a local folder, or on an object store a path of the
     same methods (DuckDB reads them there through fsspec)."""
-    from transforms.landing import as_path
+    from transforms.locations import as_path
 
     template = (settings or get_settings()).national_records
     try:
@@ -107,7 +107,7 @@ def national_aggregate(
 def record_retention(days: int, settings: Settings | None = None, dry_run: bool = False) -> list[Deleted]:
     """Delete landed record-level files older than `days` (by landing time) in every state's
     records folder, and log each deletion in that state's national warehouse."""
-    from transforms.landing import as_path
+    from transforms.locations import as_path
     from transforms.records import record_files, sha256_file
     from warehouse import db, queries
     from warehouse.loader import landed_at

@@ -206,7 +206,7 @@ def test_the_national_dag_counts_record_files_on_the_object_store(airflow_db, tm
     from airflow.dag_processing.dagbag import BundleDagBag
 
     from csa_stats.records_demo import generate_records
-    from transforms.landing import as_path
+    from transforms.locations import as_path
     from transforms.records import run_records
 
     url = f"{s3}/dag-records/LU"
