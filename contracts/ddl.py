@@ -11,8 +11,14 @@ from __future__ import annotations
 from contracts.contract import Contract, Field, load_contract
 
 
-def _quote(text: str) -> str:
+def sql_text(text: str) -> str:
+    """A DuckDB string literal (the one place SQL text is quoted)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def sql_identifier(name: str) -> str:
+    """A DuckDB quoted identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _column(f: Field, contract: Contract) -> str:
@@ -20,7 +26,7 @@ def _column(f: Field, contract: Contract) -> str:
     if f.required:
         parts.append("NOT NULL")
     if f.code_list:
-        codes = ", ".join(_quote(c) for c in contract.code_lists[f.code_list])
+        codes = ", ".join(sql_text(c) for c in contract.code_lists[f.code_list])
         parts.append(f"CHECK ({f.name} IN ({codes}))")
     if f.minimum is not None:
         parts.append(f"CHECK ({f.name} >= {f.minimum})")

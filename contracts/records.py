@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from contracts.contract import Rule, custom_properties, load_contract, parse_rule
+from contracts.ddl import sql_identifier, sql_text
 
 RECORDS_CONTRACT_PATH = Path(__file__).with_name("records.odcs.yaml")
 ARTICLE8_PREFIX = "article8:"
@@ -114,7 +115,7 @@ class RecordContract:
         t = self.tables[table]
         checks = []
         for f in t.fields:
-            col, value = _quote(f.name), f"CAST({_quote(f.name)} AS VARCHAR)"
+            col, value = sql_identifier(f.name), f"CAST({sql_identifier(f.name)} AS VARCHAR)"
             if f.required:
                 checks.append(Check("R0_REQUIRED_FIELD", table, f.name, f"{col} IS NULL", "NULL", {}))
             if f.name not in typed:
@@ -129,7 +130,7 @@ class RecordContract:
                     )
                 )
             if f.codes:
-                allowed = ", ".join(_literal(c) for c in f.codes)
+                allowed = ", ".join(sql_text(c) for c in f.codes)
                 checks.append(
                     Check(
                         "R0_CODE_LIST",
@@ -159,11 +160,12 @@ class RecordContract:
         """The select list that turns `raw_<table>` into contract types (bad values become NULL)."""
         t = self.tables[table]
         return ", ".join(
-            _quote(f.name) if f.name in typed else f"{_typed(f)} AS {_quote(f.name)}" for f in t.fields
+            sql_identifier(f.name) if f.name in typed else f"{_typed(f)} AS {sql_identifier(f.name)}"
+            for f in t.fields
         )
 
     def key_expression(self, table: str) -> str:
-        return ", ".join(_quote(k) for k in self.tables[table].primary_key)
+        return ", ".join(sql_identifier(k) for k in self.tables[table].primary_key)
 
     def references(self) -> list[tuple[RecordTable, RecordField]]:
         return [(t, f) for t in self.tables.values() for f in t.fields if f.references]
@@ -213,15 +215,7 @@ def _counted_series(counting_rules: list[dict]) -> list[CountedSeries]:
 
 
 def _typed(f: RecordField) -> str:
-    return f"TRY_CAST({_quote(f.name)} AS {f.physical_type})"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return f"TRY_CAST({sql_identifier(f.name)} AS {f.physical_type})"
 
 
 def record_codes(list_name: str) -> tuple[str, ...]:

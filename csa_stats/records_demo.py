@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from contracts.contract import load_contract
+from contracts.ddl import sql_text
 from contracts.records import load_records_contract
 from transforms.records import DECLARATION
 
@@ -34,7 +35,7 @@ def _u(seed: int, salt: int, row: str = "i") -> str:
 
 def _pick(options: list[str], draw: str, skew: int = 1) -> str:
     """One of `options` by a uniform draw; skew > 1 favours the first ones."""
-    items = ", ".join("'" + o.replace("'", "''") + "'" for o in options)
+    items = ", ".join(sql_text(o) for o in options)
     return f"[{items}][1 + CAST(floor(pow({draw}, {skew}) * {len(options)}) AS INTEGER)]"
 
 

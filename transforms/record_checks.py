@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from contracts.ddl import sql_text
 from contracts.records import RecordContract
 from transforms.report import Issue
 
@@ -43,7 +44,7 @@ class _Blank(dict):
 
 
 def _list(paths: list[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+    return "[" + ", ".join(sql_text(str(p)) for p in paths) + "]"
 
 
 def source(fmt: str, paths: list[Path]) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from contracts.contract import load_contract
+from contracts.ddl import sql_identifier, sql_text
 from contracts.records import RecordContract, load_records_contract
 from transforms.locations import as_path
 from transforms.record_checks import RecordFile, check, issue, register, source
@@ -85,8 +86,8 @@ def _year(contract: RecordContract, table: str, year: int) -> str:
 
 def units_sql(year: int, contract: RecordContract) -> dict[str, str]:
     """The relations the counting rules count (`units`), one row per thing counted in `year`."""
-    unknown_service = _sql_text(contract.tables["report"].field("service_type").when_missing)
-    unknown_sex = _sql_text(contract.tables["child"].field("sex").when_missing)
+    unknown_service = sql_text(contract.tables["report"].field("service_type").when_missing)
+    unknown_sex = sql_text(contract.tables["child"].field("sex").when_missing)
     return {
         "report": f"""SELECT reporter_type, coalesce(service_type, {unknown_service}) AS service_type,
             case_key FROM report WHERE {_year(contract, "report", year)}""",
@@ -125,13 +126,13 @@ def aggregate_sql(year: int, contract: RecordContract | None = None) -> str:
     counted = {s.units: s.by for s in contract.counted_series}
     ctes = _unit_ctes(year, contract, set(counted))
     for name, by in counted.items():
-        columns = "".join(f"{_quote(c)}, " for c in by)
-        group = f" GROUP BY {', '.join(_quote(c) for c in by)}" if by else ""
+        columns = "".join(f"{sql_identifier(c)}, " for c in by)
+        group = f" GROUP BY {', '.join(sql_identifier(c) for c in by)}" if by else ""
         ctes.append(f"counts_{name} AS MATERIALIZED (SELECT {columns}count(*) AS n FROM units_{name}{group})")
     rows = []
     for position, s in enumerate(contract.counted_series):
-        codes = ", ".join(f"{_sql_text(code)} AS {d}" for d, code in zip(dimensions, s.key, strict=True))
-        where = " AND ".join(f"{_quote(c)} = {_sql_text(code)}" for c, code in s.where.items())
+        codes = ", ".join(f"{sql_text(code)} AS {d}" for d, code in zip(dimensions, s.key, strict=True))
+        where = " AND ".join(f"{sql_identifier(c)} = {sql_text(code)}" for c, code in s.where.items())
         value = f"(SELECT coalesce(sum(n), 0) FROM counts_{s.units}{' WHERE ' + where if where else ''})"
         rows.append(f"SELECT {position} AS position, {codes}, {value} AS obs_value")
     return (
@@ -160,14 +161,6 @@ def information_counts(con, year: int, contract: RecordContract) -> dict[str, in
         )
         for c in counts
     }
-
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def aggregate(con, geo: str, year: int, contract: RecordContract | None = None) -> list[dict]:
