@@ -48,7 +48,7 @@ TIME = "TIME_PERIOD"
 ROLES = {"dimension": Role.DIMENSION, "measure": Role.MEASURE, "attribute": Role.ATTRIBUTE}
 TYPES = {"BIGINT": DataType.LONG, "VARCHAR": DataType.STRING}  # by physical type
 AGGREGATE = "AGGREGATE"  # annotation type marking an aggregate code (EU27_2020)
-_ACTIONS = {"I": ActionType.Information, "A": ActionType.Append, "R": ActionType.Replace}
+ACTIONS = {"I": ActionType.Information, "A": ActionType.Append, "R": ActionType.Replace}
 _URN = "urn:sdmx:org.sdmx.infomodel"
 
 
@@ -70,6 +70,13 @@ class Structure:
     def structure_id(self) -> str:
         """The STRUCTURE_ID of an SDMX-CSV file: AGENCY:ID(VERSION) of the dataflow."""
         return f"{self.agency}:{self.dataflow.id}({self.version})"
+
+    def same_major(self, structure_id: str) -> bool:
+        """`structure_id` is AGENCY:ID(M.m.p) of this dataflow at the same major version (minor
+        versions stay compatible)."""
+        flow = f"{re.escape(self.agency)}:{re.escape(self.dataflow.id)}"
+        m = re.fullmatch(rf"{flow}\((\d+)\.\d+\.\d+\)", structure_id)
+        return bool(m) and m[1] == self.version.split(".")[0]
 
     @property
     def field_of(self) -> dict[str, str]:
@@ -207,7 +214,7 @@ def write_sdmx_csv(rows: list[dict], action: str = "I", release: bool = False) -
         columns=columns,
         dtype=object,
     )
-    dataset = PandasDataset(structure=s.schema, data=table, action=_ACTIONS[action])
+    dataset = PandasDataset(structure=s.schema, data=table, action=ACTIONS[action])
     return write_sdmx(dataset, Format.DATA_SDMX_CSV_2_0_0)
 
 
@@ -241,8 +248,9 @@ def read_sdmx_csv_rows(records: list[list[str]]) -> list[dict[str, str]]:
     except PysdmxError as exc:
         raise ValueError(f"as SDMX-CSV 2.0: {exc}") from exc
     s = structure()
-    same_major = re.compile(rf"Dataflow={s.agency}:{s.dataflow.id}\({s.version.split('.')[0]}\.\d+\.\d+\)")
-    others = sorted(d.short_urn for d in message.data if not same_major.fullmatch(d.short_urn))
+    others = sorted(
+        d.short_urn for d in message.data if not s.same_major(d.short_urn.removeprefix("Dataflow="))
+    )
     if others or sum(len(d.data) for d in message.data) != len(rows):
         raise ValueError(f"pysdmx read data sets {others}, not all {len(rows)} rows of {s.structure_id}")
     return [dict(zip(header, row, strict=True)) for row in rows]

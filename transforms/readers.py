@@ -10,7 +10,6 @@ import codecs
 import csv
 import io
 import json
-import re
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -171,45 +170,36 @@ def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa:
     submitted = [c.id for c in sdmx.dsd.components if c.id != sdmx.coverage]  # a state sends no EU sum
     columns = [*SDMX_PREFIX, *(c for c in submitted if c not in optional)]
     table = _table(records, columns, findings, optional)
+    frequency = frequencies()
     for loc, raw in table:
-        _check_structure_columns(loc, raw, sdmx.structure_id, findings)
-        if raw.get(FREQ, "").strip() not in frequencies():
+        _check_structure_columns(loc, raw, sdmx, findings)
+        if raw.get(FREQ, "").strip() not in frequency:
             findings.append(Finding("L0_CODE_LIST", loc, FREQ, raw.get(FREQ), {"codelist": "CL_FREQ"}))
     if not any(f.rule in ("L0_SDMX_STRUCTURE", "L0_DUPLICATE_COLUMN") for f in findings):
         table = list(zip([loc for loc, _ in table], read_sdmx_csv_rows(records), strict=True))
-    observations = []
+    observations, field_of = [], sdmx.field_of
     for loc, raw in table:
-        fields = {f: raw.get(c) for c, f in sdmx.field_of.items() if c in raw}
+        fields = {f: raw.get(c) for c, f in field_of.items() if c in raw}
         observations.append(Observation(values.typed_observation(fields, loc, findings), loc))
     values.settle_separators(observations, findings)
     return _with_sidecar(path, "sdmx-csv", observations, findings, limits)
 
 
-def _check_structure_columns(loc: str, raw: dict, structure_id: str, findings: list[Finding]) -> None:
+def _check_structure_columns(loc: str, raw: dict, sdmx, findings: list[Finding]) -> None:
+    """STRUCTURE names a dataflow, STRUCTURE_ID ours at the same major version, ACTION one of
+    SDMX's actions."""
+    from contracts.sdmx import ACTIONS
+
+    *first, last = ACTIONS
     checks = (
-        ("STRUCTURE", "dataflow", raw.get("STRUCTURE")),
-        ("STRUCTURE_ID", structure_id, raw.get("STRUCTURE_ID")),
-        ("ACTION", "I, A or R", raw.get("ACTION")),
+        ("STRUCTURE", "dataflow", lambda v: v == "dataflow"),
+        ("STRUCTURE_ID", sdmx.structure_id, sdmx.same_major),
+        ("ACTION", f"{', '.join(first)} or {last}", lambda v: v in ACTIONS),
     )
-    for field, expected, value in checks:
-        ok = (
-            (value or "").strip() in ("I", "A", "R")
-            if field == "ACTION"
-            else _same_structure(value, expected)
-        )
-        if not ok:
+    for field, expected, ok in checks:
+        value = raw.get(field)
+        if value is None or not ok(value.strip()):
             findings.append(Finding("L0_SDMX_STRUCTURE", loc, field, value, {"expected": expected}))
-
-
-def _same_structure(value: str | None, expected: str) -> bool:
-    """Same structure and major contract version (minor versions stay compatible)."""
-    if value is None:
-        return False
-    value, expected = value.strip(), expected.strip()
-    if expected == "dataflow":
-        return value == expected
-    m = re.fullmatch(r"CSA:DF_ART8\((\d+)\.\d+\.\d+\)", value)
-    return bool(m) and expected.startswith(f"CSA:DF_ART8({m[1]}.")
 
 
 def _with_sidecar(
