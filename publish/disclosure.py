@@ -32,6 +32,7 @@ EU_RULE = CONTRACT.eu_aggregate_rule
 FREE_STATUS = CONTRACT.confidentiality["free"]
 PRIMARY = CONTRACT.confidentiality["primary"]
 SECONDARY = CONTRACT.confidentiality["secondary"]
+NOT_FOR_PUBLICATION = CONTRACT.confidentiality["notForPublication"]
 HIDDEN_CODES = CONTRACT.confidential_codes
 MISSING = CONTRACT.missing_status
 COVERAGE = EU_RULE["coverageAttribute"]

@@ -12,10 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publish.catalog import ReleaseFolder, as_of, release_folders
-from publish.disclosure import COVERAGE, EU_AGGREGATE, MISSING, is_hidden, series_key
+from publish.disclosure import (
+    COVERAGE,
+    EU_AGGREGATE,
+    MISSING,
+    NOT_FOR_PUBLICATION,
+    PRIMARY,
+    SECONDARY,
+    is_hidden,
+    series_key,
+)
 
 NOT_COLLECTED = "–"
-SYMBOLS = {"hidden": "C or D", "not_available": MISSING, "not_collected": NOT_COLLECTED}
+# every status a hidden figure can show: the sender's C or N, or D from secondary suppression
+HIDDEN = f"{PRIMARY}, {NOT_FOR_PUBLICATION} or {SECONDARY}"
+SYMBOLS = {"hidden": HIDDEN, "not_available": MISSING, "not_collected": NOT_COLLECTED}
 
 
 @dataclass
@@ -68,7 +79,8 @@ def national_geos(public_dir: Path) -> list[str]:
 
 
 def marking(row: dict | None) -> str | None:
-    """Why a figure is not shown: 'hidden' (C, D), 'not_available' (m), 'not_collected'; None if shown."""
+    """Why a figure is not shown: 'hidden' (a confidentiality status), 'not_available' (m),
+    'not_collected'; None if shown."""
     if row is None:
         return "not_collected"
     if is_hidden(row):
@@ -80,7 +92,7 @@ def marking(row: dict | None) -> str | None:
 
 def figure(row: dict | None, member_states: int | None = None) -> str:
     """A published figure as text: '1,234' (with its status, as '1,234 p'), or the code of its
-    marking: 'C', 'N' or 'D' (hidden), 'm' (not available), '–' (not collected). Given the
+    marking: its confidentiality status (hidden), 'm' (not available), '–' (not collected). Given the
     number of Member States, an EU figure over fewer of them says over how many: '1,234 u (24/27)'."""
     why = marking(row)
     if why == "hidden":
