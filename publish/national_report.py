@@ -41,7 +41,7 @@ def environment() -> Environment:
     return env
 
 
-def report_context(years: list[Year], year: int, geo: str, contract, threshold: int | None) -> dict:
+def report_context(years: list[Year], year: int, geo: str, contract) -> dict:
     """Everything the national report template shows, in words and labels."""
     y = next(y for y in years if y.year == year)
     submission = y.submissions[geo]
@@ -74,14 +74,10 @@ def report_context(years: list[Year], year: int, geo: str, contract, threshold: 
         "markings": marking_legend(contract),
         "partial_years": [(o.year, p) for o in published if (p := partial_period(contract, o.year))],
         "caveat": CAVEAT,
-        "threshold": threshold,
+        "threshold": y.release_info.get("suppression_threshold"),
         "definitions": submission.get("national_definitions") or "None given.",
         "generator": f"csa-stats, WeasyPrint {_weasyprint_version()}",
     }
-
-
-def render_html(context: dict) -> str:
-    return environment().get_template("national_report.html.j2").render(**context)
 
 
 def render_pdf(html: str, base_url: str | None = None) -> bytes:
@@ -239,11 +235,10 @@ def write_national_reports(public_dir: Path, years: list[Year], contract, write)
     The PDF is a function of the HTML (whose generator line names the WeasyPrint version), so
     it is rendered again only when the HTML beside it changed: a release re-renders only the
     reports it touches."""
-    written = []
+    written, template = [], environment().get_template("national_report.html.j2")  # compiled once
     for y in years:
-        threshold = y.release_info.get("suppression_threshold")
         for geo in sorted(y.submissions):
-            html = render_html(report_context(years, y.year, geo, contract, threshold)).encode("utf-8")
+            html = template.render(**report_context(years, y.year, geo, contract)).encode("utf-8")
             folder = Path(public_dir) / "reports" / str(y.year)
             html_path, pdf_path = folder / f"{geo}.html", folder / f"{geo}.pdf"
             unchanged = pdf_path.exists() and html_path.exists() and html_path.read_bytes() == html

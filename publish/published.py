@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from publish.catalog import ReleaseFolder, as_of, release_folders
@@ -37,12 +38,13 @@ class Year:
     cells: dict  # (geo, series key) -> published row
     submissions: dict  # geo -> submission
 
-    @property
+    # Read once: every report and page of the site asks again.
+    @cached_property
     def data_date(self) -> str:
         """The day the newest submission of the release was received (YYYY-MM-DD)."""
         return as_of(self.release.path)
 
-    @property
+    @cached_property
     def release_info(self) -> dict:
         return json.loads((self.release.path / "release.json").read_text(encoding="utf-8"))
 
