@@ -88,9 +88,8 @@ DEMO_FACTS = DemoFacts(
 )
 # The structured national definitions of every other state: the contract's reference, and sources.
 DEFINITIONS = {
-    "counting_unit": "RECEIVED", "report_date": "RECEIVED", "child_upper_age": 18,
-    "conviction_stage": "FINAL", "source_reports": "POLICE", "source_children": "VICTIM_REGISTER",
-    "source_convictions": "COURT",
+    **{d["field"]: d["reference"] for d in load_contract().reference_definitions},
+    "source_reports": "POLICE", "source_children": "VICTIM_REGISTER", "source_convictions": "COURT",
 }  # fmt: skip
 
 LINKED = {"indicator": "PERP_CNV_LNK"}
