@@ -68,7 +68,7 @@ def release(
     if not dry_run:
         audit_releases(year, geo, settings)
         stores.push_public(settings)
-    target = f"{geo or 'EU'}-{year}-v{result.version}"
+    target = f"{_object(geo, year)}-v{result.version}"
     return Release(
         year=year,
         geo=geo,
@@ -99,18 +99,24 @@ def audit_releases(year: int, geo: str | None, settings: Settings) -> list[str]:
             o for (o,) in con.execute("SELECT object FROM audit_log WHERE action = 'release'").fetchall()
         }
         for version, (path, changes) in published_versions(settings.public, year, geo).items():
-            name = f"{geo or 'EU'}-{year}-v{version}"
+            name = f"{_object(geo, year)}-v{version}"
             if name not in logged:
                 db.audit(con, "system", "release", name, json.dumps({"path": str(path), "changes": changes}))
                 written.append(name)
     return written
 
 
+def _object(geo: str | None, year: int) -> str:
+    """A release's name in the audit log and the approval, before its version: EU-2023, AT-2023.
+    audit_releases finds what is logged by it: one spelling for both."""
+    return f"{geo or 'EU'}-{year}"
+
+
 def _nothing(year: int, geo: str | None) -> Release:
     return Release(
         year=year,
         geo=geo,
-        object=f"{geo or 'EU'}-{year}",
+        object=_object(geo, year),
         created=False,
         version=None,
         fingerprint=None,
@@ -178,11 +184,14 @@ def record_release_decision(
     from warehouse import db
 
     action = "approve" if approved else "reject_release"
+    by_geo: dict[str | None, list[Release]] = {}  # one write (and snapshot) per warehouse
     for pending in releases:
-        geo = pending["geo"]
+        by_geo.setdefault(pending["geo"], []).append(pending)
+    for geo, pendings in by_geo.items():
         target = national_settings(geo, settings) if geo else settings or get_settings()
         with db.writer(target.warehouse, snapshots=target.snapshots, keep=target.snapshot_keep) as con:
-            db.audit(con, actor, action, pending["object"], json.dumps({"changes": pending["changes"]}))
+            for pending in pendings:
+                db.audit(con, actor, action, pending["object"], json.dumps({"changes": pending["changes"]}))
     objects = [r["object"] for r in releases]
     log.info("%s %s by %s", "approved" if approved else "rejected", ", ".join(objects), actor)
     return objects
