@@ -121,11 +121,8 @@ def record_retention(days: int, settings: Settings | None = None, dry_run: bool 
         else []
     )
     for home in homes:
-        old = [
-            f.path
-            for f in record_files(national_records_dir(home.name, settings))
-            if landed_at(f.path) < cutoff
-        ]
+        landed = {f.path: landed_at(f.path) for f in record_files(national_records_dir(home.name, settings))}
+        old = [path for path, at in landed.items() if at < cutoff]
         if not old:
             continue
         entries = [
@@ -134,7 +131,7 @@ def record_retention(days: int, settings: Settings | None = None, dry_run: bool 
                 file=str(path),
                 sha256=sha256_file(path),
                 bytes=path.stat().st_size,
-                landed_at=landed_at(path).isoformat(),
+                landed_at=landed[path].isoformat(),
                 retention_days=days,
             )
             for path in old
