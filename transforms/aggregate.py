@@ -10,7 +10,7 @@ from contracts.contract import load_contract
 from transforms.canonical import name_metadata
 from transforms.landing import latest_submission
 from transforms.records import DECLARATION
-from transforms.writers import metadata_document, write_submission
+from transforms.writers import json_document, write_submission
 
 
 class RecordsInvalid(ValueError):
@@ -76,18 +76,23 @@ def _information(run) -> str:
     )
 
 
+def _written(path: Path) -> dict:
+    """A JSON source as it is on disk; one that is not a JSON object counts as different."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
 def aggregate_file(sources: Path, metadata: dict, rows: list[dict]) -> Path:
     """The submission file of the aggregate: the latest revision if nothing changed, else a new one."""
     geo, year = metadata["geo"], metadata["time_period"]
     latest = latest_submission(sources, geo, year)
     revision = name_metadata(latest).get("revision", 1) if latest else 0
     if latest and latest.suffix == ".json":
-        doc = json.loads(latest.read_text(encoding="utf-8"))
-        same_metadata = metadata_document({**metadata, "revision": revision}) == doc.get("metadata")
-        same_rows = [
-            {k: v for k, v in r.items() if k not in ("geo", "time_period")} for r in rows
-        ] == doc.get("observations")
-        if same_metadata and same_rows:
+        expected = json_document({**metadata, "revision": revision}, rows)
+        if all(_written(latest).get(part) == expected[part] for part in ("metadata", "observations")):
             return latest
     metadata = {**metadata, "revision": revision + 1}
     target = sources / f"{load_contract().submission_stem(geo, year, revision + 1)}.json"

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from contracts.contract import load_contract
+from contracts.schemas import SERIES_IN_METADATA
 from contracts.template import build_template
 
 EXTENSIONS = {"xlsx": ".xlsx", "csv": ".csv", "json": ".json", "sdmx-csv": ".csv"}
@@ -80,11 +81,20 @@ def _sdmx_csv(metadata: dict, rows: list[dict], path: Path) -> list[Path]:
     return [path, _side_file(metadata, path)]
 
 
-def _json(metadata: dict, rows: list[dict], path: Path) -> list[Path]:
-    # geo and year are stated once, in the metadata.
-    columns = [c for c in _columns(rows) if c not in ("geo", "time_period")]
+def json_document(metadata: dict, rows: list[dict]) -> dict:
+    """What a JSON submission of these figures holds, as write_submission writes it."""
+    contract = load_contract()
+    return _json_document(contract.neutralised(metadata), contract.neutralised(rows))
+
+
+def _json_document(metadata: dict, rows: list[dict]) -> dict:
+    columns = [c for c in _columns(rows) if c not in SERIES_IN_METADATA]  # stated once, in the metadata
     observations = [{c: r.get(c) for c in columns} for r in rows]
-    return [_dump({"metadata": metadata_document(metadata), "observations": observations}, path)]
+    return {"metadata": metadata_document(metadata), "observations": observations}
+
+
+def _json(metadata: dict, rows: list[dict], path: Path) -> list[Path]:
+    return [_dump(_json_document(metadata, rows), path)]
 
 
 def _xlsx(metadata: dict, rows: list[dict], path: Path) -> list[Path]:

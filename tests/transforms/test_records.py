@@ -378,6 +378,25 @@ def test_national_aggregate_writes_a_revision_only_when_the_figures_change(csa_e
     assert not tables & {"report", "child", "conviction", "reports", "children", "convictions"}
 
 
+def test_national_aggregate_compares_with_what_it_wrote_and_survives_a_broken_source(csa_env):
+    """A declaration with a character the writers neutralise is the same declaration next time
+    (no new revision per run); a latest source that is no JSON object is replaced, not a crash."""
+    from csa_stats.records_demo import generate_records
+    from csa_stats.steps import records
+    from transforms.records import DECLARATION
+
+    folder = records.national_records_dir("EE", csa_env)
+    generate_records(folder, 500, geo="EE")
+    declared = json.loads((folder / DECLARATION).read_text())
+    declared["reporting_authority"] += "\u202e"  # a bidi override: written as U+FFFD
+    (folder / DECLARATION).write_text(json.dumps(declared))
+    first = records.national_aggregate("EE", 2023, csa_env)
+    assert "\ufffd" in Path(first).read_text(encoding="utf-8")
+    assert records.national_aggregate("EE", 2023, csa_env) == first
+    Path(first).write_text("[1, 2", encoding="utf-8")
+    assert Path(records.national_aggregate("EE", 2023, csa_env)).name == "ART8_EE_2023_R2.json"
+
+
 def test_retention_deletes_old_record_files_and_logs_it(csa_env):
     from csa_stats.records_demo import generate_records
     from csa_stats.settings import national_settings
