@@ -57,16 +57,17 @@ def not_taken(landing, flat: bool = False) -> list[tuple]:
     if not landing.exists():
         return []
     geos = set(load_contract().code_lists["geo"])
-    found = []
-    for p in _entries(landing):
+    found, entries = [], _entries(landing)
+    for p in entries:
         if p.is_dir() and p.name in geos:
-            found += [(q, why) for q in _entries(p) if (why := _why_left(q, p))]
+            prefix = _entries(p)
+            found += [(q, why) for q in prefix if (why := _why_left(q, prefix))]
         elif p.is_dir() and not p.name.startswith("."):
             found.append(
                 (p, "a folder that is not a Member State's prefix (<GEO>/, a geo code of the contract)")
             )
         elif flat or p.name.startswith(".") or not p.is_file():
-            if why := _why_left(p, landing):
+            if why := _why_left(p, entries):
                 found.append((p, why))
         else:
             found.append(
@@ -79,8 +80,9 @@ def _entries(folder) -> list:
     return sorted(folder.iterdir(), key=lambda p: p.name)
 
 
-def _why_left(p, folder) -> str | None:
-    """Why `landed_files(folder)` leaves an entry of the folder it collects from (None: it does not)."""
+def _why_left(p, entries: list) -> str | None:
+    """Why `landed_files` leaves `p`, one of the `entries` of the folder it collects from (None:
+    it does not). The entries are listed once per folder: on a store, each listing is a request."""
     if p.name.startswith("."):
         return "hidden (its name starts with '.'); not a submission"
     if p.is_dir():
@@ -89,7 +91,7 @@ def _why_left(p, folder) -> str | None:
         return "not a regular file"
     stem = p.name[: -len(SIDE_FILE)]
     if p.name.endswith(SIDE_FILE) and not any(
-        q.name.startswith(f"{stem}.") and q.name != p.name for q in folder.iterdir()
+        q.name.startswith(f"{stem}.") and q.name != p.name for q in entries
     ):
         return f"a side file without its data file ({stem}.csv, .json or .xlsx)"
     return None
