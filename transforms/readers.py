@@ -198,7 +198,7 @@ def _check_structure_columns(loc: str, raw: dict, sdmx, findings: list[Finding])
     )
     for field, expected, ok in checks:
         value = raw.get(field)
-        if value is None or not ok(value.strip()):
+        if value is None or not ok(value):  # as pysdmx reads it: no space around
             findings.append(Finding("L0_SDMX_STRUCTURE", loc, field, value, {"expected": expected}))
 
 

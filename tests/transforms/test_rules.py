@@ -183,6 +183,16 @@ CASES = [
         "CSA:DF_ART8(0.9.0)",
         text=lambda t: t.replace(f"DF_ART8({C.version})", "DF_ART8(0.9.0)", 1),
     ),  # fmt: skip
+    Case(
+        "L0_SDMX_STRUCTURE",
+        "sdmx-csv",
+        "row 3",
+        " I ",  # what pysdmx refuses is said at its row, with the value as given
+        id="sdmx-action-spaced",
+        text=lambda t: t.replace(
+            f"DF_ART8({C.version}),I,A,AT,REP_LEA,_Z,PIO", f"DF_ART8({C.version}), I ,A,AT,REP_LEA,_Z,PIO"
+        ),
+    ),  # fmt: skip
     Case("L0_SERIES_UNKNOWN", "json", at("json", 0), "REP_LEA/F/TOTAL/TOTAL", rows=_set(0, sex="F")),
     Case("L0_SERIES_MISSING", "json", "file", "PERP_CNV_LNK/_Z/_Z/_Z", rows=lambda r: r.pop()),
     Case("L1_LINKED_ORDER", "json", at("json", 15), "PERP_CNV_LNK 5 > PERP_CNV 4", changes={LINKED: 5}),
