@@ -217,8 +217,9 @@ def _with_sidecar(
             if not isinstance(loaded, dict):
                 raise ValueError("it is not a JSON object")
             _duplicate_keys(loaded, "", findings, lambda path: where.format(field=path.lstrip(".")))
+            known = _metadata_names()
             for key in loaded:
-                if key not in _metadata_names():
+                if key not in known:
                     findings.append(Finding("L0_UNKNOWN_COLUMN", where.format(field=key), key, key))
             raw.update(_given(loaded))
         except (ValueError, UnicodeError, RecursionError) as exc:
