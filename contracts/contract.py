@@ -154,11 +154,6 @@ class Contract:
             raise ValueError(f"contract {self.version}: publication codes not in their code lists: {wrong}")
 
     @property
-    def hidden_statuses(self) -> tuple[str, str]:
-        """The confidentiality statuses of a figure disclosure control hides."""
-        return self.confidentiality["primary"], self.confidentiality["secondary"]
-
-    @property
     def confidential_codes(self) -> frozenset[str]:
         """The confidentiality statuses of a figure that is never published (all but free)."""
         return frozenset(c for role, c in self.confidentiality.items() if role != "free")

@@ -18,14 +18,14 @@ from contracts.contract import load_contract
 from contracts.template import METADATA_SHEET, entry_columns, key_columns, point_sheets
 from transforms import values
 from transforms.canonical import Finding, Observation, Submission, name_metadata
-from transforms.safety import TooManyRows
+from transforms.safety import Limits, TooManyRows
 
 # What a damaged workbook raises: not a zip, a zip without the workbook parts, broken XML.
 _NOT_A_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, SyntaxError, zlib.error)
 _DAMAGED = (zipfile.BadZipFile, SyntaxError, zlib.error)
 
 
-def read_xlsx(path: Path, max_rows: int = 10_000) -> Submission:
+def read_xlsx(path: Path, max_rows: int = Limits.max_rows) -> Submission:
     path = Path(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)

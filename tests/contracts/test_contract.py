@@ -257,7 +257,8 @@ def test_publication_rules_are_contract_properties():
     assert contract.missing_status in contract.code_lists["obs_status"]
     assert contract.disclosure.threshold >= 1 and "threshold" in contract.disclosure.rule
     assert (contract.eu_aggregate, contract.missing_status) == (disclosure.EU_AGGREGATE, disclosure.MISSING)
-    assert contract.hidden_statuses == (disclosure.PRIMARY, disclosure.SECONDARY)
+    roles = contract.confidentiality
+    assert (roles["primary"], roles["secondary"]) == (disclosure.PRIMARY, disclosure.SECONDARY)
 
 
 def test_a_publication_code_outside_its_code_list_stops_the_contract():
