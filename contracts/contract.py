@@ -186,11 +186,15 @@ class Contract:
         """A row's series key: its values of the series dimensions."""
         return tuple(row.get(d) for d in self.series_dimensions)
 
+    def breakdown(self, rule_id: str) -> tuple[str, list[str]]:
+        """The dimension an additivity rule breaks its total down by, and the part codes."""
+        return additivity_parts(next(r for r in self.additivity if r["rule"] == rule_id))
+
     def additivity_groups(self) -> list[tuple[str, tuple, list[tuple]]]:
         """(rule id, total key, part keys) for every parts/total group of every series."""
         groups = []
         for rule in self.additivity:
-            ((dimension, codes),) = rule["parts"].items()
+            dimension, codes = additivity_parts(rule)
             for series in self.series:
                 if all(series[d] == code for d, code in rule["total"].items()):
                     parts = [self.series_key({**series, dimension: code}) for code in codes]
@@ -293,6 +297,12 @@ class Contract:
         if m["revision"]:
             found["revision"] = int(m["revision"])
         return found
+
+
+def additivity_parts(rule: dict) -> tuple[str, list[str]]:
+    """An additivity rule's one breakdown dimension and its part codes."""
+    ((dimension, codes),) = rule["parts"].items()
+    return dimension, codes
 
 
 def custom_properties(element: dict) -> dict:

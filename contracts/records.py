@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from contracts.contract import Rule, custom_properties, load_contract, parse_rule
+from contracts.contract import Rule, additivity_parts, custom_properties, load_contract, parse_rule
 from contracts.ddl import sql_identifier, sql_text
 
 RECORDS_CONTRACT_PATH = Path(__file__).with_name("records.odcs.yaml")
@@ -184,7 +184,7 @@ def _counted_series(counting_rules: list[dict]) -> list[CountedSeries]:
     rules = {r["indicator"]: r for r in counting_rules}
     parts, totals = {}, {}
     for rule in article8.additivity:
-        ((dimension, codes),) = rule["parts"].items()
+        dimension, codes = additivity_parts(rule)
         parts.setdefault(dimension, set()).update(codes)
         totals.setdefault(dimension, set()).add(rule["total"][dimension])
     counted = []
@@ -222,7 +222,7 @@ def record_codes(list_name: str) -> tuple[str, ...]:
     """Record-level codes of an Article 8 code list: the parts of its additivity rule."""
     article8 = load_contract()
     for rule in article8.additivity:
-        ((dimension, codes),) = rule["parts"].items()
+        dimension, codes = additivity_parts(rule)
         if dimension == list_name:
             return tuple(codes)
     raise ValueError(f"the Article 8 contract has no additivity parts over '{list_name}'")

@@ -262,17 +262,10 @@ def _figures(reports: int, share: Callable[[str], float]) -> dict[tuple, int]:
             raise ValueError("the contract's additivity groups do not reach every total")
         for group in ready:
             rule_id, total, part_keys = group
-            weights = [share(code) for code in _breakdown(rule_id)[1]]
+            weights = [share(code) for code in load_contract().breakdown(rule_id)[1]]
             figures.update(zip(part_keys, _split(figures[total], weights), strict=True))
             pending.remove(group)
     return figures
-
-
-def _breakdown(rule_id: str) -> tuple[str, list[str]]:
-    """The dimension an additivity rule breaks its total down by, and the part codes."""
-    rule = next(r for r in load_contract().additivity if r["rule"] == rule_id)
-    ((dimension, codes),) = rule["parts"].items()
-    return dimension, codes
 
 
 def _split(total: int, weights: list[float]) -> list[int]:
@@ -295,9 +288,9 @@ def _rows(metadata: dict, figures: dict, comments: dict) -> list[dict]:
     contract = load_contract()
     gaps = _gaps(metadata["geo"])
     missing = {
-        part: GAP_COMMENTS[_breakdown(rule_id)[0]]
+        part: GAP_COMMENTS[load_contract().breakdown(rule_id)[0]]
         for rule_id, _, parts in contract.additivity_groups()
-        if _breakdown(rule_id)[0] in gaps
+        if load_contract().breakdown(rule_id)[0] in gaps
         for part in parts
     }
     if metadata["geo"] not in DEMO_FACTS.links_convictions:

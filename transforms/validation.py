@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as _field
 
-from contracts.contract import Contract, load_contract
+from contracts.contract import Contract, additivity_parts, load_contract
 from transforms.canonical import Submission
 from transforms.report import UNPARSED, Issue, Report, place
 
@@ -86,7 +86,7 @@ def _annotation_names(check: _Checker) -> None:
     """Every name in an annotated metadata field must be a breakdown dimension or a series key."""
     c = check.c
     allowed = {
-        "breakdown_gaps": {_dimension_of(c, r["rule"]) for r in c.additivity},
+        "breakdown_gaps": {additivity_parts(r)[0] for r in c.additivity},
         "confirmed_changes": {check.key_text(k) for k in c.series_keys()},
     }
     for name, expected in ANNOTATED.items():
@@ -324,7 +324,7 @@ def _additivity(check: _Checker, index: dict) -> None:
         if (complete and parts_sum != total["obs_value"]) or parts_sum > total["obs_value"]:
             check.add(rule, total["_location"], "obs_value", parts_sum, total["obs_value"])
         if missing and any(p is not None for p in parts):
-            reason = check.annotations("breakdown_gaps").get(_dimension_of(check.c, rule))
+            reason = check.annotations("breakdown_gaps").get(check.c.breakdown(rule)[0])
             if reason:
                 check.add(
                     "L1_BREAKDOWN_EXPLAINED",
@@ -335,12 +335,6 @@ def _additivity(check: _Checker, index: dict) -> None:
                 )
             else:
                 check.add("L1_BREAKDOWN_MISSING", total["_location"], "obs_value", ", ".join(missing))
-
-
-def _dimension_of(contract: Contract, rule_id: str) -> str:
-    """The dimension an additivity rule breaks its total down by."""
-    ((dimension, _codes),) = next(r for r in contract.additivity if r["rule"] == rule_id)["parts"].items()
-    return dimension
 
 
 def _ordering(check: _Checker, index: dict) -> None:
