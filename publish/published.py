@@ -51,14 +51,13 @@ class Year:
     def row(self, geo: str, key: tuple) -> dict | None:
         return self.cells.get((geo, key))
 
-    def coverage(self, key: tuple, member_states: int) -> tuple[int, int]:
-        """(states whose figure exists, shown or hidden; Member States): who the EU figure sums."""
-        given = sum(
+    def coverage(self, key: tuple) -> int:
+        """How many states' figures (shown or hidden) the EU figure of `key` sums."""
+        return sum(
             1
             for (geo, k), row in self.cells.items()
             if k == key and geo != EU_AGGREGATE and marking(row) in (None, "hidden")
         )
-        return given, member_states
 
 
 def read_years(public_dir: Path, geo: str = EU_AGGREGATE) -> list[Year]:

@@ -30,6 +30,7 @@ from publish.published import (
 from transforms.files import write_atomic
 
 _CONTRACT = load_contract()
+MEMBER_STATES = len(_CONTRACT.code_lists["geo"])
 REPORTS = _CONTRACT.key_figures["reports"]
 CONVICTED = _CONTRACT.key_figures["convicted"]
 _SEX = _CONTRACT.series_dimensions.index("sex")
@@ -49,7 +50,6 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
     public_dir = Path(public_dir)
     years = read_years(public_dir)
     contract = load_contract()
-    members = len(contract.code_lists["geo"])
     env = environment()
     env.globals.update(
         states=contract.code_lists["geo"],
@@ -61,7 +61,7 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
         convicted=CONVICTED,
         children=CHILDREN,
         markings=marking_legend(contract),
-        members=members,
+        members=MEMBER_STATES,
         eu=EU_AGGREGATE,
         primary=PRIMARY,
         not_for_publication=NOT_FOR_PUBLICATION,
@@ -91,7 +91,7 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
             title=f"Article 8 statistics {y.year}",
             y=y,
             period=partial_period(contract, y.year),
-            coverage=y.coverage(REPORTS, members),
+            coverage=y.coverage(REPORTS),
             charts=_year_charts(y, contract),
             downloads=_downloads(y.versions, public_dir),
             pdfs=sorted(g for g in y.submissions),
@@ -110,7 +110,7 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
 def _cell(row: dict | None, coverage: bool = True) -> Markup:
     """A table cell's content: the figure, or its marking with the reason as a tooltip; a
     partial EU figure says over how many states unless the table states it beside it."""
-    text = figure(row, len(_CONTRACT.code_lists["geo"]) if coverage else None)
+    text = figure(row, MEMBER_STATES if coverage else None)
     why = marking(row)
     if why is None:
         return Markup("{}").format(text)
@@ -120,11 +120,10 @@ def _cell(row: dict | None, coverage: bool = True) -> Markup:
 
 def _eu_headline(y: Year, contract) -> dict:
     """The EU figures of a year with how many states they cover and the period covered."""
-    members = len(contract.code_lists["geo"])
     figures = []
     for spec in contract.article_points.values():
         key = contract.key_figures[spec["figure"]]
-        given, _ = y.coverage(key, members)
+        given = y.coverage(key)
         figures.append(
             {"title": spec["title"], "cell": _cell(y.row(EU_AGGREGATE, key), coverage=False), "given": given}
         )
@@ -178,14 +177,13 @@ def _year_charts(y: Year, contract) -> list[dict]:
 
 
 def _index_charts(years: list[Year], contract) -> list[dict]:
-    members = len(contract.code_lists["geo"])
     bars = []
     for y in years:
         period = partial_period(contract, y.year)
         bar = _bar(y, EU_AGGREGATE, REPORTS, label=str(y.year) + (" (partial year)" if period else ""))
-        given, _ = y.coverage(REPORTS, members)
-        if given < members:
-            bar.text += f" ({given} of {members} states)"
+        given = y.coverage(REPORTS)
+        if given < MEMBER_STATES:
+            bar.text += f" ({given} of {MEMBER_STATES} states)"
         bars.append(bar)
     title = "EU total of reports forwarded, per year: the sum of the states that gave it"
     return [_chart(title, bars)]
