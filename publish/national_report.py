@@ -21,6 +21,7 @@ from markupsafe import Markup
 from publish import charts
 from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY
 from publish.published import Year, figure, marking, marking_legend, partial_period, period_text
+from transforms.files import write_atomic
 
 CAVEAT = (
     "These are counts of reports, cases, children identified and convictions as recorded by "
@@ -222,14 +223,13 @@ def _history_chart(years: list[Year], geo: str, spec: dict, contract) -> tuple[s
         partial = partial_period(contract, y.year)
         label = f"{y.year}" + (f" (from {partial[0]:%-d %b})" if partial and partial[0].month > 1 else "")
         label += f" (to {partial[1]:%-d %b})" if partial and partial[1].month < 12 else ""
-        why = marking(row)
-        text = f"{row['obs_value']:,}" if why is None else contract.markings[why]["label"]
-        bars.append(charts.Bar(label, row["obs_value"] if why is None else None, text))
+        shown = marking(row) is None
+        bars.append(charts.Bar(label, row["obs_value"] if shown else None, _value_text(row, contract)))
     title = f"{spec['title']} in {contract.code_lists['geo'][geo]}, per reporting year"
     return title, Markup(charts.svg(title, bars))
 
 
-def write_national_reports(public_dir: Path, years: list[Year], contract, write) -> list[Path]:
+def write_national_reports(public_dir: Path, years: list[Year], contract) -> list[Path]:
     """reports/<year>/<GEO>.html and .pdf for every state and year of the Union releases.
 
     The PDF is a function of the HTML (whose generator line names the WeasyPrint version), so
@@ -244,6 +244,10 @@ def write_national_reports(public_dir: Path, years: list[Year], contract, write)
             unchanged = pdf_path.exists() and html_path.exists() and html_path.read_bytes() == html
             if not unchanged:
                 # PDF first: an HTML file that matches is the promise that its PDF is there.
-                write(pdf_path, render_pdf(html.decode("utf-8")))
-            written += [pdf_path, write(html_path, html)]
+                _write(pdf_path, render_pdf(html.decode("utf-8")))
+            written += [pdf_path, _write(html_path, html)]
     return written
+
+
+def _write(path: Path, data: bytes) -> Path:
+    return write_atomic(path, data, only_if_changed=True)  # an unchanged file keeps its mtime

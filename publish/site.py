@@ -98,12 +98,12 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
         )
     written = []
     for name, html in pages.items():
-        written.append(_write(public_dir / name, html.encode("utf-8")))
-    written += write_national_reports(public_dir, years, contract, _write)
+        written.append(write_atomic(public_dir / name, html.encode("utf-8"), only_if_changed=True))
+    written += write_national_reports(public_dir, years, contract)
     # A national office's public folder has its own releases only: its reports come from them.
     for geo in national_geos(public_dir):
         own = [y for y in read_years(public_dir, geo) if not any(u.year == y.year for u in years)]
-        written += write_national_reports(public_dir, own, contract, _write)
+        written += write_national_reports(public_dir, own, contract)
     return written
 
 
@@ -240,7 +240,3 @@ def _downloads(versions: list[ReleaseFolder], public_dir: Path) -> list[dict]:
         changelog = (release.path / "CHANGELOG.md").read_text(encoding="utf-8")
         listing.append({"version": release.version, "files": files, "changelog": changelog})
     return listing
-
-
-def _write(path: Path, data: bytes) -> Path:
-    return write_atomic(path, data, only_if_changed=True)
