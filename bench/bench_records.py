@@ -1,4 +1,5 @@
-"""Benchmark: record-level checks + aggregation against a bare DuckDB scan and pandas + pandera.
+"""Benchmark: record-level checks + aggregation against the floor (hand-written exact DuckDB
+queries computing the same figures and checks) and pandas + pandera.
 
     .venv/bin/python bench/bench_records.py            # 1M and 10M report records
     .venv/bin/python bench/bench_records.py 50M        # or any sizes: 200k 1M 10M 50M
