@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from contracts.disclosure import Disclosure
+
 CONTRACT_PATH = Path(__file__).with_name("article8.odcs.yaml")
 # Bits of the signed integer types a contract field may be stored as (DuckDB physical types).
 _INTEGER_BITS = {"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}
@@ -71,12 +73,6 @@ class LegalGap:
     note: str
 
 
-@dataclass(frozen=True)
-class Disclosure:
-    threshold: int  # non-zero counts below it are hidden (primary suppression)
-    rule: str  # the rule in words, as published
-
-
 class Contract:
     """Read-only view of the contract document."""
 
@@ -107,7 +103,7 @@ class Contract:
         self.confidentiality: dict[str, str] = custom["confidentialityRoles"]  # role -> code
         self.missing_status: str = custom["missingStatus"]
         self.not_applicable: str = custom["notApplicable"]
-        self.disclosure = Disclosure(int(custom["disclosure"]["threshold"]), custom["disclosure"]["rule"])
+        self.disclosure = Disclosure.read(custom["disclosure"], self.code_lists["conf_status"])
         self.file_name: dict[str, str] = custom["submissionFileName"]
         self.yoy_band: float = float(custom["yearOnYearBand"]["band"])
         self.yoy_min_base: int = int(custom["yearOnYearBand"]["minimumBase"])

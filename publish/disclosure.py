@@ -23,7 +23,7 @@ import logging
 from collections import defaultdict
 
 from contracts.contract import load_contract
-from publish.suppression import FREE, HIDDEN, KNOWN, Table, suppress
+from publish.suppression import FREE, HIDDEN, KNOWN, Protection, Table, suppress
 
 log = logging.getLogger(__name__)
 CONTRACT = load_contract()
@@ -34,6 +34,8 @@ PRIMARY = CONTRACT.confidentiality["primary"]
 SECONDARY = CONTRACT.confidentiality["secondary"]
 NOT_FOR_PUBLICATION = CONTRACT.confidentiality["notForPublication"]
 HIDDEN_CODES = CONTRACT.confidential_codes
+PUBLIC_CODE = CONTRACT.disclosure.public  # conf_status -> the code public outputs show
+PUBLIC_HIDDEN = PUBLIC_CODE[PRIMARY]  # the one marking of a hidden figure in public
 MISSING = CONTRACT.missing_status
 COVERAGE = EU_RULE["coverageAttribute"]
 SERIES = CONTRACT.series_keys()
@@ -128,6 +130,15 @@ def apply_disclosure_control(
     return rows
 
 
+def public_marking(rows: list[dict]) -> list[dict]:
+    """The rows as every public output shows them: one code for a hidden figure whatever the
+    reason (the contract's publicMarking), so a reader cannot tell small counts from the rest."""
+    return [
+        {**row, "conf_status": PUBLIC_CODE.get(row.get("conf_status"), row.get("conf_status"))}
+        for row in rows
+    ]
+
+
 def state_flags(rows: list[dict], threshold: int | None = None) -> list[dict]:
     """One Member State's figures with the contract's disclosure rule applied, values kept:
     what a national office sends, so the Commission receives its confidentiality flags."""
@@ -144,6 +155,18 @@ def primary_status(row: dict, threshold: int) -> str | None:
     return PRIMARY if value is not None and 0 < value < threshold else None
 
 
+def protection(row: dict, threshold: int) -> Protection:
+    """A small count: an interval at least the threshold wide. A figure its owner flagged (N, or
+    C on a count that is not small): also the contract's protection levels on either side,
+    max(threshold, share of its value), as far as zero allows below."""
+    value, status = row["obs_value"], row["conf_status"]
+    owner = status == NOT_FOR_PUBLICATION or (status == PRIMARY and not 0 < value < threshold)
+    if not owner:
+        return Protection(threshold)
+    level = max(float(threshold), CONTRACT.disclosure.owner_share * value)
+    return Protection(threshold, level, min(level, value))
+
+
 def _protect_state(rows: list[dict], threshold: int) -> None:
     """A Member State's pattern from its own figures only (its national release)."""
     for row in rows:
@@ -153,7 +176,9 @@ def _protect_state(rows: list[dict], threshold: int) -> None:
     for row in rows:
         if row["obs_value"] is not None:
             kind = HIDDEN if row["conf_status"] else FREE
-            cells[series_key(row)] = table.add(row["obs_value"], kind, _cost(row, total, _tier(row["geo"])))
+            cost = _cost(row, total, _tier(row["geo"]))
+            shield = protection(row, threshold) if row["conf_status"] else None
+            cells[series_key(row)] = table.add(row["obs_value"], kind, cost, shield)
     _state_relations(table, cells)
     for i in _suppress(table, threshold, rows[0]["geo"] if rows else "?"):
         next(r for r in rows if cells.get(series_key(r)) == i)["conf_status"] = SECONDARY
@@ -227,9 +252,10 @@ def _protect_eu(rows: list[dict], earlier: list[list[dict]], threshold: int) -> 
                 continue
             name = _unknown_name(row, number)
             if name not in unknowns:
-                unknowns[name] = _add_cell(table, row, current, total)
-            elif current and table.values[unknowns[name]] is None:
-                table.values[unknowns[name]] = row["obs_value"]  # hidden before, still hidden
+                unknowns[name] = _add_cell(table, row, current, total, threshold)
+            elif current and table.values[unknowns[name]] is None:  # hidden before, still hidden
+                table.values[unknowns[name]] = row["obs_value"]
+                table.protections[unknowns[name]] = protection(row, threshold)
             cells[row["geo"], series_key(row)] = unknowns[name]
         _column_relations(table, cells)
         for geo in {g for g, _ in cells} - {EU_AGGREGATE}:
@@ -263,11 +289,13 @@ def _contributes(row: dict, current: bool) -> bool:
     return row["obs_value"] is not None or (not current and is_hidden(row))
 
 
-def _add_cell(table: Table, row: dict, current: bool, total: float) -> int:
+def _add_cell(table: Table, row: dict, current: bool, total: float, threshold: int) -> int:
     if not current:
         return table.add(None if is_hidden(row) else row["obs_value"], HIDDEN if is_hidden(row) else KNOWN)
     if row["geo"] != EU_AGGREGATE:
-        return table.add(row["obs_value"], HIDDEN if is_hidden(row) else KNOWN)
+        if is_hidden(row):
+            return table.add(row["obs_value"], HIDDEN, protection=protection(row, threshold))
+        return table.add(row["obs_value"], KNOWN)
     return table.add(row["obs_value"], FREE, _cost(row, total, _tier(EU_AGGREGATE)))
 
 

@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from publish import charts
-from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY
+from publish.disclosure import EU_AGGREGATE, PUBLIC_HIDDEN
 from publish.published import Year, figure, marking, marking_legend, partial_period, period_text
 from transforms.files import write_atomic
 
@@ -57,8 +57,7 @@ def report_context(years: list[Year], year: int, geo: str, contract) -> dict:
         "title": f"Article 8 statistics {year}: {state}",
         "release": y.release,
         "eu": EU_AGGREGATE,
-        "primary": PRIMARY,
-        "secondary": SECONDARY,
+        "hidden": PUBLIC_HIDDEN,
         "data_date": y.data_date,
         "submission": submission,
         "legal_basis": contract.code_lists["legal_basis"].get(submission.get("legal_basis"), ""),
@@ -110,7 +109,7 @@ class Footnotes:
         why = marking(row)
         lists = self.contract.code_lists
         if why == "hidden":
-            return [self.mark(f"Hidden: {lists['conf_status'][row['conf_status']]}.")]
+            return [self.mark(f"Hidden: {self.contract.disclosure.public_labels[PUBLIC_HIDDEN]}.")]
         if why == "not_collected":
             return [self.mark(f"Not collected: {_sentence(self.contract.markings['not_collected'])}")]
         status = row["obs_status"]
@@ -193,8 +192,8 @@ def _headline(y: Year, geo: str, state: str, spec: dict, contract) -> str:
             year=year, state=state, value=f"{row['obs_value']:,}"
         )
     if why == "hidden":
-        reason = contract.code_lists["conf_status"][row["conf_status"]].lower()
-        return f"The number of {spec['counts']} in {state} in {year} is not published: {reason}."
+        label = contract.disclosure.public_labels[PUBLIC_HIDDEN].split(":")[0].lower()
+        return f"The number of {spec['counts']} in {state} in {year} is not published: it is {label}."
     if why == "not_available":
         return f"{state} did not give the number of {spec['counts']} for {year}: it is not available."
     return f"No number of {spec['counts']} was collected from {state} for {year}."

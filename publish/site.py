@@ -14,7 +14,7 @@ from markupsafe import Markup
 from contracts.contract import load_contract
 from publish import charts
 from publish.catalog import RIGHTS, ReleaseFolder, checksums
-from publish.disclosure import EU_AGGREGATE, MISSING, NOT_FOR_PUBLICATION, PRIMARY, SECONDARY
+from publish.disclosure import EU_AGGREGATE, MISSING, PUBLIC_HIDDEN
 from publish.exports import RELEASE_FILE, flags_legend
 from publish.national_report import CAVEAT, environment, write_national_reports
 from publish.published import (
@@ -63,9 +63,7 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
         markings=marking_legend(contract),
         members=MEMBER_STATES,
         eu=EU_AGGREGATE,
-        primary=PRIMARY,
-        not_for_publication=NOT_FOR_PUBLICATION,
-        secondary=SECONDARY,
+        hidden=PUBLIC_HIDDEN,
         missing=MISSING,
         partial=lambda year: partial_period(contract, year),
     )

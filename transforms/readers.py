@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import json
+import re
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -42,6 +44,7 @@ def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noq
         if refused:
             return Submission(path, fmt, name_metadata(path), [], [refused])
         submission = readers[fmt](path, limits)
+        submission.findings = _flags_never_dropped(submission.findings, fmt)
         if fmt == "xlsx":
             submission.findings += safety.workbook_findings(path)
     except safety.TooManyRows as exc:
@@ -52,6 +55,26 @@ def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noq
     if too_many:  # validating them would cost what the limit protects
         return Submission(path, fmt, submission.metadata, [], [too_many])
     return submission
+
+
+def _flags_never_dropped(findings: list[Finding], fmt: str) -> list[Finding]:
+    """An unknown column that looks like the confidentiality status (another case, a misspelling,
+    in any format) would drop the owner's flags in it: an error naming it, not an ignored column."""
+    from contracts.sdmx import structure
+
+    expected = structure().component_of["conf_status"] if fmt == "sdmx-csv" else "conf_status"
+    return [
+        Finding("L0_FLAG_COLUMN", f.location, f.field, f.value, {"expected": expected})
+        if f.rule == "L0_UNKNOWN_COLUMN" and _names_flags(str(f.value))
+        else f
+        for f in findings
+    ]
+
+
+def _names_flags(column: str) -> bool:
+    """Letters only, in lower case: 'CONF_STAUS', 'Conf Status', 'confidentiality' all name it."""
+    folded, target = (re.sub(r"[^a-z]", "", name.lower()) for name in (column, "conf_status"))
+    return target[:4] in folded or difflib.SequenceMatcher(None, folded, target).ratio() >= 0.8
 
 
 def unreadable(path: Path, fmt: str, detail: str) -> Submission:
