@@ -155,12 +155,9 @@ def read_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008
 
 
 def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
-    """SDMX-CSV 2.0 of the contract's dataflow, its columns those of the published structure.
-
-    The per-row structure columns are checked here, then the file as a message (one action per
-    data set, as SDMX and pysdmx read it); our checks type and judge the values as the file
-    gives them. Only the structure's ids are needed (contracts/sdmx_layout.py), not pysdmx.
-    """
+    """SDMX-CSV 2.0 of the contract's dataflow, its columns those of the published structure:
+    the structure columns of each row, then the data sets, then our checks of the values as the
+    file gives them. Only the structure's ids are needed (contracts/sdmx_layout.py), not pysdmx."""
     from contracts.sdmx_layout import FREQ, layout
 
     sdmx = layout()
@@ -185,21 +182,17 @@ def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa:
 
 
 def _sdmx_data_rows(records: list[list[str]]) -> list[dict[str, str]]:
-    """The data rows as column -> text, every column present (a short row's missing cells
-    empty). A data set is the rows of one STRUCTURE and STRUCTURE_ID, and has one ACTION: a
-    file mixing actions in one is not SDMX-CSV 2.0 (pysdmx refuses it too)."""
+    """The data rows, a short row's missing cells empty. A data set (the rows of one STRUCTURE and
+    STRUCTURE_ID) has one ACTION in SDMX-CSV 2.0: a mix is unreadable (pysdmx refuses it too)."""
     header = [h.strip() for h in records[0]]
     rows = [dict(zip(header, (r + [""] * len(header))[: len(header)], strict=True)) for r in records[1:]]
     rows = [row for row in rows if any(c.strip() for c in row.values())]
-    actions: dict[tuple, set] = {}
+    actions: dict[str, set] = {}
     for row in rows:
-        actions.setdefault((row["STRUCTURE"], row["STRUCTURE_ID"]), set()).add(row["ACTION"])
-    for (_, structure_id), found in actions.items():
+        actions.setdefault(f"{row['STRUCTURE']} {row['STRUCTURE_ID']}", set()).add(row["ACTION"])
+    for data_set, found in actions.items():
         if len(found) > 1:
-            raise ValueError(
-                f"as SDMX-CSV 2.0: the data set {structure_id} has more than one ACTION "
-                f"({', '.join(sorted(found))}); one data set has one action"
-            )
+            raise ValueError(f"as SDMX-CSV 2.0: the data set {data_set} has several actions {sorted(found)}")
     return rows
 
 
