@@ -336,10 +336,16 @@ def _field(p: dict) -> Field:
 def _expand_series(templates: list[dict]) -> list[dict]:
     series = []
     for t in templates:
-        keys = [k for k in t if k != "point"]
+        keys = [k for k in t if k not in ("point", "optional")]
         values = [v if isinstance(v, list) else [v] for v in (t[k] for k in keys)]
         for combo in itertools.product(*values):
-            series.append({**dict(zip(keys, combo, strict=True)), "point": t["point"]})
+            series.append(
+                {
+                    **dict(zip(keys, combo, strict=True)),
+                    "point": t["point"],
+                    "optional": t.get("optional", False),
+                }
+            )
     return series
 
 
