@@ -336,16 +336,10 @@ def _field(p: dict) -> Field:
 def _expand_series(templates: list[dict]) -> list[dict]:
     series = []
     for t in templates:
-        keys = [k for k in t if k not in ("point", "optional")]
+        keys = [k for k in t if k != "point"]
         values = [v if isinstance(v, list) else [v] for v in (t[k] for k in keys)]
         for combo in itertools.product(*values):
-            series.append(
-                {
-                    **dict(zip(keys, combo, strict=True)),
-                    "point": t["point"],
-                    "optional": t.get("optional", False),
-                }
-            )
+            series.append({**dict(zip(keys, combo, strict=True)), "point": t["point"]})
     return series
 
 

@@ -174,7 +174,7 @@ def _completeness(years: list[Year], contract, tracker: list[dict] | None) -> li
     the figures required of every state that are not available; optional series (a figure
     only some states can give, such as convictions linked to a report) are not counted."""
     status = {(r["geo"], int(r["time_period"])): r for r in tracker or []}
-    required = {contract.series_key(s) for s in contract.series if not s["optional"]}
+    required = {contract.series_key(s) for s in contract.series if not s.get("optional")}
     grid = []
     for geo in contract.code_lists["geo"]:
         row = []
