@@ -1,6 +1,6 @@
 """Secondary suppression as an optimisation: protection proven by the integer attacker, the EU
 headline figures published whenever a protecting pattern keeps them, and never a costlier
-pattern than the heuristic it replaced (tests/suppression_oracle.py)."""
+pattern than the heuristic it replaced (bench/suppression_baseline.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.suppression_baseline import heuristic_pattern, synthetic_state
 from contracts.contract import load_contract
 from publish.disclosure import (
     EU_AGGREGATE,
@@ -21,7 +22,6 @@ from publish.disclosure import (
     suppression_cost,
 )
 from publish.suppression import FREE, HIDDEN, KNOWN, Protection, Table, suppress
-from tests.publish.suppression_oracle import heuristic_pattern
 from tests.publish.test_publish_attacker import (
     THRESHOLD,
     YEAR,
@@ -29,7 +29,6 @@ from tests.publish.test_publish_attacker import (
     assert_protected,
     exposed,
     submissions_of,
-    synthetic_state,
 )
 
 C = load_contract()
