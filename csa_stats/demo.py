@@ -17,6 +17,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from contracts.contract import load_contract
+from csa_stats.demo_flags import owner_flag
 from csa_stats.settings import get_settings
 from transforms.writers import EXTENSIONS, write_submission
 from warehouse.loader import write_receipts
@@ -302,7 +303,7 @@ def _rows(metadata: dict, figures: dict, comments: dict) -> list[dict]:
             "geo": metadata["geo"], "time_period": metadata["time_period"],
             **dict(zip(contract.series_dimensions, key, strict=True)),
             "obs_value": None if gap else figures[key], "obs_status": MISSING if gap else None,
-            "conf_status": None, "comment": missing.get(key, comments.get(key)),
+            "conf_status": owner_flag(metadata, key), "comment": missing.get(key, comments.get(key)),
         })  # fmt: skip
     return rows
 

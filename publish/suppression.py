@@ -182,12 +182,8 @@ class _Attacker:
         value = self._run(self.lp, j, sign, hidden)
         return value, np.array(self.lp.getSolution().col_dual)
 
-    def _whole(self, j: int, sign: float, hidden: set[int]) -> float:
-        """The integer attacker's extreme: the LP's when its optimum is integral, else the MIP's."""
-        value = self._run(self.lp, j, sign, hidden)
-        solution = np.array(self.lp.getSolution().col_value)
-        if np.all(np.abs(solution - np.round(solution)) < _EPS):
-            return value
+    def _integer_extreme(self, j: int, sign: float, hidden: set[int]) -> float:
+        """The integer attacker's extreme where the LP's optimum was fractional: a HiGHS MIP."""
         if self.integer is None:
             self.integer = self._model()
             self.integer.setOptionValue("mip_rel_gap", 0.0)
@@ -207,17 +203,24 @@ class _Attacker:
         return needs
 
     def broken(self, j: int, hidden: set[int]) -> tuple[tuple[float, ...], float, bool] | None:
-        """The first requirement the attacker breaks: (signs, required, by the LP already), or None."""
+        """The first requirement an attacker breaks: (signs, required, by the LP already), or
+        None. The integer attacker's extreme is the LP's when its optimum is integral."""
         needs = self.requirements(j)
-        for attack in (self._lp_extreme, self._whole):
-            extreme = {sign: attack(j, sign, hidden) for sign in (1.0, -1.0)}
-            for signs, required in needs:
-                if sum(extreme[s] for s in signs) < required - _EPS:
-                    return signs, required, attack == self._lp_extreme
+        lp, whole = {}, {}
+        for sign in (1.0, -1.0):
+            lp[sign] = self._run(self.lp, j, sign, hidden)
+            solution = np.array(self.lp.getSolution().col_value)
+            if np.all(np.abs(solution - np.round(solution)) < _EPS):
+                whole[sign] = lp[sign]
+        for signs, required in needs:
+            if sum(lp[s] for s in signs) < required - _EPS:
+                return signs, required, True
+        for sign in set(lp) - set(whole):
+            whole[sign] = self._integer_extreme(j, sign, hidden)
+        for signs, required in needs:
+            if sum(whole[s] for s in signs) < required - _EPS:
+                return signs, required, False
         return None
-
-    def _lp_extreme(self, j: int, sign: float, hidden: set[int]) -> float:
-        return self._run(self.lp, j, sign, hidden)
 
     def cut(self, j: int, hidden: set[int], signs: tuple[float, ...]) -> tuple[dict[int, float], float]:
         """The sum of the extremes for `signs`, under any pattern, is at most
