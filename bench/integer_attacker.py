@@ -11,7 +11,7 @@ large figure all look alike), so a hidden figure is any whole number >= 0. A fig
 by two releases from the same submission is the same unknown.
 
 `reasons=True` is the reader of releases published with two markings (before contract 2.4):
-a primary C is a count of 1 to threshold - 1, a secondary D never is.
+a primary C is a count of 1 to threshold - 1, a state's secondary D never is.
 """
 
 from __future__ import annotations
@@ -107,8 +107,10 @@ class Attacker:
         """A published value (a number), a hidden one (an unknown), or missing (None)."""
         if is_hidden(row):
             i = self.index.setdefault(self._name(version, row), len(self.index))
-            if self.reasons and row["conf_status"] in (PRIMARY, SECONDARY):
-                (self.small if row["conf_status"] == PRIMARY else self.not_small).add(i)
+            if self.reasons and row["conf_status"] == PRIMARY:
+                self.small.add(i)
+            elif self.reasons and row["conf_status"] == SECONDARY and row["geo"] != EU_AGGREGATE:
+                self.not_small.add(i)  # an EU sum is never a primary cell: it may be 1 or 2
             return i, "unknown"
         self.roof = max(self.roof, 10.0 * (row["obs_value"] or 0))
         return (row["obs_value"], "known") if row["obs_value"] is not None else None

@@ -297,8 +297,7 @@ def _rows(metadata: dict, figures: dict, comments: dict) -> list[dict]:
     if metadata["geo"] not in DEMO_FACTS.links_convictions:
         missing[_key(LINKED)] = NOT_LINKED
     rows = []
-    for key in contract.series_keys():
-        gap = key in missing
+    for key, gap in ((k, k in missing) for k in contract.series_keys()):
         rows.append({
             "geo": metadata["geo"], "time_period": metadata["time_period"],
             **dict(zip(contract.series_dimensions, key, strict=True)),

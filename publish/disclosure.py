@@ -209,7 +209,8 @@ def _tier(geo: str) -> float:
 
 def suppression_cost(rows: list[dict], published: list[dict]) -> float:
     """The cost of a pattern: the sum of `_cost` over its secondary (D) cells, each against
-    its table's total (its state's; for the EU row, all states')."""
+    its table's total (its state's; for the EU row, all states'); an empty figure (an EU sum
+    below the minimum coverage, which the heuristic may mark) loses nothing."""
     totals: dict[str, float] = defaultdict(float)
     for row in rows:
         if row["geo"] != EU_AGGREGATE and row["obs_value"] is not None:
@@ -219,7 +220,7 @@ def suppression_cost(rows: list[dict], published: list[dict]) -> float:
     return sum(
         _cost(truth[r["geo"], series_key(r)], totals[r["geo"]], _tier(r["geo"]))
         for r in published
-        if r["conf_status"] == SECONDARY
+        if r["conf_status"] == SECONDARY and truth[r["geo"], series_key(r)]["obs_value"] is not None
     )
 
 
