@@ -187,6 +187,7 @@ class _Attacker:
         if self.integer is None:
             self.integer = self._model()
             self.integer.setOptionValue("mip_rel_gap", 0.0)
+            self.integer.setOptionValue("presolve", "off")  # its MIP presolve once gave a wrong optimum
             integer = np.array([highspy.HighsVarType.kInteger] * self.n)
             self.integer.changeColsIntegrality(self.n, self.columns, integer)
         return self._run(self.integer, j, sign, hidden)
