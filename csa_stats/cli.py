@@ -39,7 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo-data", help="write the seeded demo submissions of all 27 states")
     p.add_argument("--out", help="folder (default: the landing folder)")
     p.add_argument("--seed", type=int, default=2021)
-    p.add_argument("--national", metavar="GEO", help="also write this state's national sources")
+    p.add_argument(
+        "--national",
+        metavar="GEO",
+        help="also write this state's national sources; its --national-year file is left to its "
+        "national pipeline to send",
+    )
+    p.add_argument("--national-year", type=int, default=2024, metavar="YEAR", help="default 2024")
     p.add_argument("--revisions-to", metavar="DIR", help="write the revised submission here instead")
     p.add_argument(
         "--records",
@@ -111,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="the submission tracker: on time, late, missing (newest snapshot)")
     p.add_argument("--year", type=int)
+    p.add_argument(
+        "--national",
+        metavar="GEO",
+        help="instead: what this state's national office sent to the Commission and the verdicts",
+    )
     p.add_argument(
         "--live", action="store_true", help="read the live warehouse (busy while a load runs) instead"
     )
