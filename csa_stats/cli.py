@@ -39,13 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo-data", help="write the seeded demo submissions of all 27 states")
     p.add_argument("--out", help="folder (default: the landing folder)")
     p.add_argument("--seed", type=int, default=2021)
-    p.add_argument(
-        "--national",
-        metavar="GEO",
-        help="also write this state's national sources; its --national-year file is left to its "
-        "national pipeline to send",
-    )
-    p.add_argument("--national-year", type=int, default=2024, metavar="YEAR", help="default 2024")
+    p.add_argument("--national", metavar="GEO", help="also write this state's national sources")
     p.add_argument("--revisions-to", metavar="DIR", help="write the revised submission here instead")
     p.add_argument(
         "--records",
@@ -125,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--live", action="store_true", help="read the live warehouse (busy while a load runs) instead"
     )
-    p.set_defaults(func=cmd_status)
+    p.set_defaults(func=_status)
 
     p = sub.add_parser("summary", help="key figures and status per state and year (newest snapshot)")
     p.add_argument(
@@ -137,6 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="FILE.md (default: print it)")
     p.set_defaults(func=cmd_dictionary)
     return parser
+
+
+def _status(args) -> int:
+    """The tracker, or with --national the office's side: what it sent and the verdicts."""
+    if not args.national:
+        return cmd_status(args)
+    from csa_stats.steps.transmission import transmissions
+
+    print("\n".join(transmissions(args.national)) or f"{args.national}: nothing sent to the Commission yet")
+    return OK
 
 
 def _warehouse_errors():

@@ -43,10 +43,7 @@ def cmd_demo_data(args) -> int:
         return _demo_records(args, settings)
     out = Path(args.out) if args.out else settings.landing
     revisions = Path(args.revisions_to) if args.revisions_to else None
-    office = (args.national, args.national_year) if args.national else None
-    files = generate_demo(
-        out, seed=args.seed, revisions_dir=revisions, receipts=settings.receipts, sent_by_office=office
-    )
+    files = generate_demo(out, seed=args.seed, revisions_dir=revisions, receipts=settings.receipts)
     submissions = [f for f in files if not f.name.endswith(".meta.json")]
     print(f"wrote {len(submissions)} submissions (+{len(files) - len(submissions)} metadata side files)")
     if revisions:
@@ -57,8 +54,7 @@ def cmd_demo_data(args) -> int:
             national, seed=args.seed, geos=[args.national], per_state=False, receipts=settings.receipts
         )
         print(
-            f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}; "
-            f"its {args.national_year} submission is sent by its national pipeline"
+            f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}"
         )
     print(
         f"demo facts: late {DEMO_FACTS.late}, revised {DEMO_FACTS.revised}, "
@@ -312,11 +308,6 @@ def cmd_status(args) -> int:
     from warehouse import db, queries
 
     settings = get_settings()
-    if args.national:  # the office's side: what it sent and the verdicts (its audit log)
-        from csa_stats.steps.transmission import transmissions
-
-        print("\n".join(transmissions(args.national)) or f"{args.national}: nothing sent yet")
-        return OK
     with db.reader(_analyst_warehouse(settings, args.live, say=True)) as con:
         rows = queries.tracker(con, args.year, settings.deadline_for(args.year) if args.year else None)
     columns = [

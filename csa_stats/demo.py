@@ -106,7 +106,6 @@ def generate_demo(
     revisions_dir: Path | None = None,
     per_state: bool = True,
     receipts: Path | None = None,
-    sent_by_office: tuple[str, int] | None = None,
 ) -> list[Path]:
     """Write one submission per state and year (plus the revision); return every path written.
 
@@ -114,7 +113,6 @@ def generate_demo(
     With `revisions_dir` the revision (and the file with the confirmed jump, so that it is checked
     against the years before it) goes there instead, to be landed after a first release.
     With `receipts` (a CSA_RECEIPTS file) each file's story arrival time is recorded there.
-    `sent_by_office` (geo, year): not written; that state's national pipeline sends it.
     """
     contract = load_contract()
     formats = _formats(seed)
@@ -130,8 +128,6 @@ def generate_demo(
                 if per_state
                 else (out_dir, revisions_dir or out_dir)
             )
-            if (geo, year) == sent_by_office:
-                continue
             if (geo, year) == DEMO_FACTS.confirmed_change[:2] and revisions_dir:
                 folder = revisions  # lands with the revision, when the years before it are loaded
             arrivals.update(
