@@ -21,6 +21,7 @@ from markupsafe import Markup
 from publish import charts, notes
 from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY
 from publish.i18n import SOURCE, Translator, languages
+from publish.pdf_ids import with_id_tree
 from publish.published import SYMBOLS, Year, figure, marking, marking_legend, partial_period, period_text
 from transforms.files import write_atomic
 
@@ -116,12 +117,14 @@ def _links(y: Year, geo: str, lang: str) -> dict:
 
 
 def render_pdf(html: str, base_url: str | None = None) -> bytes:
-    """The HTML as a tagged PDF/UA-1. The dates come from the page's dcterms meta (the data
-    date) and the identifier from its content, so the same page gives the same bytes."""
+    """The HTML as a tagged PDF/UA-1 with the ID tree its table headers need. The dates come
+    from the page's dcterms meta (the data date) and the identifier from its content, so the
+    same page gives the same bytes."""
     from weasyprint import HTML
 
     identifier = hashlib.sha256(html.encode("utf-8")).digest()[:16]
-    return HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier)
+    pdf = HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier)
+    return with_id_tree(pdf)
 
 
 def _weasyprint_version() -> str:

@@ -295,3 +295,29 @@ def test_a_missing_translation_falls_back_to_english_visibly(public, monkeypatch
         '<p class="untranslated" lang="en">Not yet translated, so shown in English: Notes to the figures</p>'
     )
     assert notice in html
+
+
+def test_every_header_a_pdf_table_cell_names_is_in_the_id_tree(public):
+    """WeasyPrint writes /ID on header cells and /Headers on data cells; the /IDTree we add
+    lets assistive technology resolve them (PDF/UA-1 7.5)."""
+    import pikepdf
+
+    for pdf in (public / "reports" / "2023").glob("*.pdf"):
+        with pikepdf.open(pdf) as document:
+            root = document.Root.StructTreeRoot
+            names = root.IDTree.Names
+            ids = {bytes(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+            headers = set()
+            stack = [root]
+            while stack:
+                node = stack.pop()
+                kids = node.get("/K")
+                for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+                    if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                        attributes = kid.get("/A")
+                        for a in attributes if isinstance(attributes, pikepdf.Array) else [attributes]:
+                            if isinstance(a, pikepdf.Dictionary) and "/Headers" in a:
+                                headers |= {bytes(h) for h in a.Headers}
+                        stack.append(kid)
+            assert headers and headers <= set(ids), pdf.name
+            assert all(ids[h].S == "/TH" for h in headers)
