@@ -5,8 +5,10 @@ the contract's confidentialityRoles but free: C, N, or D) is hidden with that co
 built from that submission; only a later submission of the state (which replaces all its
 figures) can lift it. Primary suppression then hides small non-zero counts (C). Secondary
 suppression (D) is an optimisation (publish/suppression.py): the cheapest set of further
-cells such that the linear-programming attacker, over everything published, narrows no
-hidden figure to less than the threshold.
+cells such that the integer attacker, over everything published, narrows no hidden figure
+below its protection (the threshold's width; for a figure its owner flagged, also the
+contract's share of its value on each side). The reasons stay internal: every public output
+shows one marking (`public_marking`).
 
 Two steps, so a state's national release and the Union release never undo each other:
 1. each Member State on its own (exactly its national release): the within-state
