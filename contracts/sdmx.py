@@ -1,9 +1,10 @@
 """The SDMX structure of the Article 8 figures, generated from the contract with pysdmx.
 
 Code lists for every coded component, a concept scheme, the data structure definition (FREQ
-first, the contract's dimensions, TIME_PERIOD last, then the attributes and the EU aggregate's
-coverage) and the dataflow, all versioned with the contract. SDMX-CSV is written and read
-through the same in-memory structure.
+first, the contract's dimensions, TIME_PERIOD last, then the attributes, the EU aggregate's
+coverage and the unit) and the dataflow, all final and versioned with the contract. Names come
+from the contract, codes are the SDMX global ones where the contract's `sdmx` settings say so.
+SDMX-CSV is written and read through the same in-memory structure.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ FREQ = "FREQ"
 TIME = "TIME_PERIOD"
 ROLES = {"dimension": Role.DIMENSION, "measure": Role.MEASURE, "attribute": Role.ATTRIBUTE}
 TYPES = {"BIGINT": DataType.LONG, "VARCHAR": DataType.STRING}  # by physical type
+UNIT = "UNIT_MEASURE"  # the SDMX cross-domain concept of the unit
 AGGREGATE = "AGGREGATE"  # annotation type marking an aggregate code (EU27_2020)
 ACTIONS = {"I": ActionType.Information, "A": ActionType.Append, "R": ActionType.Replace}
 _URN = "urn:sdmx:org.sdmx.infomodel"
@@ -65,6 +67,9 @@ class Structure:
     header: Header
     component_of: dict[str, str]  # contract field (and the EU coverage column) -> component id
     coverage: str  # component id of the EU aggregate's coverage: in releases, never in submissions
+    unit: str  # component id of the unit, derived from the indicator: in releases only
+    unit_of: dict[str, str]  # indicator -> unit code
+    standard: dict[str, dict[str, str]]  # component id -> contract code -> the SDMX code it is written as
 
     @property
     def structure_id(self) -> str:
@@ -81,6 +86,19 @@ class Structure:
     @property
     def field_of(self) -> dict[str, str]:
         return {c: f for f, c in self.component_of.items()}
+
+    @property
+    def release_only(self) -> tuple[str, str]:
+        """Components a release derives and a submission never carries."""
+        return self.coverage, self.unit
+
+    def sdmx_code(self, component: str, code: str) -> str:
+        """The code as SDMX files write it (the SDMX special code where the contract has its own)."""
+        return self.standard.get(component, {}).get(code, code)
+
+    def contract_code(self, component: str, code: str) -> str:
+        """The contract's code of a code as an SDMX file may give it (either spelling)."""
+        return {v: k for k, v in self.standard.get(component, {}).items()}.get(code, code)
 
     @property
     def schema(self) -> Schema:
@@ -109,39 +127,51 @@ def sdmx_settings(contract: Contract) -> dict:
 
 @cache
 def structure(contract: Contract | None = None) -> Structure:
-    """The structure of the contract; the geo code list also holds the EU aggregate code."""
+    """The structure of the contract, every artefact final at the contract's version: named
+    concepts and code lists, the SDMX codes where the contract writes its own, the geo code
+    list with the EU aggregate code, the unit as a series attribute."""
     contract = contract or load_contract()
     sdmx = sdmx_settings(contract)
     eu_aggregate = contract.eu_aggregate
     agency, version = sdmx["agency"], contract.version
     concept_scheme = sdmx["conceptScheme"]["id"]
-
-    def concept_urn(cid: str) -> str:
-        return f"{_URN}.conceptscheme.Concept={agency}:{concept_scheme}({version}).{cid}"
-
-    def codelist(cid: str, codes: dict[str, str], annotated: dict[str, Annotation] | None = None) -> Codelist:
-        annotated = annotated or {}
-        items = [Code(id=c, name=name, annotations=annotated.get(c, ())) for c, name in codes.items()]
-        return Codelist(id=f"CL_{cid}", agency=agency, version=version, name=cid.title(), items=items)
-
+    standard, unit = sdmx["standardCodes"], sdmx["unit"]
     fields = {p["name"]: p for p in contract.doc["schema"][0]["properties"]}
     component_of = {
         f.name: custom_properties(fields[f.name]).get("sdmxId", f.name.upper())
         for f in contract.observation_fields
     }
+    _check_settings(contract, sdmx, component_of)
+
+    def concept_urn(cid: str) -> str:
+        return f"{_URN}.conceptscheme.Concept={agency}:{concept_scheme}({version}).{cid}"
+
+    def codelist(cid: str, name: str, description: str | None, codes: dict[str, str]) -> Codelist:
+        annotated = aggregate if cid == component_of["geo"] else {}
+        items = [
+            Code(id=standard.get(cid, {}).get(c, c), name=label, annotations=annotated.get(c, ()))
+            for c, label in codes.items()
+        ]
+        follows = sdmx["globalCodeLists"].get(cid)
+        if follows:
+            description = f"{description or ''} Codes of the SDMX global code list {follows}.".lstrip()
+        return Codelist(id=f"CL_{cid}", agency=agency, version=version, name=name, description=description,
+                        items=items, is_final=True)  # fmt: skip
+
     aggregate = {
         eu_aggregate: [Annotation(type=AGGREGATE, text="Sum of the Member States that gave the figure")]
     }
     codelists, concepts, components = [], [], []
 
-    def add(cid, role, required, description, codes=None, dtype=None, facets=None, annotated=None):
-        cl = codelist(cid, codes, annotated) if codes is not None else None
+    def add(cid, role, required, label, description, codes=None, dtype=None, facets=None, attachment="O"):
+        named = sdmx["concepts"].get(cid, {})
+        name, description = named.get("name", label), named.get("description", description)
+        cl = codelist(cid, name, description, codes) if codes else None
         if cl:
             codelists.append(cl)
-        concept = Concept(id=cid, urn=concept_urn(cid), name=cid.replace("_", " ").capitalize(),
-                          description=description, codes=cl, dtype=None if cl else dtype)  # fmt: skip
+        concept = Concept(id=cid, urn=concept_urn(cid), name=name, description=description, codes=cl,
+                          dtype=None if cl else dtype)  # fmt: skip
         concepts.append(concept)
-        attachment = "O" if role == Role.ATTRIBUTE else None
         components.append(
             Component(
                 id=cid,
@@ -151,11 +181,11 @@ def structure(contract: Contract | None = None) -> Structure:
                 local_codes=cl,
                 local_dtype=dtype,
                 local_facets=facets,
-                attachment_level=attachment,
+                attachment_level=attachment if role == Role.ATTRIBUTE else None,
             )
         )
 
-    add(FREQ, Role.DIMENSION, True, "Frequency of the figures.", codes=sdmx["frequency"])
+    add(FREQ, Role.DIMENSION, True, FREQ, None, codes=sdmx["frequency"])
     ordered = [
         f for f in contract.observation_fields if f.role == "dimension" and component_of[f.name] != TIME
     ]
@@ -172,16 +202,17 @@ def structure(contract: Contract | None = None) -> Structure:
         if f.minimum is not None or f.max_length is not None:
             facets = Facets(min_value=f.minimum, max_length=f.max_length)
         dtype = None if codes or cid == TIME else TYPES[f.physical_type]
-        required = f.role == "dimension"
-        add(cid, ROLES[f.role], required, f.description, codes, dtype, facets,
-            aggregate if f.name == "geo" else None)  # fmt: skip
+        add(cid, ROLES[f.role], f.role == "dimension", f.label, f.description, codes, dtype, facets)
 
     # An observation-level attribute only EU aggregate rows carry: how many states the sum is over.
     rule = contract.eu_aggregate_rule
     coverage = rule["coverageAttribute"].upper()
     component_of[rule["coverageAttribute"]] = coverage
-    add(coverage, Role.ATTRIBUTE, False, rule["coverageDescription"], dtype=DataType.INTEGER,
+    add(coverage, Role.ATTRIBUTE, False, coverage, rule["coverageDescription"], dtype=DataType.INTEGER,
         facets=Facets(min_value=0))  # fmt: skip
+    # The unit of every figure of a series, from its indicator.
+    series_level = ",".join(c.id for c in components if c.role == Role.DIMENSION and c.id != TIME)
+    add(UNIT, Role.ATTRIBUTE, False, UNIT, None, codes=unit["codes"], attachment=series_level)
 
     dsd = DataStructureDefinition(
         id=sdmx["dataStructure"]["id"],
@@ -189,31 +220,53 @@ def structure(contract: Contract | None = None) -> Structure:
         agency=agency,
         version=version,
         components=Components(components),
+        is_final=True,
     )
     flow = Dataflow(id=sdmx["dataflow"]["id"], name=sdmx["dataflow"]["name"], agency=agency, version=version,
-                    structure=dsd)  # fmt: skip
+                    structure=dsd, is_final=True)  # fmt: skip
     scheme = ConceptScheme(id=concept_scheme, name=sdmx["conceptScheme"]["name"], agency=agency,
-                           version=version, items=concepts)  # fmt: skip
+                           version=version, items=concepts, is_final=True)  # fmt: skip
     header = Header(
         id=f"{agency}_{flow.id}_{version.replace('.', '_')}_STRUCTURE",
         prepared=sdmx["prepared"],
         sender=Agency(id=agency),
     )
-    return Structure(agency, version, codelists, scheme, dsd, flow, header, component_of, coverage)
+    return Structure(agency, version, codelists, scheme, dsd, flow, header, component_of, coverage, UNIT,
+                     unit["byIndicator"], standard)  # fmt: skip
+
+
+def _check_settings(contract: Contract, sdmx: dict, component_of: dict[str, str]) -> None:
+    """The SDMX settings name codes of the contract's lists and a unit for every indicator."""
+    code_list_of = {component_of[f.name]: f.code_list for f in contract.observation_fields if f.code_list}
+    wrong = [
+        f"standardCodes {cid} {code}"
+        for cid, codes in sdmx["standardCodes"].items()
+        for code in codes
+        if code not in contract.code_lists.get(code_list_of.get(cid), {})
+    ]
+    unit_of, units = sdmx["unit"]["byIndicator"], sdmx["unit"]["codes"]
+    wrong += [f"unit of {i}" for i in contract.code_lists["indicator"] if unit_of.get(i) not in units]
+    wrong += [f"globalCodeLists {c}" for c in sdmx["globalCodeLists"] if c not in {FREQ, *code_list_of}]
+    if wrong:
+        raise ValueError(f"contract {contract.version}: SDMX settings that name no contract code: {wrong}")
 
 
 def write_sdmx_csv(rows: list[dict], action: str = "I", release: bool = False) -> str:
     """SDMX-CSV 2.0 of contract rows, written by pysdmx: columns in the structure's order,
-    FREQ A on every row, an empty value stays empty (never NaN). Only a release has the EU
-    aggregate's coverage column: a submission holds one state's own figures."""
+    FREQ A on every row, codes as SDMX writes them, an empty value stays empty (never NaN).
+    Only a release has the columns it derives (the EU aggregate's coverage, the unit): a
+    submission holds one state's own figures."""
     s = structure()
     frequency = next(iter(sdmx_settings(load_contract())["frequency"]))
-    columns = [c.id for c in s.dsd.components if release or c.id != s.coverage]
-    table = pd.DataFrame(
-        [{FREQ: frequency, **{c: _text(row.get(f)) for f, c in s.component_of.items()}} for row in rows],
-        columns=columns,
-        dtype=object,
-    )
+    columns = [c.id for c in s.dsd.components if release or c.id not in s.release_only]
+    records = []
+    for row in rows:
+        record = {c: s.sdmx_code(c, _text(row.get(f))) for f, c in s.component_of.items()}
+        record[FREQ] = frequency
+        if release:
+            record[s.unit] = s.unit_of.get(row.get("indicator"), "")
+        records.append(record)
+    table = pd.DataFrame(records, columns=columns, dtype=object)
     dataset = PandasDataset(structure=s.schema, data=table, action=ACTIONS[action])
     return write_sdmx(dataset, Format.DATA_SDMX_CSV_2_0_0)
 
@@ -253,4 +306,5 @@ def read_sdmx_csv_rows(records: list[list[str]]) -> list[dict[str, str]]:
     )
     if others or sum(len(d.data) for d in message.data) != len(rows):
         raise ValueError(f"pysdmx read data sets {others}, not all {len(rows)} rows of {s.structure_id}")
-    return [dict(zip(header, row, strict=True)) for row in rows]
+    # the contract's codes: a file may give a code as SDMX writes it (_T) or as the contract does (T)
+    return [{c: s.contract_code(c, v) for c, v in zip(header, row, strict=True)} for row in rows]

@@ -167,7 +167,7 @@ def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa:
     findings: list[Finding] = []
     records = _csv_rows(path, findings, limits)
     optional = [sdmx.component_of[f] for f in _OPTIONAL_FIELDS]
-    submitted = [c.id for c in sdmx.dsd.components if c.id != sdmx.coverage]  # a state sends no EU sum
+    submitted = [c.id for c in sdmx.dsd.components if c.id not in sdmx.release_only]  # no EU sum, no unit
     columns = [*SDMX_PREFIX, *(c for c in submitted if c not in optional)]
     table = _table(records, columns, findings, optional)
     frequency = frequencies()
