@@ -100,6 +100,22 @@ class Structure:
         """The contract's code of a code as an SDMX file may give it (either spelling)."""
         return {v: k for k, v in self.standard.get(component, {}).items()}.get(code, code)
 
+    def table_fields(self, fields: dict[str, dict]) -> dict[str, dict]:
+        """Component id -> Table Schema field of its column in SDMX-CSV, from the fields of the
+        contract's columns (by name): the code list constraint as SDMX writes the codes, and
+        the unit's codes."""
+        out = {}
+        for name, component in self.component_of.items():
+            field = fields[name]
+            constraints = field.get("constraints", {})
+            if "enum" in constraints:
+                enum = [self.sdmx_code(component, code) for code in constraints["enum"]]
+                field = {**field, "constraints": {**constraints, "enum": enum}}
+            out[component] = field
+        units = sorted(set(self.unit_of.values()))
+        out[self.unit] = {"type": "string", "constraints": {"required": True, "enum": units}}
+        return out
+
     @property
     def schema(self) -> Schema:
         return Schema(
