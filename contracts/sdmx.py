@@ -4,20 +4,16 @@ Code lists for every coded component, a concept scheme, the data structure defin
 first, the contract's dimensions, TIME_PERIOD last, then the attributes, the EU aggregate's
 coverage and the unit) and the dataflow, all final and versioned with the contract. Names come
 from the contract, codes are the SDMX global ones where the contract's `sdmx` settings say so.
-SDMX-CSV is written and read through the same in-memory structure.
+SDMX-CSV is written through the same in-memory structure.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from dataclasses import dataclass
 from functools import cache
 
 import pandas as pd
-from pysdmx.errors import PysdmxError
-from pysdmx.io import read_sdmx, write_sdmx
+from pysdmx.io import write_sdmx
 from pysdmx.io.format import Format
 from pysdmx.io.pd import PandasDataset
 from pysdmx.model import (
@@ -40,17 +36,18 @@ from pysdmx.model.dataset import ActionType
 from pysdmx.model.message import Header
 
 from contracts.contract import Contract, custom_properties, load_contract
+from contracts.sdmx_layout import ACTIONS as ACTION_CODES
+from contracts.sdmx_layout import FREQ, TIME, UNIT, Layout, layout
 
 STRUCTURE_21 = "structure.sdmx21.xml"  # SDMX-ML 2.1: what sdmx1 and most tools read
 STRUCTURE_30 = "structure.sdmx30.xml"  # SDMX-ML 3.0: read back by pysdmx
 STRUCTURE_FILES = {STRUCTURE_21: Format.STRUCTURE_SDMX_ML_2_1, STRUCTURE_30: Format.STRUCTURE_SDMX_ML_3_0}
-FREQ = "FREQ"
-TIME = "TIME_PERIOD"
 ROLES = {"dimension": Role.DIMENSION, "measure": Role.MEASURE, "attribute": Role.ATTRIBUTE}
 TYPES = {"BIGINT": DataType.LONG, "VARCHAR": DataType.STRING}  # by physical type
-UNIT = "UNIT_MEASURE"  # the SDMX cross-domain concept of the unit
 AGGREGATE = "AGGREGATE"  # annotation type marking an aggregate code (EU27_2020)
-ACTIONS = {"I": ActionType.Information, "A": ActionType.Append, "R": ActionType.Replace}
+ACTIONS = dict(
+    zip(ACTION_CODES, (ActionType.Information, ActionType.Append, ActionType.Replace), strict=True)
+)
 _URN = "urn:sdmx:org.sdmx.infomodel"
 
 
@@ -65,40 +62,27 @@ class Structure:
     dsd: DataStructureDefinition
     dataflow: Dataflow
     header: Header
-    component_of: dict[str, str]  # contract field (and the EU coverage column) -> component id
-    coverage: str  # component id of the EU aggregate's coverage: in releases, never in submissions
-    unit: str  # component id of the unit, derived from the indicator: in releases only
-    unit_of: dict[str, str]  # indicator -> unit code
-    standard: dict[str, dict[str, str]]  # component id -> contract code -> the SDMX code it is written as
+    layout: Layout  # the ids, what reading a file needs (contracts/sdmx_layout.py)
+
+    @property
+    def component_of(self) -> dict[str, str]:
+        """Contract field (and the EU coverage column) -> component id."""
+        return self.layout.component_of
+
+    @property
+    def coverage(self) -> str:
+        return self.layout.coverage
 
     @property
     def structure_id(self) -> str:
-        """The STRUCTURE_ID of an SDMX-CSV file: AGENCY:ID(VERSION) of the dataflow."""
-        return f"{self.agency}:{self.dataflow.id}({self.version})"
+        return self.layout.structure_id
 
     def same_major(self, structure_id: str) -> bool:
-        """`structure_id` is AGENCY:ID(M.m.p) of this dataflow at the same major version (minor
-        versions stay compatible)."""
-        flow = f"{re.escape(self.agency)}:{re.escape(self.dataflow.id)}"
-        m = re.fullmatch(rf"{flow}\((\d+)\.\d+\.\d+\)", structure_id)
-        return bool(m) and m[1] == self.version.split(".")[0]
+        return self.layout.same_major(structure_id)
 
     @property
     def field_of(self) -> dict[str, str]:
-        return {c: f for f, c in self.component_of.items()}
-
-    @property
-    def release_only(self) -> tuple[str, str]:
-        """Components a release derives and a submission never carries."""
-        return self.coverage, self.unit
-
-    def sdmx_code(self, component: str, code: str) -> str:
-        """The code as SDMX files write it (the SDMX special code where the contract has its own)."""
-        return self.standard.get(component, {}).get(code, code)
-
-    def contract_code(self, component: str, code: str) -> str:
-        """The contract's code of a code as an SDMX file may give it (either spelling)."""
-        return {v: k for k, v in self.standard.get(component, {}).items()}.get(code, code)
+        return self.layout.field_of
 
     def table_fields(self, fields: dict[str, dict]) -> dict[str, dict]:
         """Component id -> Table Schema field of its column in SDMX-CSV, from the fields of the
@@ -109,11 +93,11 @@ class Structure:
             field = fields[name]
             constraints = field.get("constraints", {})
             if "enum" in constraints:
-                enum = [self.sdmx_code(component, code) for code in constraints["enum"]]
+                enum = [self.layout.sdmx_code(component, code) for code in constraints["enum"]]
                 field = {**field, "constraints": {**constraints, "enum": enum}}
             out[component] = field
-        units = sorted(set(self.unit_of.values()))
-        out[self.unit] = {"type": "string", "constraints": {"required": True, "enum": units}}
+        units = sorted(set(self.layout.unit_of.values()))
+        out[UNIT] = {"type": "string", "constraints": {"required": True, "enum": units}}
         return out
 
     @property
@@ -147,25 +131,19 @@ def structure(contract: Contract | None = None) -> Structure:
     concepts and code lists, the SDMX codes where the contract writes its own, the geo code
     list with the EU aggregate code, the unit as a series attribute."""
     contract = contract or load_contract()
-    sdmx = sdmx_settings(contract)
+    sdmx, ids = sdmx_settings(contract), layout(contract)
+    _check_settings(contract, sdmx, ids)
     eu_aggregate = contract.eu_aggregate
-    agency, version = sdmx["agency"], contract.version
+    agency, version = ids.agency, ids.version
     concept_scheme = sdmx["conceptScheme"]["id"]
-    standard, unit = sdmx["standardCodes"], sdmx["unit"]
-    fields = {p["name"]: p for p in contract.doc["schema"][0]["properties"]}
-    component_of = {
-        f.name: custom_properties(fields[f.name]).get("sdmxId", f.name.upper())
-        for f in contract.observation_fields
-    }
-    _check_settings(contract, sdmx, component_of)
 
     def concept_urn(cid: str) -> str:
         return f"{_URN}.conceptscheme.Concept={agency}:{concept_scheme}({version}).{cid}"
 
     def codelist(cid: str, name: str, description: str | None, codes: dict[str, str]) -> Codelist:
-        annotated = aggregate if cid == component_of["geo"] else {}
+        annotated = aggregate if cid == ids.component_of["geo"] else {}
         items = [
-            Code(id=standard.get(cid, {}).get(c, c), name=label, annotations=annotated.get(c, ()))
+            Code(id=ids.sdmx_code(cid, c), name=label, annotations=annotated.get(c, ()))
             for c, label in codes.items()
         ]
         follows = sdmx["globalCodeLists"].get(cid)
@@ -202,13 +180,9 @@ def structure(contract: Contract | None = None) -> Structure:
         )
 
     add(FREQ, Role.DIMENSION, True, FREQ, None, codes=sdmx["frequency"])
-    ordered = [
-        f for f in contract.observation_fields if f.role == "dimension" and component_of[f.name] != TIME
-    ]
-    ordered += [f for f in contract.observation_fields if component_of[f.name] == TIME]
-    ordered += [f for f in contract.observation_fields if f.role != "dimension"]
-    for f in ordered:
-        cid = component_of[f.name]
+    field = {f.name: f for f in contract.observation_fields}
+    for cid in ids.components[1:-2]:  # FREQ first, the coverage and the unit last: added apart
+        f = field[ids.field_of[cid]]
         codes = None
         if f.code_list:
             codes = dict(contract.code_lists[f.code_list])
@@ -221,14 +195,11 @@ def structure(contract: Contract | None = None) -> Structure:
         add(cid, ROLES[f.role], f.role == "dimension", f.label, f.description, codes, dtype, facets)
 
     # An observation-level attribute only EU aggregate rows carry: how many states the sum is over.
-    rule = contract.eu_aggregate_rule
-    coverage = rule["coverageAttribute"].upper()
-    component_of[rule["coverageAttribute"]] = coverage
-    add(coverage, Role.ATTRIBUTE, False, coverage, rule["coverageDescription"], dtype=DataType.INTEGER,
-        facets=Facets(min_value=0))  # fmt: skip
+    add(ids.coverage, Role.ATTRIBUTE, False, ids.coverage, contract.eu_aggregate_rule["coverageDescription"],
+        dtype=DataType.INTEGER, facets=Facets(min_value=0))  # fmt: skip
     # The unit of every figure of a series, from its indicator.
     series_level = ",".join(c.id for c in components if c.role == Role.DIMENSION and c.id != TIME)
-    add(UNIT, Role.ATTRIBUTE, False, UNIT, None, codes=unit["codes"], attachment=series_level)
+    add(UNIT, Role.ATTRIBUTE, False, UNIT, None, codes=sdmx["unit"]["codes"], attachment=series_level)
 
     dsd = DataStructureDefinition(
         id=sdmx["dataStructure"]["id"],
@@ -238,7 +209,7 @@ def structure(contract: Contract | None = None) -> Structure:
         components=Components(components),
         is_final=True,
     )
-    flow = Dataflow(id=sdmx["dataflow"]["id"], name=sdmx["dataflow"]["name"], agency=agency, version=version,
+    flow = Dataflow(id=ids.dataflow, name=sdmx["dataflow"]["name"], agency=agency, version=version,
                     structure=dsd, is_final=True)  # fmt: skip
     scheme = ConceptScheme(id=concept_scheme, name=sdmx["conceptScheme"]["name"], agency=agency,
                            version=version, items=concepts, is_final=True)  # fmt: skip
@@ -247,21 +218,20 @@ def structure(contract: Contract | None = None) -> Structure:
         prepared=sdmx["prepared"],
         sender=Agency(id=agency),
     )
-    return Structure(agency, version, codelists, scheme, dsd, flow, header, component_of, coverage, UNIT,
-                     unit["byIndicator"], standard)  # fmt: skip
+    return Structure(agency, version, codelists, scheme, dsd, flow, header, ids)
 
 
-def _check_settings(contract: Contract, sdmx: dict, component_of: dict[str, str]) -> None:
+def _check_settings(contract: Contract, sdmx: dict, ids: Layout) -> None:
     """The SDMX settings name codes of the contract's lists and a unit for every indicator."""
-    code_list_of = {component_of[f.name]: f.code_list for f in contract.observation_fields if f.code_list}
+    code_list_of = {ids.component_of[f.name]: f.code_list for f in contract.observation_fields if f.code_list}
     wrong = [
         f"standardCodes {cid} {code}"
-        for cid, codes in sdmx["standardCodes"].items()
+        for cid, codes in ids.standard.items()
         for code in codes
         if code not in contract.code_lists.get(code_list_of.get(cid), {})
     ]
-    unit_of, units = sdmx["unit"]["byIndicator"], sdmx["unit"]["codes"]
-    wrong += [f"unit of {i}" for i in contract.code_lists["indicator"] if unit_of.get(i) not in units]
+    units = sdmx["unit"]["codes"]
+    wrong += [f"unit of {i}" for i in contract.code_lists["indicator"] if ids.unit_of.get(i) not in units]
     wrong += [f"globalCodeLists {c}" for c in sdmx["globalCodeLists"] if c not in {FREQ, *code_list_of}]
     if wrong:
         raise ValueError(f"contract {contract.version}: SDMX settings that name no contract code: {wrong}")
@@ -272,15 +242,14 @@ def write_sdmx_csv(rows: list[dict], action: str = "I", release: bool = False) -
     FREQ A on every row, codes as SDMX writes them, an empty value stays empty (never NaN).
     Only a release has the columns it derives (the EU aggregate's coverage, the unit): a
     submission holds one state's own figures."""
-    s = structure()
-    frequency = next(iter(sdmx_settings(load_contract())["frequency"]))
-    columns = [c.id for c in s.dsd.components if release or c.id not in s.release_only]
+    s, ids = structure(), layout()
+    columns = [c.id for c in s.dsd.components if release or c.id not in ids.release_only]
     records = []
     for row in rows:
-        record = {c: s.sdmx_code(c, _text(row.get(f))) for f, c in s.component_of.items()}
-        record[FREQ] = frequency
+        record = {c: ids.sdmx_code(c, _text(row.get(f))) for f, c in ids.component_of.items()}
+        record[FREQ] = ids.frequencies[0]
         if release:
-            record[s.unit] = s.unit_of.get(row.get("indicator"), "")
+            record[UNIT] = ids.unit_of.get(row.get("indicator"), "")
         records.append(record)
     table = pd.DataFrame(records, columns=columns, dtype=object)
     dataset = PandasDataset(structure=s.schema, data=table, action=ACTIONS[action])
@@ -289,38 +258,3 @@ def write_sdmx_csv(rows: list[dict], action: str = "I", release: bool = False) -
 
 def _text(value) -> str:
     return "" if value is None else str(value)
-
-
-def sdmx_column(field: str) -> str:
-    """The SDMX-CSV column of a contract field (any other column name upper-cased)."""
-    return structure().component_of.get(field, field.upper())
-
-
-def frequencies() -> list[str]:
-    return list(sdmx_settings(load_contract())["frequency"])
-
-
-def read_sdmx_csv_rows(records: list[list[str]]) -> list[dict[str, str]]:
-    """The data rows of SDMX-CSV records (header first) as column -> text, read as a message by pysdmx.
-
-    pysdmx parses the message (every data set must be of this dataflow, one action each, no
-    row lost); the texts are the file's own: pysdmx lets pandas guess numbers ('007' becomes
-    '7', '1e6' '1000000.0'), and our checks must judge what was sent. Rows without any value
-    are left out, as everywhere else.
-    """
-    header = [h.strip() for h in records[0]]
-    rows = [(r + [""] * len(header))[: len(header)] for r in records[1:] if any(c.strip() for c in r)]
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([header, *rows])
-    try:
-        message = read_sdmx(io.BytesIO(out.getvalue().encode("utf-8")), validate=False)
-    except PysdmxError as exc:
-        raise ValueError(f"as SDMX-CSV 2.0: {exc}") from exc
-    s = structure()
-    others = sorted(
-        d.short_urn for d in message.data if not s.same_major(d.short_urn.removeprefix("Dataflow="))
-    )
-    if others or sum(len(d.data) for d in message.data) != len(rows):
-        raise ValueError(f"pysdmx read data sets {others}, not all {len(rows)} rows of {s.structure_id}")
-    # the contract's codes: a file may give a code as SDMX writes it (_T) or as the contract does (T)
-    return [{c: s.contract_code(c, v) for c, v in zip(header, row, strict=True)} for row in rows]

@@ -37,7 +37,7 @@ def vtl_program(contract: Contract | None = None) -> str:
 def _sdmx_key(contract: Contract, s, key: tuple) -> tuple:
     """A series key in the codes the SDMX-CSV data carry (_T for the contract's TOTAL ...)."""
     return tuple(
-        s.sdmx_code(s.component_of[d], c) for d, c in zip(contract.series_dimensions, key, strict=True)
+        s.layout.sdmx_code(s.component_of[d], c) for d, c in zip(contract.series_dimensions, key, strict=True)
     )
 
 

@@ -63,7 +63,9 @@ def oracle(engine, rows: list[list]) -> set[tuple]:
     for name, points in json.loads(answer).items():
         rule, key = names[name]
         for p in points:
-            series = key or tuple(S.contract_code(d, p[d]) for d in SERIES)  # the data carry _T for TOTAL ...
+            series = key or tuple(
+                S.layout.contract_code(d, p[d]) for d in SERIES
+            )  # the data carry _T for TOTAL ...
             verdicts.add((rule, p[S.component_of["geo"]], int(p[TIME]), series))
     return verdicts
 
@@ -92,7 +94,7 @@ def canonical_rows(submission: Submission) -> list[list]:
         row = {**values, "geo": submission.geo, "time_period": submission.time_period}
         rows.append(
             [
-                S.sdmx_code(c.id, _text(row.get(S.field_of.get(c.id)))) if c.id != FREQ else "A"
+                S.layout.sdmx_code(c.id, _text(row.get(S.field_of.get(c.id)))) if c.id != FREQ else "A"
                 for c in S.dsd.components
             ]
         )
