@@ -72,6 +72,7 @@ def report_context(years: list[Year], year: int, geo: str, contract, t: Translat
         "submission": submission,
         "legal_basis": t(contract.code_lists["legal_basis"].get(submission.get("legal_basis"), "")),
         "period": (submission["ref_period_start"], submission["ref_period_end"]),
+        "period_note": notes.reference_period_note(year, submission, contract, t, t.period),
         "sections": [
             _section(y, geo, state, point, spec, contract, marks, t)
             for point, spec in contract.article_points.items()

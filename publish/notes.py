@@ -61,7 +61,7 @@ def _state_reason(row: dict, submission: dict, contract, _: Callable, dates) -> 
         label = _(contract.code_lists["obs_status"].get(status, status))
         parts.append(f"{label}: {row['comment']}" if row.get("comment") else label)
     period = reference_period_note(int(row["time_period"]), submission, contract, _, dates)
-    if period and (status or parts):
+    if period:  # every figure of the state: it counts another span than the legal one
         parts.append(period)
     return "; ".join(parts) or None
 
