@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from contracts.contract import load_contract
 from tests.helpers import metadata, observations
+from transforms.history import History, figures
 from transforms.readers import read_submission
-from transforms.validation import History, figures, validate
+from transforms.validation import validate
 from transforms.writers import EXTENSIONS, write_submission
 
 C = load_contract()
