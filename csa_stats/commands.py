@@ -138,7 +138,7 @@ def _openpyxl_without_numpy() -> None:
 
 
 def cmd_validate(args) -> int:
-    if not args.data_docs:
+    if not args.data_docs and any(Path(name).suffix.lower() == ".xlsx" for name in args.files):
         _openpyxl_without_numpy()
     from contracts.contract import load_contract
     from transforms.judge import judge_path
