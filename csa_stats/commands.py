@@ -316,6 +316,7 @@ def cmd_status(args) -> int:
         "deadline",
         "status",
         "legal_bases",
+        "deadlines",
         "first_received_at",
         "current_revision",
         "submissions",

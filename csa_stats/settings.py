@@ -45,7 +45,11 @@ VARIABLES = {
         "$CSA_NATIONAL_DIR/{geo}/records",
         "a national office's record-level files (folder or s3:// URL; `{geo}` is the state's code)",
     ),
-    "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
+    "CSA_DEADLINE": (
+        "law",
+        "deadline of a reporting year: `law`, the last deadline of the acts it is due under (contract "
+        "legalBases), or MM-DD in the year after it",
+    ),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
     "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
     "CSA_RECORD_RETENTION_DAYS": (
@@ -152,6 +156,10 @@ class Settings:
         )
 
     def deadline_for(self, year: int) -> dt.date:
+        if self.deadline == "law":
+            from contracts.contract import load_contract
+
+            return load_contract().deadline(year)
         month, day = (int(x) for x in self.deadline.split("-"))
         return dt.date(year + 1, month, day)
 
