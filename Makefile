@@ -27,7 +27,10 @@ export CSA_DATA_DIR ?= $(CURDIR)/data
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 BIN := $(CURDIR)/.venv/bin
 DEMO_GEO ?= AT
-DEMO_YEAR ?= 2024
+DEMO_YEAR ?= 2026
+# The day the demo's story is told on: 2026 (two covered periods) has ended and is due, so it is
+# received, judged and published (settings: CSA_TODAY).
+DEMO_TODAY ?= 2027-09-30
 comma := ,
 NATIONAL_CONF := {"geo": "$(DEMO_GEO)"$(comma) "year": $(DEMO_YEAR)}
 COLLECT_CONF := {"wait_for_files": false}
@@ -83,6 +86,7 @@ DAG_TEST = mkdir -p $(CSA_DATA_DIR)/logs && $(BIN)/airflow dags test $(1) > $(CS
 # Only the demo answers approvals by itself, as the actor `demo` (recorded in the audit log);
 # `make airflow` and production leave them to a human.
 demo: export CSA_AUTO_APPROVE_AS := demo
+demo: export CSA_TODAY := $(DEMO_TODAY)
 demo: airflow-init debian-packages
 	$(BIN)/csa-stats demo-data --national $(DEMO_GEO) --revisions-to $(CSA_DATA_DIR)/revisions
 	@echo "Union collection and release (through Airflow; approvals answered by the actor demo):"

@@ -43,7 +43,10 @@ def cmd_demo_data(args) -> int:
         return _demo_records(args, settings)
     out = Path(args.out) if args.out else settings.landing
     revisions = Path(args.revisions_to) if args.revisions_to else None
-    files = generate_demo(out, seed=args.seed, revisions_dir=revisions, receipts=settings.receipts)
+    years = range(2021, settings.today.year)  # every year that has ended (CSA_TODAY in the demo)
+    files = generate_demo(
+        out, seed=args.seed, years=years, revisions_dir=revisions, receipts=settings.receipts
+    )
     submissions = [f for f in files if not f.name.endswith(".meta.json")]
     print(f"wrote {len(submissions)} submissions (+{len(files) - len(submissions)} metadata side files)")
     if revisions:
@@ -51,7 +54,7 @@ def cmd_demo_data(args) -> int:
     if args.national:
         national = settings.national_dir / args.national / "sources"
         written = generate_demo(
-            national, seed=args.seed, geos=[args.national], per_state=False, receipts=settings.receipts
+            national, args.seed, years, [args.national], per_state=False, receipts=settings.receipts
         )
         print(
             f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}"
@@ -61,7 +64,8 @@ def cmd_demo_data(args) -> int:
         f"no breakdown {DEMO_FACTS.missing_breakdown} (explained), 2021 from 1 January "
         f"{DEMO_FACTS.from_january} (flagged), definition differs {DEMO_FACTS.definition_differs} (d), "
         f"confirmed change {DEMO_FACTS.confirmed_change[:2]}, "
-        f"convictions linked {DEMO_FACTS.links_convictions}"
+        f"convictions linked {DEMO_FACTS.links_convictions}, years {years[0]}-{years[-1]}"
+        f"{f', 2026 first period only {DEMO_FACTS.first_period_only} (flagged, d)' if 2026 in years else ''}"
     )
     return OK
 
@@ -146,12 +150,13 @@ def cmd_validate(args) -> int:
     from transforms.safety import safe_name
     from transforms.validation import validate
 
-    limits = get_settings().limits
+    settings = get_settings()
+    limits, today = settings.limits, settings.today
     reports, code = [], OK
     for name in args.files:
         try:
             submission = read_submission(Path(name), limits)
-            report = validate(submission)
+            report = validate(submission, today=today)
         except Exception as exc:  # noqa: BLE001 (every file gets a verdict of its own)
             debug = bool(os.environ.get("CSA_DEBUG"))
             logging.getLogger(__name__).error("%s could not be judged: %r", name, exc, exc_info=debug)

@@ -74,11 +74,13 @@ def landed_at(path: Path) -> dt.datetime:
     return min(mtime, dt.datetime.now(dt.UTC))
 
 
-def first_seen(con, digest: str, receipts: Path | None) -> dt.datetime:
+def first_seen(con, digest: str, receipts: Path | None, today: dt.date | None = None) -> dt.datetime:
     """When the system first saw this content: as archived before, else as a receipt recorded
-    outside the landing folder (CSA_RECEIPTS: files that arrived another way), else now. Never
-    the file's modification time, which the sender controls."""
+    outside the landing folder (CSA_RECEIPTS: files that arrived another way), else now (never
+    after `today`). Never the file's modification time, which the sender controls."""
     now = dt.datetime.now(dt.UTC)
+    if today and today > now.date():  # the demo's story day: receipts up to its end
+        now = dt.datetime.combine(today, dt.time(23, 59), dt.UTC)
     known = con.execute("SELECT first_received_at FROM raw_file WHERE sha256 = ?", [digest]).fetchone()
     if known:
         return known[0]
@@ -121,6 +123,9 @@ class Places(Protocol):
     @property
     def limits(self) -> Limits: ...
 
+    @property
+    def today(self) -> dt.date: ...  # what is judged against (a year not ended, the latest arrival)
+
     def deadline_for(self, year: int) -> dt.date: ...
 
 
@@ -150,7 +155,7 @@ def ingest_file(
             db.audit(con, actor, "duplicate", existing, json.dumps({"file": path.name}))
             stored_report = None if _has_report(places, existing) else _stored_report(con, existing)
         else:
-            received_at = received_at or first_seen(con, digest, places.receipts)
+            received_at = received_at or first_seen(con, digest, places.receipts, places.today)
             content = digest if meta_digest is None else sha256_of(f"{digest}{meta_digest}".encode())
             checksum = digest if meta_digest is None else f"{digest} (side file {meta_digest})"
             try:  # only now: a duplicate needs no parsing
@@ -211,7 +216,7 @@ def _judge(path: Path, con, places: Places, checksum: str, sender: str | None) -
     _check_sender(submission, sender)
     history = load_history(con, submission.geo, submission.time_period)
     history.checksum = checksum
-    report = validate(submission, history)
+    report = validate(submission, history, today=places.today)
     _register_under_sender(submission, sender)
     if report.valid:  # pandera: the contract's types, codes and key, before insert
         from contracts.pandera_model import check_rows
