@@ -17,8 +17,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from contracts.contract import load_contract
-from csa_stats.demo_periods import FIRST_PERIOD_ONLY, FROM_JANUARY, counted_days, counted_periods
-from csa_stats.demo_periods import period_metadata, period_note
+from csa_stats import demo_periods as periods
 from csa_stats.settings import get_settings
 from transforms.writers import EXTENSIONS, write_submission
 from warehouse.loader import write_receipts
@@ -84,11 +83,11 @@ DEMO_FACTS = DemoFacts(
     late=("HU", 2024),
     revised=("NL", 2023),
     missing_breakdown={"sex": ("CZ", "PT", "RO"), "service": ("BG", "HR", "SK")},
-    from_january=FROM_JANUARY,
+    from_january=periods.FROM_JANUARY,
     confirmed_change=("PL", 2024, {"indicator": "PERP_CNV"}),
     links_convictions=("AT", "BE", "FI", "IE", "NL", "SE"),
     definition_differs=("FR", {"conviction_stage": "FIRST_INSTANCE"}),
-    first_period_only=FIRST_PERIOD_ONLY,
+    first_period_only=periods.FIRST_PERIOD_ONLY,
 )
 # The structured national definitions of every other state: the contract's reference, and sources.
 DEFINITIONS = {
@@ -180,16 +179,16 @@ class _State:
 
 
 def _submission(state: _State, year: int, rng: random.Random) -> tuple[dict, dict]:
-    periods = counted_periods(state.geo, year, state.first_day)
-    reports = state.reports(year, counted_days(periods), rng)
+    counted = periods.counted_periods(state.geo, year, state.first_day)
+    reports = state.reports(year, periods.counted_days(counted), rng)
     metadata = {
         "geo": state.geo,
         "time_period": year,
         "revision": 1,
-        **period_metadata(periods),
+        **periods.period_metadata(counted),
         "reporting_authority": state.authority,
         "contact": f"article8-statistics@{state.geo.lower()}.example.org",
-        "national_definitions": _definitions(state, period_note(periods)),
+        "national_definitions": _definitions(state, periods.period_note(counted)),
         **_structured_definitions(state.geo),
         "breakdown_gaps": "; ".join(f"{dim}: {GAP_COMMENTS[dim]}" for dim in state.gaps) or None,
     }

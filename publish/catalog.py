@@ -174,7 +174,8 @@ def _dataset(graph: Graph, base: str, release: ReleaseFolder, issued: str) -> UR
     graph.add((dataset, DCTERMS.modified, Literal(as_of(release.path), datatype=XSD.date)))
     graph.add((dataset, DCTERMS.publisher, _publisher(graph)))
     graph.add((dataset, DCAT.contactPoint, _contact(graph, base)))
-    graph.add((dataset, DCTERMS.temporal, _period(graph, dataset, release.year)))
+    for period in _periods(graph, dataset, release.year):
+        graph.add((dataset, DCTERMS.temporal, period))
     for geo in _geos(release):
         graph.add((dataset, DCTERMS.spatial, SPATIAL_EU if geo == EU_AGGREGATE else URIRef(NUTS + geo)))
     graph.add((dataset, DCAT.theme, THEME))
@@ -266,14 +267,17 @@ def _contact(graph: Graph, base: str) -> URIRef:
     return contact
 
 
-def _period(graph: Graph, dataset: URIRef, year: int) -> URIRef:
-    period = URIRef(f"{dataset}#period")
-    graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
-    # The days of the year a legal basis covers (2021 from 2 August, 2026 to 3 April).
-    start, end = load_contract().reference_period(year) or (f"{year}-01-01", f"{year}-12-31")
-    graph.add((period, DCAT.startDate, Literal(str(start), datatype=XSD.date)))
-    graph.add((period, DCAT.endDate, Literal(str(end), datatype=XSD.date)))
-    return period
+def _periods(graph: Graph, dataset: URIRef, year: int) -> list[URIRef]:
+    """The covered periods of the year (2021 from 2 August; 2026 to 3 April and from 31 July)."""
+    covered = load_contract().reference_periods(year) or [(f"{year}-01-01", f"{year}-12-31")]
+    periods = []
+    for n, (start, end) in enumerate(covered, start=1):
+        period = URIRef(f"{dataset}#period" + (str(n) if n > 1 else ""))
+        graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        graph.add((period, DCAT.startDate, Literal(str(start), datatype=XSD.date)))
+        graph.add((period, DCAT.endDate, Literal(str(end), datatype=XSD.date)))
+        periods.append(period)
+    return periods
 
 
 def _version_notes(folder: Path) -> str:

@@ -18,9 +18,20 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from contracts.law import parse_periods
 from publish import charts
 from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY
-from publish.published import Year, figure, marking, marking_legend, partial_period, period_text
+from publish.published import (
+    Year,
+    comparability_lines,
+    figure,
+    law_lines,
+    marking,
+    marking_legend,
+    partial_period,
+    period_text,
+    periods_text,
+)
 from transforms.files import write_atomic
 
 CAVEAT = (
@@ -38,7 +49,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["period"] = lambda p: period_text(*p)
+    env.filters["period"] = periods_text
     return env
 
 
@@ -61,8 +72,10 @@ def report_context(years: list[Year], year: int, geo: str, contract) -> dict:
         "secondary": SECONDARY,
         "data_date": y.data_date,
         "submission": submission,
-        "legal_basis": contract.code_lists["legal_basis"].get(submission.get("legal_basis"), ""),
-        "period": (submission["ref_period_start"], submission["ref_period_end"]),
+        "legal_basis": _bases(submission, contract),
+        "period": _counted(submission),
+        "law": law_lines(contract, year),
+        "comparability": comparability_lines(contract, [o.year for o in published]),
         "sections": [
             _section(y, geo, state, point, spec, contract, marks)
             for point, spec in contract.article_points.items()
@@ -172,6 +185,22 @@ def _label(contract, dimension: str, code: str) -> str:
     return "" if code == contract.not_applicable else contract.code_lists[dimension][code]
 
 
+def _counted(submission: dict):
+    """The period a submission counts, or its periods when it declares several (ref_periods)."""
+    if submission.get("ref_periods"):
+        return [(str(a), str(b)) for (a, b), _code in parse_periods(submission["ref_periods"])]
+    return (submission["ref_period_start"], submission["ref_period_end"])
+
+
+def _bases(submission: dict, contract) -> str:
+    """The legal basis a submission names, or the one of each period it declares."""
+    labels = contract.code_lists["legal_basis"]
+    if submission.get("ref_periods"):
+        declared = parse_periods(submission["ref_periods"])
+        return "; ".join(f"{labels.get(code, code)} ({period_text(a, b)})" for (a, b), code in declared)
+    return labels.get(submission.get("legal_basis"), "")
+
+
 def _value_text(row: dict | None, contract) -> str:
     why = marking(row)
     if why is None:
@@ -182,11 +211,12 @@ def _value_text(row: dict | None, contract) -> str:
 def _headline(y: Year, geo: str, state: str, spec: dict, contract) -> str:
     """The sentence that states the headline figure, or says in words why there is none."""
     row = y.row(geo, contract.key_figures[spec["figure"]])
-    submission = y.submissions[geo]
+    counted = _counted(y.submissions[geo])
     year = str(y.year)
-    start, end = submission["ref_period_start"][:10], submission["ref_period_end"][:10]
-    if (start[5:], end[5:]) != ("01-01", "12-31"):
-        year = f"{y.year} (from {period_text(start, end)})"
+    if isinstance(counted, list):
+        year = f"{y.year} ({periods_text(counted)})"
+    elif (counted[0][5:10], counted[1][5:10]) != ("01-01", "12-31"):
+        year = f"{y.year} (from {period_text(*counted)})"
     why = marking(row)
     if why is None:
         return " ".join(spec["sentence"].split()).format(
@@ -205,7 +235,7 @@ def _history_row(y: Year, geo: str, contract) -> dict:
     partial = partial_period(contract, y.year)
     return {
         "year": y.year,
-        "period": (submission["ref_period_start"], submission["ref_period_end"]),
+        "period": _counted(submission),
         "legal_period": partial,
         "figures": [
             figure(y.row(geo, contract.key_figures[s["figure"]])) for s in contract.article_points.values()
@@ -221,8 +251,11 @@ def _history_chart(years: list[Year], geo: str, spec: dict, contract) -> tuple[s
     for y in years:
         row = y.row(geo, key)
         partial = partial_period(contract, y.year)
-        label = f"{y.year}" + (f" (from {partial[0]:%-d %b})" if partial and partial[0].month > 1 else "")
-        label += f" (to {partial[1]:%-d %b})" if partial and partial[1].month < 12 else ""
+        label = f"{y.year}" + (
+            f" (from {partial[0][0]:%-d %b})" if partial and partial[0][0].month > 1 else ""
+        )
+        label += f" (to {partial[-1][1]:%-d %b})" if partial and partial[-1][1].month < 12 else ""
+        label += " (two periods)" if partial and len(partial) > 1 else ""
         shown = marking(row) is None
         bars.append(charts.Bar(label, row["obs_value"] if shown else None, _value_text(row, contract)))
     title = f"{spec['title']} in {contract.code_lists['geo'][geo]}, per reporting year"

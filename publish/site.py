@@ -19,12 +19,14 @@ from publish.exports import RELEASE_FILE, flags_legend
 from publish.national_report import CAVEAT, environment, write_national_reports
 from publish.published import (
     Year,
+    comparability_lines,
     figure,
+    law_lines,
     marking,
     marking_legend,
     national_geos,
     partial_period,
-    period_text,
+    periods_text,
     read_years,
 )
 from transforms.files import write_atomic
@@ -76,6 +78,7 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
             headline=[_eu_headline(y, contract) for y in years],
             grid=_completeness(years, contract, tracker),
             charts=_index_charts(years, contract),
+            comparability=comparability_lines(contract, [y.year for y in years]),
         ),
         "methodology.html": env.get_template("methodology.html.j2").render(
             title="Methodology",
@@ -91,6 +94,8 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None) -> list[Path
             title=f"Article 8 statistics {y.year}",
             y=y,
             period=partial_period(contract, y.year),
+            law=law_lines(contract, y.year),
+            comparability=comparability_lines(contract, [o.year for o in years if o.year <= y.year]),
             coverage=y.coverage(REPORTS),
             charts=_year_charts(y, contract),
             downloads=_downloads(y.versions, public_dir),
@@ -159,7 +164,7 @@ def _completeness(years: list[Year], contract, tracker: list[dict] | None) -> li
 def _year_charts(y: Year, contract) -> list[dict]:
     states = sorted(g for g in y.submissions)
     period = partial_period(contract, y.year)
-    when = f"{y.year}" + (f", partial year: {period_text(*period)}" if period else "")
+    when = f"{y.year}" + (f", partial year: {periods_text(period)}" if period else "")
     return [
         _chart(
             f"Reports forwarded to law enforcement, per state, {when}", [_bar(y, g, REPORTS) for g in states]

@@ -180,19 +180,21 @@ def test_a_successor_is_accepted_by_configuration_alone(tmp_path):
     ]
 
 
-def test_the_catalogue_temporal_coverage_is_the_covered_part_of_the_year():
+def test_the_catalogue_temporal_coverage_is_each_covered_period_of_the_year():
     from rdflib import Graph, URIRef
     from rdflib.namespace import DCAT
 
-    from publish.catalog import _period
+    from publish.catalog import _periods
 
     graph = Graph()
-    for year, start, end in ((2021, "2021-08-02", "2021-12-31"), (2026, "2026-01-01", "2026-12-31")):
-        period = _period(graph, URIRef(f"https://example.org/{year}"), year)
-        assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == (
-            start,
-            end,
-        )
+    expected = {
+        2021: [("2021-08-02", "2021-12-31")],
+        2026: [("2026-01-01", "2026-04-03"), ("2026-07-31", "2026-12-31")],
+    }
+    for year, spans in expected.items():
+        periods = _periods(graph, URIRef(f"https://example.org/{year}"), year)
+        found = [(str(graph.value(p, DCAT.startDate)), str(graph.value(p, DCAT.endDate))) for p in periods]
+        assert found == spans
 
 
 def test_the_tracker_marks_a_year_no_legal_basis_covers_not_due(tmp_path):
