@@ -43,10 +43,8 @@ def cmd_demo_data(args) -> int:
         return _demo_records(args, settings)
     out = Path(args.out) if args.out else settings.landing
     revisions = Path(args.revisions_to) if args.revisions_to else None
-    years = range(2021, settings.today.year)  # every year that has ended (CSA_TODAY in the demo)
-    files = generate_demo(
-        out, seed=args.seed, years=years, revisions_dir=revisions, receipts=settings.receipts
-    )
+    years = range(2021, settings.today.year)  # every year ended by today (CSA_TODAY in the demo)
+    files = generate_demo(out, args.seed, years, revisions_dir=revisions, receipts=settings.receipts)
     submissions = [f for f in files if not f.name.endswith(".meta.json")]
     print(f"wrote {len(submissions)} submissions (+{len(files) - len(submissions)} metadata side files)")
     if revisions:
@@ -64,8 +62,8 @@ def cmd_demo_data(args) -> int:
         f"no breakdown {DEMO_FACTS.missing_breakdown} (explained), 2021 from 1 January "
         f"{DEMO_FACTS.from_january} (flagged), definition differs {DEMO_FACTS.definition_differs} (d), "
         f"confirmed change {DEMO_FACTS.confirmed_change[:2]}, "
-        f"convictions linked {DEMO_FACTS.links_convictions}, years {years[0]}-{years[-1]}"
-        f"{f', 2026 first period only {DEMO_FACTS.first_period_only} (flagged, d)' if 2026 in years else ''}"
+        f"convictions linked {DEMO_FACTS.links_convictions}, 2026 from 1 January to 3 April "
+        f"{DEMO_FACTS.first_period_only} (flagged, d)"
     )
     return OK
 
@@ -151,12 +149,11 @@ def cmd_validate(args) -> int:
     from transforms.validation import validate
 
     settings = get_settings()
-    limits, today = settings.limits, settings.today
     reports, code = [], OK
     for name in args.files:
         try:
-            submission = read_submission(Path(name), limits)
-            report = validate(submission, today=today)
+            submission = read_submission(Path(name), settings.limits)
+            report = validate(submission, today=settings.today)
         except Exception as exc:  # noqa: BLE001 (every file gets a verdict of its own)
             debug = bool(os.environ.get("CSA_DEBUG"))
             logging.getLogger(__name__).error("%s could not be judged: %r", name, exc, exc_info=debug)
@@ -315,17 +312,8 @@ def cmd_status(args) -> int:
     settings = get_settings()
     with db.reader(_analyst_warehouse(settings, args.live, say=True)) as con:
         rows = queries.tracker(con, args.year, settings.deadline_for(args.year) if args.year else None)
-    columns = [
-        "geo",
-        "time_period",
-        "deadline",
-        "status",
-        "legal_bases",
-        "deadlines",
-        "first_received_at",
-        "current_revision",
-        "submissions",
-    ]
+    columns = ["geo", "time_period", "deadline", "status", "legal_bases", "deadlines"]
+    columns += ["first_received_at", "current_revision", "submissions"]
     _table(f"Submission tracker {args.year or ''}".strip(), columns, [[r[c] for c in columns] for r in rows])
     by_status: dict[str, list[str]] = {}
     for r in rows:

@@ -75,12 +75,9 @@ def landed_at(path: Path) -> dt.datetime:
 
 
 def first_seen(con, digest: str, receipts: Path | None, today: dt.date | None = None) -> dt.datetime:
-    """When the system first saw this content: as archived before, else as a receipt recorded
-    outside the landing folder (CSA_RECEIPTS: files that arrived another way), else now (never
-    after `today`). Never the file's modification time, which the sender controls."""
-    now = dt.datetime.now(dt.UTC)
-    if today and today > now.date():  # the demo's story day: receipts up to its end
-        now = dt.datetime.combine(today, dt.time(23, 59), dt.UTC)
+    """When the system first saw this content: as archived, else a receipt (CSA_RECEIPTS), else now
+    (the demo's `today` when later); never the modification time, which the sender controls."""
+    now = max(dt.datetime.now(dt.UTC), dt.datetime.combine(today or dt.date.min, dt.time.max, dt.UTC))
     known = con.execute("SELECT first_received_at FROM raw_file WHERE sha256 = ?", [digest]).fetchone()
     if known:
         return known[0]
@@ -119,12 +116,10 @@ class Places(Protocol):
     receipts: Path | None
     snapshots: str  # where the writer publishes read-only snapshots ("" none)
     snapshot_keep: int
+    today: dt.date  # what is judged against (a year not ended, the latest arrival)
 
     @property
     def limits(self) -> Limits: ...
-
-    @property
-    def today(self) -> dt.date: ...  # what is judged against (a year not ended, the latest arrival)
 
     def deadline_for(self, year: int) -> dt.date: ...
 
