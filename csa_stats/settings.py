@@ -17,6 +17,9 @@ from transforms.safety import Limits
 # The example base URL: a catalogue published under it has only dead links (publish warns).
 DEFAULT_PUBLIC_BASE_URL = "https://example.org/csa-stats"
 
+# The catalogue's contact point until a publisher sets its own functional mailbox.
+DEFAULT_CONTACT_EMAIL = "art8-statistics@example.org"
+
 # name -> (default, meaning); README's configuration table is written from this.
 VARIABLES = {
     "CSA_DATA_DIR": ("./data", "root of the local folders below"),
@@ -40,11 +43,25 @@ VARIABLES = {
         DEFAULT_PUBLIC_BASE_URL,
         "URL where CSA_PUBLIC is served (the catalogue's links)",
     ),
+    "CSA_CONTACT_EMAIL": (
+        DEFAULT_CONTACT_EMAIL,
+        "e-mail address of the catalogue's contact point (dcat:contactPoint, vcard:hasEmail)",
+    ),
     "CSA_NATIONAL_DIR": ("$CSA_DATA_DIR/national", "national pipeline: sources, warehouse, outbox"),
     "CSA_NATIONAL_RECORDS": (
         "$CSA_NATIONAL_DIR/{geo}/records",
         "a national office's record-level files (folder or s3:// URL; `{geo}` is the state's code)",
     ),
+    "CSA_SEND_TO": (
+        "$CSA_LANDING",
+        "national pipeline: the Union landing it sends into, into its prefix `<GEO>/` (folder or s3:// URL)",
+    ),
+    "CSA_FEEDBACK": (
+        "$CSA_REPORTS",
+        "national pipeline: the Union's feedback, receipts in `<GEO>/receipts/` (folder or s3:// URL)",
+    ),
+    "CSA_FEEDBACK_POLL": ("30", "seconds between two looks for the Union's verdict (deferred in between)"),
+    "CSA_FEEDBACK_TIMEOUT": ("72", "hours the national pipeline waits for the Union's verdict"),
     "CSA_DEADLINE": (
         "law",
         "deadline of a reporting year: `law`, the last deadline of the acts it is due under (contract "
@@ -98,8 +115,8 @@ class SettingInvalid(Exception):
 def _get(name: str) -> str:
     value = os.environ.get(name) or VARIABLES[name][0]
     if value.startswith("$"):  # a default below another setting: $CSA_DATA_DIR/landing
-        variable, _, rest = value[1:].partition("/")
-        value = f"{_get(variable)}/{rest}"
+        variable, slash, rest = value[1:].partition("/")
+        value = f"{_get(variable)}{slash}{rest}"
     return value
 
 
@@ -127,6 +144,7 @@ class Settings:
     warehouse: Path
     public: Path
     public_base_url: str
+    contact_email: str
     national_dir: Path
     national_records: str  # a folder or URL with {geo}
     deadline: str
@@ -145,6 +163,10 @@ class Settings:
     snapshot_keep: int = 10
     # folder -> object-store URL; such a folder's Path above is its local working copy
     stores: dict[str, str] = field(default_factory=dict)
+    send_to: str = ""  # the Union landing the national pipeline sends into
+    feedback: str = ""  # where the Union's receipts for the national office are read
+    feedback_poll: int = 30
+    feedback_timeout_hours: float = 72
 
     @property
     def limits(self) -> Limits:
@@ -187,6 +209,7 @@ def get_settings() -> Settings:
         warehouse=_path("CSA_WAREHOUSE"),
         public=local["public"],
         public_base_url=_get("CSA_PUBLIC_BASE_URL"),
+        contact_email=_get("CSA_CONTACT_EMAIL"),
         national_dir=_path("CSA_NATIONAL_DIR"),
         national_records=_location("CSA_NATIONAL_RECORDS"),
         deadline=_get("CSA_DEADLINE"),
@@ -208,6 +231,10 @@ def get_settings() -> Settings:
         snapshots=_location("CSA_SNAPSHOTS"),
         snapshot_keep=int(_get("CSA_SNAPSHOT_KEEP")),
         stores=stores,
+        send_to=_location("CSA_SEND_TO"),
+        feedback=_location("CSA_FEEDBACK"),
+        feedback_poll=int(_get("CSA_FEEDBACK_POLL")),
+        feedback_timeout_hours=float(_get("CSA_FEEDBACK_TIMEOUT")),
     )
 
 

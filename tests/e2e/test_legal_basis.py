@@ -182,9 +182,10 @@ def test_a_successor_is_accepted_by_configuration_alone(tmp_path):
 
 def test_the_catalogue_temporal_coverage_is_each_covered_period_of_the_year():
     from rdflib import Graph, URIRef
-    from rdflib.namespace import DCAT
+    from rdflib.namespace import DCAT, DCTERMS
 
-    from publish.catalog import _periods
+    from contracts.contract import load_contract
+    from publish.catalog import _temporal
 
     graph = Graph()
     expected = {
@@ -192,7 +193,9 @@ def test_the_catalogue_temporal_coverage_is_each_covered_period_of_the_year():
         2026: [("2026-01-01", "2026-04-03"), ("2026-07-31", "2026-12-31")],
     }
     for year, spans in expected.items():
-        periods = _periods(graph, URIRef(f"https://example.org/{year}"), year)
+        subject = URIRef(f"https://example.org/{year}")
+        _temporal(graph, subject, year, load_contract())
+        periods = sorted(graph.objects(subject, DCTERMS.temporal))
         found = [(str(graph.value(p, DCAT.startDate)), str(graph.value(p, DCAT.endDate))) for p in periods]
         assert found == spans
 
