@@ -9,7 +9,7 @@ every national release beside it (`.../<year>/<GEO>/v<N>`) and every national of
 unknowns for a state's figure in every release of its submission. The true values of the
 figures their owners flagged come from the warehouse (current submissions), so their
 protection levels are checked too. `--reasons` reads the releases as a reader of the two
-markings used before contract 2.4 (C: a count of 1 to threshold - 1; D: never). Prints what the
+markings used before contract 2.5 (C: a count of 1 to threshold - 1; D: never). Prints what the
 attacker narrows; exits 1 if it narrows anything.
 """
 

@@ -10,7 +10,7 @@ greedy heuristic it replaced (bench/suppression_baseline.py), measured in the sa
    documented cost, publish.disclosure.suppression_cost), the hidden figures the integer
    attacker (bench/integer_attacker.py) narrows below their protection when every hidden
    figure carries one marking ("exposed") and when small counts are told apart from the
-   rest, as releases did before contract 2.4 ("2 marks"), and the time of each method.
+   rest, as releases did before contract 2.5 ("2 marks"), and the time of each method.
    The heuristic ignores the owners' flags (it publishes them). Goal: the optimiser under 1 s
    per year.
 2. A table of 27 states x 15 series over 5 versions of one year (two states revise before

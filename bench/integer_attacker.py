@@ -10,7 +10,7 @@ more about a hidden figure (a small count, a figure its owner flagged, a protect
 large figure all look alike), so a hidden figure is any whole number >= 0. A figure published
 by two releases from the same submission is the same unknown.
 
-`reasons=True` is the reader of releases published with two markings (before contract 2.4):
+`reasons=True` is the reader of releases published with two markings (before contract 2.5):
 a primary C is a count of 1 to threshold - 1, a state's secondary D never is.
 """
 
