@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from contracts.vocabulary import SubmissionStatus, TrackerStatus
 from csa_stats.settings import get_settings
 
 # Exit codes (documented in README).
@@ -218,7 +219,7 @@ def cmd_ingest(args) -> int:
         rows.append(
             [result["file"], result["submission_id"], result["status"], result["errors"], result["warnings"]]
         )
-        if result["status"] == "rejected":
+        if result["status"] == SubmissionStatus.REJECTED:
             code = max(code, ERRORS)
     _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
     for path, why in skipped:  # one plain line each: easy to grep in a log
@@ -318,7 +319,7 @@ def cmd_status(args) -> int:
     for r in rows:
         by_status.setdefault(r["status"], []).append(f"{r['geo']} {r['time_period']}")
     for status, which in sorted(by_status.items()):
-        shown = ", ".join(which) if status != "on time" else ""
+        shown = ", ".join(which) if status != TrackerStatus.ON_TIME else ""
         print(f"{status}: {len(which)}{'  (' + shown + ')' if shown else ''}")
     return OK
 
