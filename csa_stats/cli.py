@@ -24,9 +24,9 @@ from csa_stats.commands import (
     cmd_status,
     cmd_summary,
     cmd_template,
-    cmd_validate,
 )
 from csa_stats.settings import SettingInvalid, get_settings
+from csa_stats.validate_command import cmd_validate
 
 
 def build_parser() -> argparse.ArgumentParser:
