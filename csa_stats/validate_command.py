@@ -4,12 +4,11 @@ sending (the same verdict the Commission's loader gives), and its exit code."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 from csa_stats.commands import ERRORS, OK, UNREADABLE, WARNINGS
-from csa_stats.settings import get_settings
+from csa_stats.settings import get_settings, user
 
 
 def _openpyxl_without_numpy() -> None:
@@ -32,7 +31,7 @@ def cmd_validate(args) -> int:
     from transforms.safety import safe_name
 
     settings, contract = get_settings(), load_contract()
-    event = ("validate", os.environ.get("USER", "csa-stats"))
+    event = ("validate", user("csa-stats"))
     reports, code = [], OK
     for name in args.files:
         verdict = judge_path(Path(name), settings.limits, contract, event)
