@@ -28,7 +28,7 @@ def key_of(spec: dict) -> tuple:
     """The series key of the one contract series matching `spec`."""
     contract = load_contract()
     (series,) = (s for s in contract.series if spec.items() <= s.items())
-    return contract.serieskey_of(series)
+    return contract.series_key(series)
 
 
 def consistent_figures(reports: int, share: Callable[[str], float]) -> dict[tuple, int]:
@@ -45,7 +45,7 @@ def consistent_figures(reports: int, share: Callable[[str], float]) -> dict[tupl
             figures[key_of(lower)] = round(figures[key_of(upper)] * share(lower["indicator"]))
     parts = {p for _, _, ps in groups for p in ps}
     for s in contract.series:
-        key = contract.serieskey_of(s)
+        key = contract.series_key(s)
         if key not in figures and key not in parts:
             figures[key] = round(reports * share(s["indicator"]))
     pending = list(groups)
