@@ -12,6 +12,7 @@ import io
 import json
 import zipfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from transforms import safety, values
@@ -32,8 +33,8 @@ def detect_format(file: Received) -> str | None:
 
 
 def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
-    """A file on disk (and its side file) read as it would be received: for tools and tests."""
-    return read(Received.from_path(path), limits)
+    """A file on disk and its side file, read as received, its source the path: for tools, tests."""
+    return replace(read(Received.from_path(path), limits), source=Path(path))
 
 
 def read(file: Received, limits: Limits) -> Submission:
