@@ -34,7 +34,7 @@ def cmd_validate(args) -> int:
     event = ("validate", user("csa-stats"))
     reports, code = [], OK
     for name in args.files:
-        verdict = judge_path(Path(name), settings.limits, contract, event)
+        verdict = judge_path(Path(name), settings.limits, contract, event, settings.today)
         verdict.log_failure(settings.debug)
         report = verdict.report
         reports.append(report)

@@ -14,6 +14,7 @@ class Checker:
     def __init__(self, submission: Submission, contract: Contract):
         self.s, self.c = submission, contract
         self.issues: list[Issue] = []
+        self.periods: list | None = None  # the declared periods, once judged against the law
 
     def add(
         self, rule_id: str, location: str, field: str | None = None, value=None, expected=None, **params

@@ -46,6 +46,7 @@ class Places(Protocol):
     receipts: Path | None
     snapshots: str  # where the writer publishes read-only snapshots ("" none)
     snapshot_keep: int
+    today: dt.date  # what is judged against (a year not ended, the latest arrival)
     debug: bool
 
     @property
@@ -82,11 +83,12 @@ def ingest_file(
             db.audit(con, actor, AuditAction.DUPLICATE, existing, json.dumps({"file": path.name}))
             stored_report = None if _has_report(places, existing) else _stored_report(con, existing)
         else:
-            received_at = received_at or archive.first_seen(con, digest, places.receipts)
+            received_at = received_at or archive.first_seen(con, digest, places.receipts, places.today)
             content = digest if meta_digest is None else archive.sha256_of(f"{digest}{meta_digest}".encode())
             event = ("ingest", actor)
             # only now: a duplicate needs no parsing
-            verdict = judge(file, places.limits, contract, lambda geo, year: _history(con, geo, year), event)
+            history = lambda geo, year: _history(con, geo, year)  # noqa: E731
+            verdict = judge(file, places.limits, contract, history, event, places.today)
             files = [
                 (digest, path.name, file.data, stored),
                 (meta_digest, archive.side_file(path).name, side, stored_meta),
