@@ -14,8 +14,7 @@ from contracts.disclosure import Disclosure
 from contracts.law import Law, LegalGap, legal_basis
 
 CONTRACT_PATH = Path(__file__).with_name("article8.odcs.yaml")
-# Bits of the signed integer types a contract field may be stored as (DuckDB physical types).
-_INTEGER_BITS = {"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}
+_INTEGER_BITS = {"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}  # a field's DuckDB integer types
 
 
 @dataclass(frozen=True)

@@ -6,21 +6,22 @@ from __future__ import annotations
 import difflib
 import re
 
-from transforms.canonical import Finding
+from transforms.canonical import Finding, Submission
 
 
-def flags_never_dropped(findings: list[Finding], fmt: str) -> list[Finding]:
-    """The findings with every ignored column that names the confidentiality status turned into
+def flags_never_dropped(submission: Submission, fmt: str) -> Submission:
+    """The submission with every ignored column that names the confidentiality status turned into
     L0_FLAG_COLUMN (an error naming it and the name it must have in this format)."""
     from contracts.sdmx_layout import layout
 
     expected = layout().component_of["conf_status"] if fmt == "sdmx-csv" else "conf_status"
-    return [
+    submission.findings = [
         Finding("L0_FLAG_COLUMN", f.location, f.field, f.value, {"expected": expected})
         if f.rule == "L0_UNKNOWN_COLUMN" and names_flags(str(f.value))
         else f
-        for f in findings
+        for f in submission.findings
     ]
+    return submission
 
 
 def names_flags(column: str) -> bool:

@@ -12,6 +12,7 @@ import io
 import json
 import zipfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from transforms import flag_columns, safety, values
@@ -32,8 +33,8 @@ def detect_format(file: Received) -> str | None:
 
 
 def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
-    """A file on disk (and its side file) read as it would be received: for tools and tests."""
-    return read(Received.from_path(path), limits)
+    """A file on disk and its side file, read as received, its source the path: for tools, tests."""
+    return replace(read(Received.from_path(path), limits), source=Path(path))
 
 
 def read(file: Received, limits: Limits) -> Submission:
@@ -47,8 +48,7 @@ def read(file: Received, limits: Limits) -> Submission:
         refused = safety.refusal(file, fmt, limits)
         if refused:
             return Submission(source, fmt, name_metadata(source), [], [refused])
-        submission = readers[fmt](file, limits)
-        submission.findings = flag_columns.flags_never_dropped(submission.findings, fmt)
+        submission = flag_columns.flags_never_dropped(readers[fmt](file, limits), fmt)
         if fmt == "xlsx":
             submission.findings += safety.workbook_findings(file)
     except safety.TooManyRows as exc:
