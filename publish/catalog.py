@@ -21,6 +21,7 @@ from contracts.sdmx import STRUCTURE_21
 from publish.disclosure import EU_AGGREGATE, NOT_FOR_PUBLICATION, PRIMARY, SECONDARY
 from publish.exports import RELEASE_FILES, SDMX_CSV, ReleaseFile
 from publish.folders import ReleaseFolder, as_of, checksums, release_folders
+from publish.i18n import AUTHORITY_CODES, SOURCE, languages
 from transforms.files import write_atomic
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -29,6 +30,7 @@ DCATAP = Namespace("http://data.europa.eu/r5r/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 NUTS = "http://data.europa.eu/nuts/code/"  # NUTS 0 codes are the Eurostat geo codes (EL for Greece)
 PREFIXES = {
     "adms": ADMS,
@@ -84,6 +86,7 @@ def build_catalog(public_dir: Path, base_url: str, contact_email: str | None = N
     graph.add((catalog, DCAT.themeTaxonomy, URIRef(EU_AUTHORITY + "data-theme")))
     graph.add((catalog, DCTERMS.publisher, _publisher(graph)))
     contact = _contact(graph, base, contact_email)
+    current = {(r.year, r.geo): r for r in releases}  # the newest version of each series
     first_issued = {}
     for release in releases:
         first_issued.setdefault((release.year, release.geo), as_of(release.path))
@@ -92,16 +95,11 @@ def build_catalog(public_dir: Path, base_url: str, contact_email: str | None = N
         series = _series(graph, base, release, contract, contact)
         graph.add((dataset, DCAT.inSeries, series))
         graph.add((series, DCAT.hasVersion, dataset))
-        graph.add((series, DCAT.hasCurrentVersion, dataset)) if release == _latest(
-            releases, release
-        ) else None
+        if current[release.year, release.geo] == release:
+            graph.add((series, DCAT.hasCurrentVersion, dataset))
     for report in national_reports(graph, base, releases, contract, contact):
         graph.add((catalog, DCAT.dataset, report))
     return graph
-
-
-def _latest(releases: list[ReleaseFolder], release: ReleaseFolder) -> ReleaseFolder:
-    return [r for r in releases if (r.year, r.geo) == (release.year, release.geo)][-1]
 
 
 def _series(graph: Graph, base: str, release: ReleaseFolder, contract, contact: URIRef) -> URIRef:
@@ -205,7 +203,7 @@ def _distribution(graph: Graph, base: str, release: ReleaseFolder, file: Release
     graph.add((url, DCAT.accessURL, url))
     graph.add((url, DCAT.downloadURL, url))
     graph.add((url, DCTERMS.format, URIRef(EU_AUTHORITY + "file-type/" + file_type)))
-    graph.add((url, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media_type)))
+    graph.add((url, DCAT.mediaType, URIRef(MEDIA_TYPES + media_type)))
     size = (release.path / name).stat().st_size
     graph.add((url, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
     checksum = URIRef(f"{url}#sha256")
@@ -333,14 +331,16 @@ def _report(graph: Graph, base: str, release: ReleaseFolder, geo: str, contract,
     graph.add((report, DCAT.landingPage, URIRef(f"{stem}.html")))
     issued = Literal(as_of(release.path), datatype=XSD.date)
     graph.add((report, DCTERMS.issued, issued))
-    for suffix, file_type, media_type in (("html", "HTML", "text/html"), ("pdf", "PDF", "application/pdf")):
-        url = URIRef(f"{stem}.{suffix}")
-        _describe(graph, url, DCAT.Distribution, f"{title} ({file_type})", f"{description} {file_type}.")
+    kinds = {"html": ("HTML", "text/html"), "pdf": ("PDF", "application/pdf")}
+    for lang, suffix in ((g, k) for g in [SOURCE, *languages(contract, geo)] for k in kinds):
+        kind, media_type = kinds[suffix]
+        url = URIRef(f"{stem}.{suffix}" if lang == SOURCE else f"{stem}.{lang}.{suffix}")
+        _describe(graph, url, DCAT.Distribution, f"{title} ({kind}, {lang})", f"{description} {kind}.")
         graph.add((url, DCAT.accessURL, url))
         graph.add((url, DCAT.downloadURL, url))
-        graph.add((url, DCTERMS.format, URIRef(EU_AUTHORITY + "file-type/" + file_type)))
-        graph.add((url, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media_type)))
-        graph.add((url, DCTERMS.language, ENGLISH))
+        graph.add((url, DCTERMS.format, URIRef(EU_AUTHORITY + "file-type/" + kind)))
+        graph.add((url, DCAT.mediaType, URIRef(MEDIA_TYPES + media_type)))
+        graph.add((url, DCTERMS.language, URIRef(EU_AUTHORITY + "language/" + AUTHORITY_CODES[lang])))
         graph.add((url, DCTERMS.license, LICENCE))
         graph.add((url, DCATAP.availability, STABLE))
         graph.add((url, DCTERMS.rights, _rights(graph, base)))

@@ -159,6 +159,9 @@ def test_every_national_report_is_a_dataset_with_its_html_and_pdf(catalog):
         files = {str(d).removeprefix(BASE) for d in catalog.objects(report, DCAT.distribution)}
         assert {f"/reports/{YEAR}/{geo}.html", f"/reports/{YEAR}/{geo}.pdf"} <= files
         assert catalog.value(report, DCTERMS.source) == URIRef(f"{BASE}/releases/{YEAR}/v2")
+    german = URIRef(f"{BASE}/reports/{YEAR}/AT.de.pdf")
+    assert (URIRef(f"{BASE}/reports/{YEAR}/AT"), DCAT.distribution, german) in catalog
+    assert str(catalog.value(german, DCTERMS.language)).endswith("/language/DEU")
 
 
 def test_the_contact_point_has_an_e_mail_and_the_json_ld_a_context(tmp_path, catalog):
