@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -141,27 +140,21 @@ def _openpyxl_without_numpy() -> None:
 def cmd_validate(args) -> int:
     if not args.data_docs and any(Path(name).suffix.lower() == ".xlsx" for name in args.files):
         _openpyxl_without_numpy()
-    from transforms.readers import not_judged, read_submission
-    from transforms.report import validation_event, write_report
+    from contracts.contract import load_contract
+    from transforms.judge import judge_path
     from transforms.safety import safe_name
-    from transforms.validation import validate
 
-    limits = get_settings().limits
+    settings, contract = get_settings(), load_contract()
+    event = ("validate", os.environ.get("USER", "csa-stats"))
     reports, code = [], OK
     for name in args.files:
-        try:
-            submission = read_submission(Path(name), limits)
-            report = validate(submission)
-        except Exception as exc:  # noqa: BLE001 (every file gets a verdict of its own)
-            debug = bool(os.environ.get("CSA_DEBUG"))
-            logging.getLogger(__name__).error("%s could not be judged: %r", name, exc, exc_info=debug)
-            submission = not_judged(Path(name), exc)
-            report = validate(submission)
-        report.event = validation_event("validate", os.environ.get("USER", "csa-stats"))
+        verdict = judge_path(Path(name), settings.limits, contract, event)
+        verdict.log_failure(settings.debug)
+        report = verdict.report
         reports.append(report)
         if args.report_dir:
-            rows = submission.rows() if args.data_docs else None
-            write_report(report, Path(args.report_dir), safe_name(Path(name).stem), rows)
+            rows = verdict.rows() if args.data_docs else None
+            report.write(Path(args.report_dir), safe_name(Path(name).stem), rows)
         if not report.readable:
             code = max(code, UNREADABLE)
         elif not report.valid:

@@ -159,7 +159,7 @@ class Footnotes:
             return []
         reason = self.reasons.get((self.geo, self.contract.series_key(row)))
         label = t(lists["obs_status"][status])
-        return [self.mark(f"{label}: {reason}." if reason else f"{label}.")]
+        return [self.mark(f"{label}: {reason.rstrip('.')}." if reason else f"{label}.")]
 
     def legend(self) -> list[tuple[int, str]]:
         return [(number, meaning) for meaning, number in self.marks.items()]

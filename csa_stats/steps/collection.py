@@ -35,7 +35,7 @@ def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
     that state (as URLs or paths). What is not taken is logged with the reason; for files left
     in the old flat layout, the log says how to move them."""
     from warehouse import db, queries
-    from warehouse.loader import received_digests
+    from warehouse.archive import received_digests
 
     settings = settings or get_settings()
     landing = settings.landing if folder is None else folder

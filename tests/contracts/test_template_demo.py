@@ -15,7 +15,7 @@ from csa_stats.demo import DEMO_FACTS, generate_demo
 from csa_stats.settings import get_settings
 from transforms.readers import read_submission
 from transforms.writers import EXTENSIONS, write_submission
-from warehouse.loader import read_receipts
+from warehouse.archive import read_receipts
 
 C = load_contract()
 FORMATS = ["xlsx", "csv", "json", "sdmx-csv"]
@@ -353,7 +353,8 @@ def test_demo_magnitudes_follow_state_size(submissions):
 def test_demo_reports_show_the_warnings_its_gaps_cause(submissions):
     """Validated in landing order with the history the warehouse would have: no errors; the
     missing breakdowns and the NL revision are warnings, with old and new value."""
-    from transforms.validation import History, figures, reference_days, validate
+    from transforms.history import History, figures, reference_days
+    from transforms.validation import validate
 
     accepted: dict[tuple, tuple] = {}
     warned: dict[str, set] = {}

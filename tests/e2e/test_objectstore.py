@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import write_json_submission
 from tests.s3_server import create_bucket, s3_server
 from warehouse import storage
-from warehouse.loader import write_receipts
+from warehouse.archive import write_receipts
 
 CLI = str(Path(sys.executable).parent / "csa-stats")
 
