@@ -40,7 +40,7 @@ def acknowledge(submission_ids: list[str], settings: Settings) -> list[Path]:
     from warehouse import db, queries
 
     with db.reader(settings.warehouse) as con:
-        batches = [queries.verdicts(con, sid) for sid in dict.fromkeys(submission_ids)]
+        batches = queries.verdicts(con, submission_ids)
     return [path for rows in batches for path in _acknowledged(rows, settings)]
 
 
