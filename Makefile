@@ -27,7 +27,10 @@ export CSA_DATA_DIR ?= $(CURDIR)/data
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 BIN := $(CURDIR)/.venv/bin
 DEMO_GEO ?= AT
-DEMO_YEAR ?= 2024
+DEMO_YEAR ?= 2026
+# The day the demo's story is told on: 2026 (two covered periods) has ended and is due, so it is
+# received, judged and published (settings: CSA_TODAY).
+DEMO_TODAY ?= 2027-09-30
 comma := ,
 NATIONAL_CONF := {"geo": "$(DEMO_GEO)"$(comma) "year": $(DEMO_YEAR)}
 COLLECT_CONF := {"wait_for_files": false}
@@ -88,17 +91,18 @@ LANDED = $(CSA_DATA_DIR)/landing/$(DEMO_GEO)/ART8_$(DEMO_GEO)_$(DEMO_YEAR)_R*.js
 # Only the demo answers approvals by itself, as the actor `demo` (recorded in the audit log);
 # `make airflow` and production leave them to a human.
 demo: export CSA_AUTO_APPROVE_AS := demo
+demo: export CSA_TODAY := $(DEMO_TODAY)
 demo: export CSA_FEEDBACK_POLL ?= 5
-demo: export CSA_FEEDBACK_TIMEOUT ?= 0.1
+demo: export CSA_FEEDBACK_TIMEOUT ?= 1
 demo: airflow-init debian-packages
 	$(BIN)/csa-stats demo-data --national $(DEMO_GEO) --revisions-to $(CSA_DATA_DIR)/revisions
 	@# $(DEMO_GEO)'s $(DEMO_YEAR) file comes from its national pipeline, not from the demo generator
 	rm -f $(CSA_DATA_DIR)/landing/$(DEMO_GEO)/ART8_$(DEMO_GEO)_$(DEMO_YEAR)_*
 	@echo "National pipeline of $(DEMO_GEO) for $(DEMO_YEAR), sending to the Union; Union collection (through Airflow; approvals answered by the actor demo):"
-	@mkdir -p $(CSA_DATA_DIR)/logs; ($(call DAG_TEST,national_statistics -c '$(NATIONAL_CONF)',1-national_statistics)) & national=$$!; \
+	@set -m; mkdir -p $(CSA_DATA_DIR)/logs; ($(call DAG_TEST,national_statistics -c '$(NATIONAL_CONF)',1-national_statistics)) & national=$$!; \
 	  for _ in $$(seq 600); do ls $(LANDED) >/dev/null 2>&1 || ! kill -0 $$national 2>/dev/null && break; sleep 1; done; \
 	  ls $(LANDED) >/dev/null 2>&1 && echo "  $(DEMO_GEO) sent $$(basename $(LANDED)) into landing/$(DEMO_GEO)/"; \
-	  $(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',2-union_collection) || { wait $$national; exit 1; }; \
+	  $(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',2-union_collection) || { kill -- -$$national; exit 1; }; \
 	  wait $$national
 	$(BIN)/csa-stats status --national $(DEMO_GEO)
 	@$(call DAG_TEST,union_release,3-union_release)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
+from contracts.vocabulary import SubmissionStatus, TrackerStatus
 from csa_stats.settings import get_settings
 
 # Exit codes (documented in README).
@@ -42,7 +42,8 @@ def cmd_demo_data(args) -> int:
         return _demo_records(args, settings)
     out = Path(args.out) if args.out else settings.landing
     revisions = Path(args.revisions_to) if args.revisions_to else None
-    files = generate_demo(out, seed=args.seed, revisions_dir=revisions, receipts=settings.receipts)
+    years = range(2021, settings.today.year)  # every year ended by today (CSA_TODAY in the demo)
+    files = generate_demo(out, args.seed, years, revisions_dir=revisions, receipts=settings.receipts)
     submissions = [f for f in files if not f.name.endswith(".meta.json")]
     print(f"wrote {len(submissions)} submissions (+{len(files) - len(submissions)} metadata side files)")
     if revisions:
@@ -50,7 +51,7 @@ def cmd_demo_data(args) -> int:
     if args.national:
         national = settings.national_dir / args.national / "sources"
         written = generate_demo(
-            national, seed=args.seed, geos=[args.national], per_state=False, receipts=settings.receipts
+            national, args.seed, years, [args.national], per_state=False, receipts=settings.receipts
         )
         print(
             f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}"
@@ -60,7 +61,8 @@ def cmd_demo_data(args) -> int:
         f"no breakdown {DEMO_FACTS.missing_breakdown} (explained), 2021 from 1 January "
         f"{DEMO_FACTS.from_january} (flagged), definition differs {DEMO_FACTS.definition_differs} (d), "
         f"confirmed change {DEMO_FACTS.confirmed_change[:2]}, "
-        f"convictions linked {DEMO_FACTS.links_convictions}"
+        f"convictions linked {DEMO_FACTS.links_convictions}, 2026 from 1 January to 3 April "
+        f"{DEMO_FACTS.first_period_only} (flagged, d)"
     )
     return OK
 
@@ -125,62 +127,6 @@ def cmd_contract(args) -> int:
     return OK
 
 
-def _openpyxl_without_numpy() -> None:
-    """openpyxl imports numpy (0.2 s) only to recognise numpy numbers when writing; reading a
-    workbook does without. Hide numpy while openpyxl loads; anything later may import it."""
-    if "numpy" in sys.modules or "openpyxl" in sys.modules:
-        return
-    sys.modules["numpy"] = None  # makes `import numpy` fail
-    try:
-        import openpyxl  # noqa: F401
-    finally:
-        del sys.modules["numpy"]
-
-
-def cmd_validate(args) -> int:
-    if not args.data_docs and any(Path(name).suffix.lower() == ".xlsx" for name in args.files):
-        _openpyxl_without_numpy()
-    from contracts.contract import load_contract
-    from transforms.judge import judge_path
-    from transforms.safety import safe_name
-
-    settings, contract = get_settings(), load_contract()
-    event = ("validate", os.environ.get("USER", "csa-stats"))
-    reports, code = [], OK
-    for name in args.files:
-        verdict = judge_path(Path(name), settings.limits, contract, event)
-        verdict.log_failure(settings.debug)
-        report = verdict.report
-        reports.append(report)
-        if args.report_dir:
-            rows = verdict.rows() if args.data_docs else None
-            report.write(Path(args.report_dir), safe_name(Path(name).stem), rows)
-        if not report.readable:
-            code = max(code, UNREADABLE)
-        elif not report.valid:
-            code = max(code, ERRORS)
-        elif args.strict and report.count("warning"):
-            code = max(code, WARNINGS)
-    if args.json:
-        print(json.dumps([r.to_dict() for r in reports], indent=2, default=str, ensure_ascii=False))
-    else:
-        for r in reports:
-            _print_report(r)
-    return code
-
-
-def _print_report(report) -> None:
-    verdict = "VALID" if report.valid else ("UNREADABLE" if not report.readable else "REJECTED")
-    print(
-        f"{report.file}: {verdict} ({report.count('error')} errors, "
-        f"{report.count('warning')} warnings, {report.count('information')} notes; "
-        f"contract {report.contract_version})"
-    )
-    for i in report.issues:
-        value = "" if i.value is None else f" [value: {i.value}]"
-        print(f"  {i.severity:<11} {i.rule:<24} {i.location}: {i.message}{value}")
-
-
 def cmd_ingest(args) -> int:
     """A folder is read in the landing layout (`<GEO>/` prefixes name the sender); files directly
     in it only with --sender. A file named outright is its folder's state's, or --sender's.
@@ -211,7 +157,7 @@ def cmd_ingest(args) -> int:
         code = UNREADABLE
     files = [(str(local_copy(p)), sender) for p, sender in paths if p.is_file()]
     results = ingest_all(files, actor=args.actor)  # one warehouse session for them all
-    code = max(code, ERRORS) if any(r["status"] == "rejected" for r in results) else code
+    code = max(code, ERRORS) if any(r["status"] == SubmissionStatus.REJECTED for r in results) else code
     rows = [[r["file"], r["submission_id"], r["status"], r["errors"], r["warnings"]] for r in results]
     _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
     for path, why in skipped:  # one plain line each: easy to grep in a log
@@ -303,22 +249,14 @@ def cmd_status(args) -> int:
     settings = get_settings()
     with db.reader(_analyst_warehouse(settings, args.live, say=True)) as con:
         rows = queries.tracker(con, args.year, settings.deadline_for(args.year) if args.year else None)
-    columns = [
-        "geo",
-        "time_period",
-        "deadline",
-        "status",
-        "legal_bases",
-        "first_received_at",
-        "current_revision",
-        "submissions",
-    ]
+    columns = ["geo", "time_period", "deadline", "status", "legal_bases", "deadlines"]
+    columns += ["first_received_at", "current_revision", "submissions"]
     _table(f"Submission tracker {args.year or ''}".strip(), columns, [[r[c] for c in columns] for r in rows])
     by_status: dict[str, list[str]] = {}
     for r in rows:
         by_status.setdefault(r["status"], []).append(f"{r['geo']} {r['time_period']}")
     for status, which in sorted(by_status.items()):
-        shown = ", ".join(which) if status != "on time" else ""
+        shown = ", ".join(which) if status != TrackerStatus.ON_TIME else ""
         print(f"{status}: {len(which)}{'  (' + shown + ')' if shown else ''}")
     return OK
 

@@ -62,7 +62,11 @@ VARIABLES = {
     ),
     "CSA_FEEDBACK_POLL": ("30", "seconds between two looks for the Union's verdict (deferred in between)"),
     "CSA_FEEDBACK_TIMEOUT": ("72", "hours the national pipeline waits for the Union's verdict"),
-    "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
+    "CSA_DEADLINE": (
+        "law",
+        "deadline of a reporting year: `law`, the last deadline of the acts it is due under (contract "
+        "legalBases), or MM-DD in the year after it",
+    ),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
     "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
     "CSA_RECORD_RETENTION_DAYS": (
@@ -90,7 +94,7 @@ VARIABLES = {
         "$CSA_DATA_DIR/receipts.json",
         "arrival times recorded outside the landing folder (SHA-256 -> time), e.g. files received by mail",
     ),
-    # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
+    # What the DAG files read when they are parsed (dags/dag_common.setting): schedules, defaults.
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
         "0 6 1 6 *",
@@ -114,6 +118,22 @@ def _get(name: str) -> str:
         variable, slash, rest = value[1:].partition("/")
         value = f"{_get(variable)}{slash}{rest}"
     return value
+
+
+def debugging() -> bool:
+    """CSA_DEBUG: a bug hunt, where tracebacks are shown (bad input never prints one)."""
+    return bool(os.environ.get("CSA_DEBUG"))
+
+
+def user(default: str) -> str:
+    """Who runs a command (the login name), for the audit log and reports."""
+    return os.environ.get("USER", default)
+
+
+def setting(name: str) -> str:
+    """One setting as its variable gives it, else its default above: the DAG files' schedules and
+    default parameters, read when a DAG file is parsed."""
+    return _get(name)
 
 
 def _path(name: str) -> Path:
@@ -151,18 +171,25 @@ class Settings:
     max_rows: int
     max_xlsx_ratio: float
     auto_approve_as: str = ""
+    story_day: str = ""  # CSA_TODAY: the demo's today (YYYY-MM-DD), empty for the real date
     max_unpacked_bytes: int = Limits.max_unpacked_bytes
     max_side_file_bytes: int = Limits.max_side_file_bytes
     receipts: Path | None = None
     snapshots: str = ""  # "" publishes none
     snapshot_keep: int = 10
     debug: bool = False  # CSA_DEBUG: tracebacks in the log (a bug hunt); bad input never prints one
+    landing_store: str = ""  # CSA_LANDING when it is an object-store URL ("" a local folder)
     # folder -> object-store URL; such a folder's Path above is its local working copy
     stores: dict[str, str] = field(default_factory=dict)
     send_to: str = ""  # the Union landing the national pipeline sends into
     feedback: str = ""  # where the Union's receipts for the national office are read
     feedback_poll: int = 30
     feedback_timeout_hours: float = 72
+
+    @property
+    def landing_url(self) -> str:
+        """The landing as a URL for ObjectStoragePath: an object store as given, a folder as file://."""
+        return self.landing_store or self.landing.as_uri()
 
     @property
     def limits(self) -> Limits:
@@ -174,7 +201,21 @@ class Settings:
             self.max_side_file_bytes,
         )
 
+    @property
+    def today(self) -> dt.date:
+        """The day the pipeline judges against (a year not ended yet, the latest arrival)."""
+        if not self.story_day:
+            return dt.date.today()
+        try:
+            return dt.date.fromisoformat(self.story_day)
+        except ValueError:
+            raise SettingInvalid(f"CSA_TODAY is '{self.story_day}'; expected a day YYYY-MM-DD") from None
+
     def deadline_for(self, year: int) -> dt.date:
+        if self.deadline == "law":
+            from contracts.contract import load_contract
+
+            return load_contract().deadline(year)
         month, day = (int(x) for x in self.deadline.split("-"))
         return dt.date(year + 1, month, day)
 
@@ -207,9 +248,13 @@ def get_settings() -> Settings:
         # Demo and tests only (the Makefile's demo target): approvals answer themselves as this
         # actor. Unset, as in production and `make airflow`, a human approves in the Airflow UI.
         auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),
+        # Demo only (the Makefile's demo target): the day the story is told on, so that a year
+        # that has not ended yet (2026 in December 2026) can be received, judged and published.
+        story_day=os.environ.get("CSA_TODAY", ""),
         snapshots=_location("CSA_SNAPSHOTS"),
         snapshot_keep=int(_get("CSA_SNAPSHOT_KEEP")),
-        debug=bool(os.environ.get("CSA_DEBUG")),
+        debug=debugging(),
+        landing_store=_get("CSA_LANDING") if is_object_store(_get("CSA_LANDING")) else "",
         stores=stores,
         send_to=_location("CSA_SEND_TO"),
         feedback=_location("CSA_FEEDBACK"),
@@ -230,5 +275,6 @@ def national_settings(geo: str, settings: Settings | None = None) -> Settings:
         warehouse=home / "warehouse.duckdb",
         public=home / "public",
         snapshots="",  # the office queries its own warehouse live
+        landing_store="",
         stores={},
     )

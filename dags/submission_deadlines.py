@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from airflow.sdk import BaseNotifier, dag, task
-from dag_common import WAREHOUSE_QUEUE, default_args
+from dag_common import WAREHOUSE_QUEUE, default_args, setting
 
 DOC = """
 ### Submission deadlines
-Every day: for each reporting year past its deadline (`CSA_DEADLINE`, in the year after the
-reporting year), the Member States with no accepted submission in the warehouse (status
-`missing` or `rejected` in the view `submission_tracker`). If there are any, the task
+Every day: for each reporting year past its deadline (the last deadline of the acts it is
+due under, from the contract; or `CSA_DEADLINE`), the Member States with no accepted submission
+in the warehouse (status `missing` or `rejected` in the view `submission_tracker`). If there are any, the task
 `overdue_submissions` fails with their names, and the alert is logged and appended to
 `CSA_REPORTS/alerts/deadlines.jsonl` (the notifier `MissingSubmissionsAlert`).
 """
@@ -31,7 +30,7 @@ class MissingSubmissionsAlert(BaseNotifier):
 
 @dag(
     dag_id="submission_deadlines",
-    schedule=os.environ.get("CSA_DEADLINE_CRON", "0 7 * * *"),
+    schedule=setting("CSA_DEADLINE_CRON"),
     start_date=datetime(2022, 1, 1),
     catchup=False,
     max_active_runs=1,

@@ -22,12 +22,14 @@ from publish.national_report import CAVEAT, environment, write_national_reports
 from publish.published import (
     SYMBOLS,
     Year,
+    comparability_lines,
     figure,
+    law_lines,
     marking,
     marking_legend,
     national_geos,
     partial_period,
-    period_text,
+    periods_text,
     read_years,
 )
 from transforms.files import write_atomic
@@ -76,6 +78,7 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None, contract=Non
             notes=[n for h in headline for n in h["notes"]],
             grid=_completeness(years, contract, tracker),
             charts=_index_charts(years, contract, keys["reports"]),
+            comparability=comparability_lines(contract, [y.year for y in years]),
         ),
         "methodology.html": env.get_template("methodology.html.j2").render(
             title="Methodology",
@@ -92,6 +95,8 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None, contract=Non
             title=f"Article 8 statistics {y.year}",
             y=y,
             period=partial_period(contract, y.year),
+            law=law_lines(contract, y.year),
+            comparability=comparability_lines(contract, [o.year for o in years if o.year <= y.year]),
             coverage=y.coverage(keys["reports"]),
             charts=_year_charts(y, contract, keys),
             legend=notes.legend(shown, contract, SYMBOLS),
@@ -138,15 +143,19 @@ def _cell(row: dict | None, contract, coverage: bool = True) -> Markup:
 
 def _notes(y: Year, contract, keys: list[tuple]) -> list[str]:
     """'France, Perpetrators convicted (Art. 8(c)): 2,052 d: conviction stage: ...' for every
-    figure of the table that has a reason from the data, states first, then the EU."""
+    figure of the table that has a reason from the data, states first, then the EU; a reason
+    every figure of a state shares (its reference period) is said once for the state."""
     why = y.reasons(contract)
     out = []
     for geo in [*sorted(y.submissions), EU_AGGREGATE]:
-        for key in keys:
-            if (geo, key) in why:
-                state = contract.code_lists["geo"].get(geo, "European Union")
-                series = notes.series_label(contract, key)
-                out.append(f"{state}, {series}: {figure(y.row(geo, key))}: {why[geo, key]}")
+        state = contract.code_lists["geo"].get(geo, "European Union")
+        reasons = {key: why[geo, key] for key in keys if (geo, key) in why}
+        shared = set(reasons.values()) if len(reasons) == len(keys) else set()
+        if len(shared) == 1:
+            out.append(f"{state}, every figure: {shared.pop()}")
+            continue
+        for key, reason in reasons.items():
+            out.append(f"{state}, {notes.series_label(contract, key)}: {figure(y.row(geo, key))}: {reason}")
     return out
 
 
@@ -206,7 +215,7 @@ def _completeness(years: list[Year], contract, tracker: list[dict] | None) -> li
 def _year_charts(y: Year, contract, keys: dict) -> list[dict]:
     states = sorted(g for g in y.submissions)
     period = partial_period(contract, y.year)
-    when = f"{y.year}" + (f", partial year: {period_text(*period)}" if period else "")
+    when = f"{y.year}" + (f", partial year: {periods_text(period)}" if period else "")
     total, *parts = keys["children"]
     return [
         _chart(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.contract import Contract
+from contracts.vocabulary import SubmissionStatus
 from transforms.canonical import Finding, Received, Submission
 from transforms.history import History
 from transforms.readers import detect_format, not_judged, read, unreadable
@@ -44,7 +45,7 @@ class Verdict:
 
     @property
     def status(self) -> str:
-        return "accepted" if self.accepted else "rejected"
+        return SubmissionStatus.ACCEPTED if self.accepted else SubmissionStatus.REJECTED
 
     def rows(self) -> list[dict]:
         """The canonical rows (status d already set where a national definition differs)."""
@@ -105,7 +106,11 @@ def refuse(
 
 
 def judge_path(
-    path: Path, limits: Limits, contract: Contract, event: tuple[str, str] = ("validate", "csa-stats")
+    path: Path,
+    limits: Limits,
+    contract: Contract,
+    event: tuple[str, str] = ("validate", "csa-stats"),
+    today: dt.date | None = None,
 ) -> Verdict:
     """The judge on a file on disk and its side file; one the system cannot read (gone, a folder,
     no permission) is refused with L0_READABLE."""
@@ -115,7 +120,7 @@ def judge_path(
         file = Received(Path(path).name, b"")
         submission = unreadable(file, detect_format(file) or "unknown", str(exc) or type(exc).__name__)
         return _unparsed(file, submission, contract, event)
-    return judge(file, limits, contract, event=event)
+    return judge(file, limits, contract, event=event, today=today)
 
 
 def _unparsed(file, submission, contract, event, failure: BaseException | None = None) -> Verdict:

@@ -44,11 +44,11 @@ def landed_at(path: Path) -> dt.datetime:
     return min(mtime, dt.datetime.now(dt.UTC))
 
 
-def first_seen(con, digest: str, receipts: Path | None) -> dt.datetime:
+def first_seen(con, digest: str, receipts: Path | None, today: dt.date | None = None) -> dt.datetime:
     """When the system first saw this content: as archived before, else as a receipt recorded
-    outside the landing folder (CSA_RECEIPTS: files that arrived another way), else now. Never
-    the file's modification time, which the sender controls."""
-    now = dt.datetime.now(dt.UTC)
+    outside the landing folder (CSA_RECEIPTS: files that arrived another way), else now (the
+    demo's `today` when later). Never the file's modification time, which the sender controls."""
+    now = max(dt.datetime.now(dt.UTC), dt.datetime.combine(today or dt.date.min, dt.time.max, dt.UTC))
     known = queries.first_received(con, digest)
     if known:
         return known

@@ -21,6 +21,7 @@ import duckdb
 from filelock import FileLock
 
 from contracts.contract import load_contract
+from contracts.vocabulary import AuditAction, SubmissionStatus
 from transforms.judge import History, Limits, Received, Report, Verdict, judge, refuse
 from warehouse import archive, db, queries
 
@@ -49,6 +50,7 @@ class Places(Protocol):
     snapshots: str  # where the writer publishes read-only snapshots ("" none)
     snapshot_keep: int
     debug: bool
+    today: dt.date  # what is judged against (a year not ended, the latest arrival)
 
     @property
     def limits(self) -> Limits: ...
@@ -105,17 +107,18 @@ def _ingest(con, arrival: Arrival, places: Places, contract) -> IngestResult:
     stored_meta = archive.archive_bytes(side, ".meta.json", places.archive) if side else None
     existing = queries.received_as(con, digest, meta_digest, sender)
     if existing:  # a load killed after its commit left no report files: write them now
-        db.audit(con, actor, "duplicate", existing, json.dumps({"file": path.name}))
+        db.audit(con, actor, AuditAction.DUPLICATE, existing, json.dumps({"file": path.name}))
         if not _has_report(places, existing):
             with _feedback_lock(places):
                 _stored_report(con, existing).write(_report_folder(places, existing), existing)
         log.info("%s: already received as %s", path.name, existing)
-        return IngestResult(existing, "duplicate", None, None, path.name)
-    received_at = arrival.received_at or archive.first_seen(con, digest, places.receipts)
+        return IngestResult(existing, SubmissionStatus.DUPLICATE, None, None, path.name)
+    received_at = arrival.received_at or archive.first_seen(con, digest, places.receipts, places.today)
     content = digest if meta_digest is None else archive.sha256_of(f"{digest}{meta_digest}".encode())
     event = ("ingest", actor)
     # only now: a duplicate needs no parsing
-    verdict = judge(file, places.limits, contract, lambda geo, year: _history(con, geo, year), event)
+    history = lambda geo, year: _history(con, geo, year)  # noqa: E731
+    verdict = judge(file, places.limits, contract, history, event, places.today)
     files = [
         (digest, path.name, file.data, stored),
         (meta_digest, archive.side_file(path).name, side, stored_meta),
@@ -129,7 +132,9 @@ def _ingest(con, arrival: Arrival, places: Places, contract) -> IngestResult:
         verdict.log_failure(places.debug)
         sid = _record(con, verdict, content, files, received_at, places, actor, sender)
     report = verdict.report
-    docs = places.data_docs == "all" or (places.data_docs == "rejected" and not verdict.accepted)
+    docs = places.data_docs == "all" or (
+        places.data_docs == SubmissionStatus.REJECTED and not verdict.accepted
+    )
     with _feedback_lock(places):
         report_path, _ = report.write(
             _report_folder(places, sid), sid, verdict.rows() if docs else None, "ingest"
@@ -173,9 +178,10 @@ def _record(con, verdict: Verdict, content, files, received_at, places, actor, s
         db.register_deadline(con, submission.time_period, places.deadline_for(submission.time_period))
     claimed = report.geo if sender and report.geo != sender else None
     detail = {"file": files[0][1], "sha256": digest, "sender": sender, "claimed_geo": claimed}
-    db.audit(con, actor, "ingest", sid, json.dumps({k: v for k, v in detail.items() if v}))
+    db.audit(con, actor, AuditAction.INGEST, sid, json.dumps({k: v for k, v in detail.items() if v}))
     counts = {"errors": report.count("error"), "warnings": report.count("warning")}
-    db.audit(con, actor, "accept" if verdict.accepted else "reject", sid, json.dumps(counts))
+    action = AuditAction.ACCEPT if verdict.accepted else AuditAction.REJECT
+    db.audit(con, actor, action, sid, json.dumps(counts))
     con.execute("COMMIT")
     return sid
 

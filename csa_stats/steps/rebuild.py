@@ -59,13 +59,16 @@ def rebuild(target: Path, settings: Settings | None = None) -> dict:
 def archived_submissions(con) -> list[dict]:
     """Every submission in the order it was judged (its audit entry), with where its files are
     archived, the name it arrived under, its sender, arrival time and actor."""
+    from contracts.vocabulary import AuditAction
+
     rows = con.execute(
         """SELECT a.detail, a.actor, s.received_at, d.archive_path, m.archive_path
         FROM submission s
-        JOIN audit_log a ON a.object = s.submission_id AND a.action = 'ingest'
+        JOIN audit_log a ON a.object = s.submission_id AND a.action = ?
         JOIN raw_file d ON d.sha256 = s.sha256
         LEFT JOIN raw_file m ON m.sha256 = s.metadata_sha256
-        ORDER BY a.audit_id"""
+        ORDER BY a.audit_id""",
+        [AuditAction.INGEST],
     ).fetchall()
     found = []
     for detail, actor, received_at, data, side in rows:
