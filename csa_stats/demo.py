@@ -17,6 +17,7 @@ from pathlib import Path
 from contracts.contract import load_contract
 from csa_stats import demo_periods as periods
 from csa_stats.demo_figures import RANGES, YEARLY_JITTER, consistent_figures, key_of
+from csa_stats.demo_flags import owner_flag
 from csa_stats.settings import get_settings
 from transforms.writers import EXTENSIONS, write_submission
 from warehouse.archive import write_receipts
@@ -229,7 +230,7 @@ def _rows(metadata: dict, figures: dict, comments: dict) -> list[dict]:
             **dict(zip(contract.series_dimensions, key, strict=True)),
             "obs_value": None if gap else figures[key],
             "obs_status": contract.missing_status if gap else None,
-            "conf_status": None, "comment": missing.get(key, comments.get(key)),
+            "conf_status": owner_flag(metadata, key), "comment": missing.get(key, comments.get(key)),
         })  # fmt: skip
     return rows
 

@@ -23,6 +23,7 @@ from publish.disclosure import (
     apply_disclosure_control,
     eu_aggregate,
     is_hidden,
+    public_marking,
     series_key,
 )
 from publish.exports import PACKAGE, data_package, publication_order, render_exports
@@ -139,13 +140,14 @@ def publish_rows(
     geo: str | None,
     earlier: list[list[dict]] | None = None,
 ) -> list[dict]:
-    """The rows as published: one state's (national release) or all plus the EU aggregate;
-    `earlier`: the observations of the earlier versions, which an attacker reads too."""
+    """The rows as published (one marking for every hidden figure): one state's (national
+    release) or all plus the EU aggregate; `earlier`: the observations of the earlier versions,
+    which an attacker reads too."""
     rows = [r for r in rows if r["geo"] == geo] if geo else rows + eu_aggregate(rows, year)
     other_years = {r["time_period"] for r in rows} - {year}
     if other_years:
         raise ValueError(f"rows for {sorted(other_years)} given to the {year} release")
-    return apply_disclosure_control(rows, threshold, earlier)
+    return public_marking(apply_disclosure_control(rows, threshold, earlier))
 
 
 def published_versions(public_dir: Path, year: int, geo: str | None = None) -> dict[int, tuple[Path, int]]:
@@ -179,7 +181,8 @@ def compare(old_rows: list[dict], new_rows: list[dict]) -> list[Change]:
 
 
 def _figure(row: dict) -> str:
-    """A figure as a reader sees it: '12', '12 (p)', 'empty (m)', 'confidential (C)'."""
+    """A figure as a reader sees it: '12', '12 (p)', 'empty (m)', 'confidential (C)' (the one
+    public marking, whatever the reason)."""
     if is_hidden(row):
         return f"confidential ({row['conf_status']})"
     text = "empty" if row["obs_value"] is None else str(row["obs_value"])

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from transforms import safety, values
+from transforms import flag_columns, safety, values
 from transforms.canonical import Finding, Observation, Received, Submission, name_metadata
 from transforms.safety import Limits
 
@@ -48,7 +48,7 @@ def read(file: Received, limits: Limits) -> Submission:
         refused = safety.refusal(file, fmt, limits)
         if refused:
             return Submission(source, fmt, name_metadata(source), [], [refused])
-        submission = readers[fmt](file, limits)
+        submission = flag_columns.flags_never_dropped(readers[fmt](file, limits), fmt)
         if fmt == "xlsx":
             submission.findings += safety.workbook_findings(file)
     except safety.TooManyRows as exc:
