@@ -132,13 +132,11 @@ def cmd_ingest(args) -> int:
     in it only with --sender. A file named outright is its folder's state's, or --sender's.
     A folder or file may be on an object store (s3://...): each file is copied to a local
     staging folder, as the collection DAG does."""
-    from csa_stats.steps.collection import ingest, local_copy
+    from csa_stats.steps.collection import ingest_all, local_copy
     from transforms.landing import flat_layout_error, landed_files, not_taken, sender_of, state_submissions
     from transforms.locations import as_path
 
-    code = OK
-    paths: list[tuple[Path, str | None]] = []
-    skipped = []
+    code, paths, skipped = OK, [], []  # paths: (file, the state that sent it)
     for name in args.paths:
         p = as_path(name)
         if not p.is_dir():
@@ -154,22 +152,24 @@ def cmd_ingest(args) -> int:
                     f"error: {flat_layout_error(p, flat)}; or name the sender: --sender GEO", file=sys.stderr
                 )
                 code = UNREADABLE
-    rows = []
-    for p, sender in paths:
-        if not p.is_file():
-            print(f"{p}: no such file", file=sys.stderr)
-            code = max(code, UNREADABLE)
-            continue
-        result = ingest(str(local_copy(p)), actor=args.actor, sender=sender)
-        rows.append(
-            [result["file"], result["submission_id"], result["status"], result["errors"], result["warnings"]]
-        )
-        if result["status"] == SubmissionStatus.REJECTED:
-            code = max(code, ERRORS)
+    for p in [p for p, _ in paths if not p.is_file()]:
+        print(f"{p}: no such file", file=sys.stderr)
+        code = UNREADABLE
+    files = [(str(local_copy(p)), sender) for p, sender in paths if p.is_file()]
+    results = ingest_all(files, actor=args.actor)  # one warehouse session for them all
+    code = max(code, ERRORS) if any(r["status"] == SubmissionStatus.REJECTED for r in results) else code
+    rows = [[r["file"], r["submission_id"], r["status"], r["errors"], r["warnings"]] for r in results]
     _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
     for path, why in skipped:  # one plain line each: easy to grep in a log
         print(f"not taken: {path}: {why}")
     return code
+
+
+def cmd_rebuild(args) -> int:
+    from csa_stats.steps.rebuild import rebuild
+
+    print(json.dumps(rebuild(Path(args.to))))
+    return OK
 
 
 def _state_folder(path: Path) -> str | None:
