@@ -27,6 +27,7 @@ from csa_stats.commands import (
     cmd_validate,
 )
 from csa_stats.settings import SettingInvalid, get_settings
+from transforms.receipts import ReceiptsInvalid
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,7 +166,7 @@ def _failure(exc: Exception) -> int:
     if isinstance(exc, (unavailable, FileNotFoundError)):
         print(f"error: {exc}", file=sys.stderr)
         return UNAVAILABLE
-    if isinstance(exc, SettingInvalid):
+    if isinstance(exc, (SettingInvalid, ReceiptsInvalid)):
         print(f"error: {exc}", file=sys.stderr)
         return UNREADABLE
     if os.environ.get("CSA_DEBUG"):  # a bug, not bad input: say so in one line unless debugging

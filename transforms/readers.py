@@ -10,13 +10,17 @@ import codecs
 import csv
 import io
 import json
+import os
+import stat
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 from transforms import safety, values
 from transforms.canonical import Finding, Observation, Submission, name_metadata
+from transforms.files import read_regular
 from transforms.safety import Limits
+from transforms.senders import FILE, KIND_REASONS, MISSING, entry_kind
 
 SDMX_PREFIX = ("STRUCTURE", "STRUCTURE_ID", "ACTION")
 FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
@@ -37,6 +41,8 @@ def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noq
     readers = {"csv": read_csv, "sdmx-csv": read_sdmx_csv, "json": read_json, "xlsx": _read_xlsx}
     if fmt is None:
         return unreadable(path, "unknown", "the file is not a submission (.xlsx, .csv or .json)")
+    if not _regular(path):  # a named pipe would block the reader for ever, a device never end
+        return unreadable(path, fmt, "it is not a regular file (a named pipe, device or socket); not opened")
     try:
         refused = safety.refusal(path, fmt, limits)
         if refused:
@@ -44,6 +50,8 @@ def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noq
         submission = readers[fmt](path, limits)
         if fmt == "xlsx":
             submission.findings += safety.workbook_findings(path)
+        if fmt in ("xlsx", "json"):
+            _side_file_beside(submission, limits)
     except safety.TooManyRows as exc:
         return Submission(path, fmt, name_metadata(path), [], [safety.too_many_rows(exc.count, limits)])
     except (OSError, ValueError, RecursionError, UnicodeError, csv.Error, zipfile.BadZipFile) as exc:
@@ -65,6 +73,15 @@ def not_judged(path: Path, exc: BaseException) -> Submission:
     detail = f"{type(exc).__name__}: {str(exc)[:300]}"
     finding = Finding("L0_NOT_JUDGED", "file", None, None, {"detail": detail})
     return Submission(path, detect_format(path) or "unknown", name_metadata(path), [], [finding])
+
+
+def _regular(path: Path) -> bool:
+    """A regular file, or a link to one (`validate` reads what it is named; the landing never
+    lists links: transforms/landing.py). Asked with stat, which opens nothing."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # missing or unreachable: reading says so, as L0_READABLE
 
 
 def _read_xlsx(path: Path, limits: Limits) -> Submission:
@@ -97,12 +114,13 @@ def decode(data: bytes, location: str, findings: list[Finding]) -> str:
 
 
 def _csv_rows(path: Path, findings: list[Finding], limits: Limits) -> list[list[str]]:
-    content = decode(path.read_bytes(), "file", findings)
+    content = decode(read_regular(path), "file", findings)
     if not content.strip():
         raise ValueError("the file is empty")
     header = content.lstrip("\r\n").partition("\n")[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     rows, filled, limit = [], 0, limits.max_rows
+    csv.field_size_limit(max(limits.max_file_bytes, 131_072))  # a long cell is judged, not refused
     for row in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True):
         rows.append(row)
         filled += any(cell.strip() for cell in row)
@@ -205,32 +223,63 @@ def _check_structure_columns(loc: str, raw: dict, sdmx, findings: list[Finding])
 def _with_sidecar(
     path: Path, fmt: str, observations: list[Observation], findings: list[Finding], limits: Limits
 ) -> Submission:
-    sidecar = path.with_suffix(".meta.json")
     raw = name_metadata(path)
-    where = f"{sidecar.name} field '{{field}}'"
-    if sidecar.exists():
-        try:
-            limit = limits.max_side_file_bytes
-            if sidecar.stat().st_size > limit:
-                raise ValueError(f"it is above the limit of {limit:,} bytes (CSA_MAX_SIDE_FILE_BYTES)")
-            loaded = parse_json(sidecar.read_text(encoding="utf-8-sig"))
-            if not isinstance(loaded, dict):
-                raise ValueError("it is not a JSON object")
-            _duplicate_keys(loaded, "", findings, lambda path: where.format(field=path.lstrip(".")))
-            known = _metadata_names()
-            for key in loaded:
-                if key not in known:
-                    findings.append(Finding("L0_UNKNOWN_COLUMN", where.format(field=key), key, key))
-            raw.update(_given(loaded))
-        except (ValueError, UnicodeError, RecursionError) as exc:
-            findings.append(
-                Finding(
-                    "L0_READABLE", sidecar.name, None, None, {"format": "metadata JSON", "detail": str(exc)}
-                )
-            )
+    given, where = _side_fields(path, limits, findings)
+    raw.update(given)
     _fill_from_rows(raw, observations)
     metadata = values.typed_metadata(raw, lambda f: where.format(field=f), findings)
     return Submission(path, fmt, metadata, observations, findings, where)
+
+
+def _side_fields(path: Path, limits: Limits, findings: list[Finding]) -> tuple[dict, str]:
+    """The fields the .meta.json side file beside `path` gives ({} without one) and how to name
+    a field's place in it. A side file that is a link or not a regular file is never opened."""
+    sidecar = path.with_suffix(".meta.json")
+    where = f"{sidecar.name} field '{{field}}'"
+    kind = entry_kind(sidecar)
+    if kind == MISSING or sidecar == path:
+        return {}, where
+    try:
+        if kind != FILE:
+            raise ValueError(f"it is {KIND_REASONS[kind]}")
+        limit = limits.max_side_file_bytes
+        data = read_regular(sidecar, follow=False, limit=limit)
+        if len(data) > limit:
+            raise ValueError(f"it is above the limit of {limit:,} bytes (CSA_MAX_SIDE_FILE_BYTES)")
+        loaded = parse_json(data.decode("utf-8-sig"))
+        if not isinstance(loaded, dict):
+            raise ValueError("it is not a JSON object")
+    except (OSError, ValueError, UnicodeError, RecursionError) as exc:
+        detail = {"format": "metadata JSON", "detail": str(exc)}
+        findings.append(Finding("L0_READABLE", sidecar.name, None, None, detail))
+        return {}, where
+    _duplicate_keys(loaded, "", findings, lambda path: where.format(field=path.lstrip(".")))
+    known = _metadata_names()
+    for key in loaded:
+        if key not in known:
+            findings.append(Finding("L0_UNKNOWN_COLUMN", where.format(field=key), key, key))
+    return _given({k: v for k, v in loaded.items() if k in known}), where
+
+
+def _side_file_beside(submission: Submission, limits: Limits) -> None:
+    """JSON and XLSX carry their metadata inside: a side file beside one may give a field the
+    file leaves empty, never one it gives (each metadata field once: L0_DUPLICATE_FIELD, naming
+    both places)."""
+    from contracts.contract import load_contract
+
+    given, where = _side_fields(submission.source, limits, submission.findings)
+    contract = load_contract()
+    for f in contract.metadata_fields:
+        if f.name not in given:
+            continue
+        there = where.format(field=f.name)
+        inside = submission.metadata_locations.get(f.name)
+        if inside and submission.metadata.get(f.name) is not None:
+            places = {"places": f" (in {inside} and in {there})"}
+            submission.findings.append(Finding("L0_DUPLICATE_FIELD", there, f.name, f.name, places))
+            continue
+        submission.metadata[f.name] = values.typed(f, given[f.name], there, submission.findings, contract)
+        submission.metadata_locations[f.name] = there
 
 
 def _given(fields: dict) -> dict:
@@ -249,9 +298,9 @@ def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
 
 
 class _Object(dict):
-    """A JSON object that remembers the keys it was given more than once."""
+    """A JSON object that remembers the keys it was given more than once, with every value."""
 
-    duplicates: tuple[str, ...] = ()
+    duplicates: dict[str, list] = {}  # noqa: RUF012 (never mutated: each object gets its own)
 
 
 def _object(pairs: list[tuple[str, object]]) -> _Object:
@@ -259,7 +308,7 @@ def _object(pairs: list[tuple[str, object]]) -> _Object:
     seen = Counter(key for key, _ in pairs)
     for key, value in pairs:
         obj.setdefault(key, value)  # the first one; the duplicate is an error anyway
-    obj.duplicates = tuple(key for key, n in seen.items() if n > 1)
+    obj.duplicates = {key: [v for k, v in pairs if k == key] for key, n in seen.items() if n > 1}
     return obj
 
 
@@ -269,13 +318,16 @@ def parse_json(text: str):
 
 
 def _duplicate_keys(doc, root: str, findings: list[Finding], where=lambda path: path) -> None:
-    """Every key given twice in one object, at its JSON path (iterative: any depth)."""
+    """Every key given twice in one object, at its JSON path with each value it was given
+    (iterative: any depth)."""
     stack = [(root, doc)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, dict):
-            for key in getattr(node, "duplicates", ()):
-                findings.append(Finding("L0_DUPLICATE_FIELD", where(f"{path}.{key}"), key, key))
+            for key, given in getattr(node, "duplicates", {}).items():
+                shown = " and ".join(values.shown(json.dumps(v, ensure_ascii=False)) for v in given)
+                places = {"places": f" ({len(given)} times in one object, as {shown})"}
+                findings.append(Finding("L0_DUPLICATE_FIELD", where(f"{path}.{key}"), key, key, places))
             stack += [(f"{path}.{key}", value) for key, value in node.items()]
         elif isinstance(node, list):
             stack += [(f"{path}[{i}]", value) for i, value in enumerate(node)]
@@ -286,7 +338,7 @@ _TOP_LEVEL = {"metadata", "observations"}
 
 def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     findings: list[Finding] = []
-    doc = parse_json(decode(path.read_bytes(), "file", findings))
+    doc = parse_json(decode(read_regular(path), "file", findings))
     if not isinstance(doc, dict):
         raise ValueError("the top level is not a JSON object with 'metadata' and 'observations'")
     if isinstance(doc.get("observations"), list):
@@ -303,6 +355,7 @@ def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B00
         raw_obs = []
     meta = {**name_metadata(path), **_given(raw_meta)}
     metadata = values.typed_metadata(meta, lambda f: f"$.metadata.{f}", findings)
+    inside = {k: f"$.metadata.{k}" for k in _given(raw_meta) if isinstance(k, str)}
     _unknown_keys(raw_meta, _metadata_names(), "$.metadata", findings)
     observations, known = [], _observation_names()
     for i, item in enumerate(raw_obs):
@@ -314,7 +367,7 @@ def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B00
         row = {"geo": metadata.get("geo"), "time_period": metadata.get("time_period"), **item}
         observations.append(Observation(values.typed_observation(row, loc, findings), loc))
     values.settle_separators(observations, findings)
-    return Submission(path, "json", metadata, observations, findings, "$.metadata.{field}")
+    return Submission(path, "json", metadata, observations, findings, "$.metadata.{field}", inside)
 
 
 def _metadata_names() -> set[str]:

@@ -12,6 +12,7 @@ from dataclasses import field as _field
 
 from contracts.contract import Contract, additivity_parts, load_contract
 from transforms.canonical import Submission
+from transforms.senders import geo_hint
 from transforms.report import UNPARSED, Issue, Report, place
 
 KEY_SEP = "/"
@@ -112,6 +113,7 @@ def validate(
         check.add(f.rule, f.location, f.field, f.value, **f.params)
     if submission.observations or not any(f.rule in UNPARSED for f in submission.findings):
         _metadata(check, today or dt.date.today())
+        _status_definitions(check)
         _definitions_differ(check)
         index = _rows(check)
         _series(check, index)
@@ -137,7 +139,7 @@ def validate(
 def _code(check: _Checker, value, codelist: str, location: str, field: str) -> bool:
     if value is None or value in check.c.code_lists[codelist]:
         return True
-    hint = " (Greece is 'EL' in Eurostat geo codes)" if codelist == "geo" and value == "GR" else ""
+    hint = geo_hint(value, check.c) if codelist == "geo" else ""
     check.add("L0_CODE_LIST", location, field, value, codelist=codelist, hint=hint)
     return False
 
@@ -207,6 +209,18 @@ def _ref_period_covered(check: _Checker, basis, period: tuple[dt.date, dt.date])
         )
 
 
+def _status_definitions(check: _Checker) -> None:
+    """Status d set by hand on a figure whose declared definitions all equal the reference: the
+    declaration contradicts it (before _definitions_differ sets d itself)."""
+    meta, differs = check.s.metadata, check.c.definition_differs
+    for o in check.s.observations:
+        indicator = o.values.get("indicator")
+        refs = [r for r in check.c.reference_definitions if indicator in r["indicators"]]
+        if o.values.get("obs_status") == differs and refs and all(meta.get(r["field"]) == r["reference"] for r in refs):
+            declared = ", ".join(f"{r['field']} {r['reference']}" for r in refs)
+            check.add("L1_STATUS_DEFINITIONS", o.location, "obs_status", differs, declared, indicator=indicator)
+
+
 def _definitions_differ(check: _Checker) -> None:
     """Where a declared national definition is not the contract's reference, set status d on the
     given figures it affects that carry no status (the submission's rows change, the report says so)."""
@@ -248,9 +262,6 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
                 if not any(i.location == loc and i.field == name for i in check.issues):
                     check.add("L0_REQUIRED_FIELD", loc, name)
         for name, f in fields.items():
-            text = row.get(name)
-            if f.max_length and isinstance(text, str) and len(text) > f.max_length:
-                check.add("L0_TOO_LONG", loc, name, len(text), f.max_length)
             inherited = name in ("geo", "time_period") and row.get(name) == meta.get(name)
             if f.code_list and not inherited:  # metadata problems are reported once, there
                 known = _code(check, row.get(name), f.code_list, loc, name)
@@ -259,18 +270,12 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
             check.add("L0_GEO_MISMATCH", loc, "geo", row["geo"], meta["geo"])
         if meta.get("time_period") and row.get("time_period") and row["time_period"] != meta["time_period"]:
             check.add("L0_YEAR_MISMATCH", loc, "time_period", row["time_period"], meta["time_period"])
-        for f in fields.values():
-            text = row.get(f.name)
-            if f.max_length is not None and text is not None and len(text) > f.max_length:
-                shown = f"{text[:40]}... ({len(text)} characters)"
-                check.add("L0_TYPE", loc, f.name, shown, type=f"text of at most {f.max_length} characters")
         if row.get("conf_status") in c.confidential_codes:
             check.add("L1_CONFIDENTIAL", loc, "conf_status", row["conf_status"])
         value = row.get("obs_value")
         if value is not None and value < 0:
             check.add("L1_NON_NEGATIVE", loc, "obs_value", value)
-        if value is None and not row.get("obs_status") and not _untyped(check, loc):
-            check.add("L1_EMPTY_NEEDS_STATUS", loc, "obs_value")
+        _status_agrees(check, row, loc)
         if not ok:
             continue
         key = c.series_key(row)
@@ -282,6 +287,20 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
         else:
             index[key] = {**row, "_location": loc}
     return index
+
+
+def _status_agrees(check: _Checker, row: dict, loc: str) -> None:
+    """A figure has a value or a status saying it has none (the contract's noValueStatuses),
+    never both, never neither."""
+    value, status, c = row.get("obs_value"), row.get("obs_status"), check.c
+    no_value = c.no_value_statuses
+    if value is not None and status in no_value:
+        check.add("L1_STATUS_VALUE", loc, "obs_value", value, status)
+    elif value is None and status not in no_value and not _untyped(check, loc):
+        known = status in c.code_lists["obs_status"]
+        hint = f"; status '{status}' does not say so" if known else ""
+        if not status or known:  # an unknown code is L0_CODE_LIST already
+            check.add("L1_EMPTY_NEEDS_STATUS", loc, "obs_value", status, " or ".join(sorted(no_value)), hint=hint)
 
 
 def _untyped(check: _Checker, location: str) -> bool:

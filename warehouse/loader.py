@@ -18,11 +18,13 @@ import duckdb
 from filelock import FileLock
 
 from contracts.contract import load_contract
+from transforms import receipts as receipts_file
 from transforms.canonical import Finding, Submission
-from transforms.files import write_atomic
+from transforms.files import read_regular, write_atomic
 from transforms.readers import not_judged, read_submission
 from transforms.report import Report, validation_event, write_report
 from transforms.safety import Limits
+from transforms.senders import FILE, entry_kind
 from transforms.validation import History, figures, reference_days, validate
 from transforms.writers import metadata_document
 from warehouse import db
@@ -57,8 +59,9 @@ def _side_file(path: Path) -> Path:
 
 
 def _side_file_bytes(path: Path) -> bytes | None:
+    """The side file's bytes; a link or a pipe in its place is never read (the reader says why)."""
     side = _side_file(path)
-    return side.read_bytes() if side.exists() and side != path else None
+    return read_regular(side, follow=False) if side != path and entry_kind(side) == FILE else None
 
 
 def received_digests(path: Path) -> tuple[str, str | None]:
@@ -74,16 +77,20 @@ def landed_at(path: Path) -> dt.datetime:
     return min(mtime, dt.datetime.now(dt.UTC))
 
 
-def first_seen(con, digest: str, receipts: Path | None) -> dt.datetime:
+def first_seen(con, digest: str, receipts: Path | None, year: int | None = None) -> dt.datetime:
     """When the system first saw this content: as archived before, else as a receipt recorded
-    outside the landing folder (CSA_RECEIPTS: files that arrived another way), else now. Never
-    the file's modification time, which the sender controls."""
+    outside the landing folder (CSA_RECEIPTS: files that arrived another way) that can be true for
+    a submission of `year`, else now. Never the file's modification time, which the sender
+    controls. Receipts left out were said once per run (csa_stats.steps.collection)."""
     now = dt.datetime.now(dt.UTC)
     known = con.execute("SELECT first_received_at FROM raw_file WHERE sha256 = ?", [digest]).fetchone()
     if known:
         return known[0]
-    receipt = read_receipts(receipts).get(digest)
-    return min(dt.datetime.fromisoformat(receipt), now) if receipt else now
+    receipt = receipts_file.read(receipts)[0].get(digest)
+    why = receipt and receipts_file.refused(receipt, year)
+    if why:
+        log.warning("receipt of %s refused: %s; it arrived now", digest, why)
+    return receipt if receipt and not why else now
 
 
 def read_receipts(path: Path | None) -> dict[str, str]:

@@ -44,11 +44,24 @@ def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
     if flat := landed_files(landing):
         log.error("%s", flat_layout_error(landing, flat))
     files = state_submissions(landing)
-    if not settings.warehouse.exists():
-        return [str(p) for p in files]
-    with db.reader(settings.warehouse) as con:
-        known = queries.received(con)  # data and side file together: new metadata is a new file
-    return [str(p) for p in files if (sender_of(p), *received_digests(p)) not in known]
+    digests = {p: received_digests(p) for p in files}
+    known = set()
+    if settings.warehouse.exists():
+        with db.reader(settings.warehouse) as con:
+            known = queries.received(con)  # data and side file together: new metadata is a new file
+    received = {d for pair in digests.values() for d in pair} | {d for k in known for d in k[1:]}
+    check_receipts(settings, received - {None})
+    return [str(p) for p in files if (sender_of(p), *digests[p]) not in known]
+
+
+def check_receipts(settings: Settings, received: set[str]) -> None:
+    """CSA_RECEIPTS, read once before a run: a file that cannot be used raises ReceiptsInvalid
+    (a setting error); each receipt left out or refused is a warning, said here once."""
+    from transforms import receipts
+
+    times, problems = receipts.read(settings.receipts, settings.landing)
+    for problem in problems + receipts.never_received(times, received, settings.receipts):
+        log.warning("%s", problem)
 
 
 def landing_url(settings: Settings | None = None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import re
 import shutil
@@ -880,6 +881,175 @@ SECOND_ROUND = [
     ),
 ]
 CASES += SECOND_ROUND
+
+
+# --- third round (issue 29): metadata once, every text field's limit, statuses that agree with
+# values, and entries that are not regular files; the landing's own cases are LANDING below.
+
+SECRET = "root:x:0:0:secret first line of a file outside the landing"
+BIG = 200_000  # above the 131,072 characters the csv module accepted by default
+
+
+def _metadata_row(name: str, value):
+    """One more row on the Metadata sheet: the field given a second time."""
+
+    def edit(wb) -> None:
+        wb["Metadata"].append([name, value])
+
+    return _xlsx_edit(edit)
+
+
+def _beside(fmt: str, side: dict):
+    """A JSON or XLSX submission (metadata inside) with a .meta.json side file beside it."""
+
+    def build(folder: Path) -> Path:
+        path = _base(folder, fmt)
+        path.with_suffix(".meta.json").write_text(json.dumps(side), encoding="utf-8")
+        return path
+
+    return build
+
+
+def _fifo(name: str):
+    def build(folder: Path) -> Path:
+        path = folder / name
+        os.mkfifo(path)
+        return path
+
+    return build
+
+
+def _link(name: str, target: str):
+    def build(folder: Path) -> Path:
+        path = folder / name
+        os.symlink(target, path)
+        return path
+
+    return build
+
+
+def _side_replaced(make: Callable[[Path], None]):
+    """The valid CSV whose side file is replaced by a named pipe or a link (never read)."""
+
+    def build(folder: Path) -> Path:
+        path = _base(folder, "csv")
+        side = path.with_suffix(".meta.json")
+        side.unlink()
+        make(side)
+        return path
+
+    return build
+
+
+def _secret_link(side: Path) -> None:
+    secret = side.parent / "outside" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text(json.dumps({SECRET: 1}), encoding="utf-8")
+    os.symlink(secret, side)
+
+
+def _csv_meta(edit: Callable[[str], str], meta: dict):
+    """The valid CSV with its rows edited and its side file's fields set."""
+
+    def build(folder: Path) -> Path:
+        path = _csv_edit(edit)(folder)
+        side = path.with_suffix(".meta.json")
+        side.write_text(json.dumps({**json.loads(side.read_text(encoding="utf-8")), **meta}), encoding="utf-8")
+        return path
+
+    return build
+
+
+def _json_both(meta: dict, perp: dict):
+    def edit(doc: dict) -> None:
+        doc["metadata"].update(meta)
+        doc["observations"][14].update(perp)
+
+    return _json_doc(edit)
+
+
+SIDE_OF = "ART8_AT_2023_R1.meta.json"
+META_ROW = "sheet 'Metadata', row"
+REFERENCE = {"counting_unit": "RECEIVED", "report_date": "RECEIVED"}
+
+THIRD_ROUND = [
+    # every metadata field once, in every format: the second is an error naming both places
+    Case("xlsx metadata geo twice", _metadata_row("geo", "DE"), REJECTED, "L0_DUPLICATE_FIELD", META_ROW),
+    Case(
+        "xlsx metadata counting unit twice",
+        _metadata_row("counting_unit", "CASE"),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        META_ROW,
+    ),
+    Case("xlsx metadata field twice, second empty", _metadata_row("contact", None), REJECTED,
+         "L0_DUPLICATE_FIELD", META_ROW),  # fmt: skip
+    Case("xlsx metadata field twice, padded name", _metadata_row(" revision ", 2), REJECTED,
+         "L0_DUPLICATE_FIELD", META_ROW),  # fmt: skip
+    Case("xlsx metadata also in a side file", _beside("xlsx", {"geo": "DE"}), REJECTED, "L0_DUPLICATE_FIELD",
+         SIDE_OF),  # fmt: skip
+    Case("json metadata also in a side file", _beside("json", {"revision": 2}), REJECTED,
+         "L0_DUPLICATE_FIELD", SIDE_OF),  # fmt: skip
+    Case("json side file gives a field the file leaves out", _beside("json", {"source_reports": "POLICE"}),
+         VALID, None),  # fmt: skip
+    Case("side file geo twice", _side(lambda t: t.replace('"geo": "AT"', '"geo": "AT", "geo": "DE"')),
+         REJECTED, "L0_DUPLICATE_FIELD", f"{SIDE} 'geo'"),  # fmt: skip
+    Case("json metadata contact twice", _json_replace('"contact"', '"contact": "a@b.c", "contact"'),
+         REJECTED, "L0_DUPLICATE_FIELD", "$.metadata.contact"),  # fmt: skip
+    # every text field's limit from the contract; a cell of any size is `too long` at its place
+    Case("side file breakdown gaps too long", _side_field("breakdown_gaps", "sex: " + "x" * 2000), REJECTED,
+         "L0_TOO_LONG", f"{SIDE} 'breakdown_gaps'"),  # fmt: skip
+    Case("json confirmed changes too long", _meta("confirmed_changes", "REP_LEA/_Z/TOTAL/TOTAL: " + "y" * 2000),
+         REJECTED, "L0_TOO_LONG", "$.metadata.confirmed_changes"),  # fmt: skip
+    Case("xlsx breakdown gaps too long", _sheet_cell("Metadata", "B18", "sex: " + "z" * 2100), REJECTED,
+         "L0_TOO_LONG", "sheet 'Metadata', row 18"),  # fmt: skip
+    Case("side file authority too long", _side_field("reporting_authority", "P" * 10_000), REJECTED,
+         "L0_TOO_LONG", f"{SIDE} 'reporting_authority'"),  # fmt: skip
+    Case("json contact too long", _meta("contact", "a" * 400 + "@example.org"), REJECTED, "L0_TOO_LONG",
+         "$.metadata.contact"),  # fmt: skip
+    Case("side file definitions too long", _side_field("national_definitions", "n" * 5000), REJECTED,
+         "L0_TOO_LONG", f"{SIDE} 'national_definitions'"),  # fmt: skip
+    Case("csv comment of 200,000 characters", _csv_edit(lambda t: _cell(t, PERP, "comment", "c" * BIG)),
+         REJECTED, "L0_TOO_LONG", f"row {PERP}"),  # fmt: skip
+    Case("sdmx comment of 200,000 characters", _sdmx_edit("COMMENT_OBS", "s" * BIG), REJECTED, "L0_TOO_LONG",
+         "row 2"),  # fmt: skip
+    Case("json comment of 300,000 characters", _perp("comment", "j" * 300_000), REJECTED, "L0_TOO_LONG",
+         PERP_JSON),  # fmt: skip
+    Case("xlsx comment of 40,000 characters", _sheet_cell("8(c) Convictions", "H2", "w" * 40_000), REJECTED,
+         "L0_TOO_LONG", f"{XLSX_PERP}, column comment"),  # fmt: skip
+    Case("csv indicator of 200,000 characters", _csv_edit(lambda t: _cell(t, PERP, "indicator", "I" * BIG)),
+         REJECTED, "L0_CODE_LIST", f"row {PERP}"),  # fmt: skip
+    # statuses agree with values (the contract's noValueStatuses and reference definitions)
+    Case("csv value with status m", _csv_edit(lambda t: _cell(t, PERP, "obs_status", "m")), REJECTED,
+         "L1_STATUS_VALUE", f"row {PERP}"),  # fmt: skip
+    Case("json 11 with status m", _json_both({}, {"obs_value": 11, "obs_status": "m"}), REJECTED,
+         "L1_STATUS_VALUE", PERP_JSON),  # fmt: skip
+    Case("xlsx value with status m", _sheet_cell("8(c) Convictions", "F2", "m"), REJECTED, "L1_STATUS_VALUE",
+         XLSX_PERP),  # fmt: skip
+    Case("sdmx value with status m", _sdmx_edit("OBS_FLAG", "m"), REJECTED, "L1_STATUS_VALUE", "row 2"),
+    Case("csv empty with status p", _csv_edit(lambda t: _cell(_cell(t, PERP, "obs_value", ""), PERP,
+         "obs_status", "p")), REJECTED, "L1_EMPTY_NEEDS_STATUS", f"row {PERP}"),  # fmt: skip
+    Case("sdmx empty without status", _sdmx_edit("OBS_VALUE", ""), REJECTED, "L1_EMPTY_NEEDS_STATUS", "row 2"),
+    Case("csv d while conviction stage is the reference",
+         _csv_meta(lambda t: _cell(t, PERP, "obs_status", "d"), {"conviction_stage": "FINAL"}), REJECTED,
+         "L1_STATUS_DEFINITIONS", f"row {PERP}"),  # fmt: skip
+    Case("json d on reports while definitions are the reference",
+         _json_doc(lambda d: (d["metadata"].update(REFERENCE), d["observations"][0].update(obs_status="d"))),
+         REJECTED, "L1_STATUS_DEFINITIONS", "$.observations[0]"),  # fmt: skip
+    Case("json d while conviction stage differs", _json_both({"conviction_stage": "FIRST_INSTANCE"},
+         {"obs_status": "d"}), VALID, "L1_DEFINITION_DIFFERS", "$.metadata.conviction_stage"),  # fmt: skip
+    # entries that are not regular files: never opened, never followed
+    Case("csv named pipe", _fifo("ART8_AT_2023_R1.csv"), UNREADABLE, "L0_READABLE", "file"),
+    Case("json named pipe", _fifo("ART8_AT_2023_R1.json"), UNREADABLE, "L0_READABLE", "file"),
+    Case("xlsx named pipe", _fifo("ART8_AT_2023_R1.xlsx"), UNREADABLE, "L0_READABLE", "file"),
+    Case("link to a device", _link("ART8_AT_2023_R1.csv", "/dev/zero"), UNREADABLE, "L0_READABLE", "file"),
+    Case("side file is a named pipe", _side_replaced(os.mkfifo), REJECTED, "L0_READABLE", SIDE_OF),
+    Case("side file is a link outside", _side_replaced(_secret_link), REJECTED, "L0_READABLE", SIDE_OF),
+    # known aliases of a state are refused with a hint, never mapped
+    Case("json geo GR", _meta("geo", "GR"), REJECTED, "L0_CODE_LIST", "$.metadata.geo"),
+    Case("json geo lower case", _meta("geo", "at"), REJECTED, "L0_CODE_LIST", "$.metadata.geo"),
+]
+CASES += THIRD_ROUND
 
 
 def build_corpus(root: Path) -> list[tuple[Case, Path]]:

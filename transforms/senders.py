@@ -1,0 +1,98 @@
+"""Who sent a file: the Member State whose landing prefix holds it. Decided from what an entry
+is (lstat: a link is never followed, a pipe or device never opened) and where it resolves to,
+never from a name a sender chose (a '..', an alias such as GR, a lower-case code)."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from pathlib import Path
+
+from contracts.contract import Contract, load_contract
+from transforms.locations import is_object_store
+
+FILE, FOLDER, LINK, OTHER, MISSING = "file", "folder", "link", "other", "missing"
+
+
+def geo_hint(code, contract: Contract | None = None) -> str:
+    """Why a code that is no Member State's is refused, for a known alias or a lower-case state
+    (" (Greece is 'EL' ...)"), else ''."""
+    contract = contract or load_contract()
+    if not isinstance(code, str):
+        return ""
+    if code in contract.geo_aliases:
+        return f" ({contract.geo_aliases[code]})"
+    upper = code.upper()
+    if upper != code and (upper in contract.code_lists["geo"] or upper in contract.geo_aliases):
+        return f" (geo codes are upper case: '{upper}'){geo_hint(upper, contract)}"
+    return ""
+
+
+def not_a_state(code: str) -> str | None:
+    """Why `code` cannot name a sender (None: it is a Member State of the contract)."""
+    if code in load_contract().code_lists["geo"]:
+        return None
+    return f"'{code}' is not a Member State of the contract (a geo code such as AT){geo_hint(code)}"
+
+
+def is_local(entry) -> bool:
+    return getattr(entry, "protocol", "file") in ("file", "local", "")
+
+
+def local_path(entry) -> str:
+    return str(getattr(entry, "path", entry))
+
+
+def entry_kind(entry) -> str:
+    """What a landing entry is, without following it: file, folder, link, other (a named pipe,
+    device or socket) or missing. Local folders ask lstat; an object store its listing's type."""
+    if is_local(entry):
+        try:
+            mode = os.lstat(local_path(entry)).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return MISSING
+        if stat.S_ISLNK(mode):
+            return LINK
+        return FOLDER if stat.S_ISDIR(mode) else FILE if stat.S_ISREG(mode) else OTHER
+    try:
+        info = entry.fs.info(entry.path)
+    except FileNotFoundError:
+        return MISSING
+    if info.get("islink"):
+        return LINK
+    return {"file": FILE, "directory": FOLDER}.get(info.get("type"), OTHER)
+
+
+KIND_REASONS = {
+    LINK: "a symbolic link; links are never followed (send the file itself)",
+    OTHER: "not a regular file (a named pipe, device or socket); never opened",
+    MISSING: "it does not exist",
+}
+
+
+def resolved(path) -> str:
+    """Where `path` really is: links of its folders resolved (the entry itself is judged by
+    `entry_kind`, never followed), '..' and '.' removed."""
+    if not is_local(path) or is_object_store(str(path)):
+        return posixpath.normpath(str(path))
+    text = os.path.abspath(local_path(path))
+    folder, name = os.path.split(text)
+    return os.path.join(os.path.realpath(folder), name)
+
+
+def sender_in(path, landing) -> tuple[str | None, str | None]:
+    """(sender, problem) of a file named outright: the first component of its resolved location
+    below the landing root names its sender, which must be a Member State; a file outside the
+    landing has none (an operator names it). A file of a state's folder elsewhere (`by-mail/AT/`)
+    is that state's."""
+    where, root = resolved(path), resolved(landing)
+    rel = os.path.relpath(where, root) if not is_object_store(where) else posixpath.relpath(where, root)
+    parts = Path(rel).parts
+    if parts and parts[0] != ".." and rel != ".":
+        if len(parts) < 2:
+            return None, f"directly in the landing folder {root}, outside the states' prefixes"
+        problem = not_a_state(parts[0])
+        return (None, f"in {parts[0]}/, not a Member State's prefix: {problem}") if problem else (parts[0], None)
+    folder = Path(where).parent.name
+    return (folder if not_a_state(folder) is None else None), None
