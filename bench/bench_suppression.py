@@ -1,5 +1,5 @@
 """Benchmark: secondary suppression by the optimiser (publish/suppression.py) against the
-greedy heuristic it replaced (tests/publish/suppression_oracle.py), measured in the same run.
+greedy heuristic it replaced (bench/suppression_baseline.py), measured in the same run.
 
     .venv/bin/python bench/bench_suppression.py              # demo years + 27 x 15 x 5 table
     .venv/bin/python bench/bench_suppression.py --versions 8 --seed 3
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+from bench.suppression_baseline import heuristic_pattern, synthetic_state  # noqa: E402
 from contracts.contract import load_contract  # noqa: E402
 from csa_stats.demo import generate_demo  # noqa: E402
 from publish.disclosure import (  # noqa: E402
@@ -41,8 +42,6 @@ from publish.disclosure import (  # noqa: E402
     series_key,
     suppression_cost,
 )
-from tests.publish.suppression_oracle import heuristic_pattern  # noqa: E402
-from tests.publish.test_publish_attacker import synthetic_state  # noqa: E402
 from transforms.readers import read_submission  # noqa: E402
 
 C = load_contract()

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
+from bench.suppression_baseline import synthetic_state
 from contracts.contract import load_contract
 from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY, series_key
 from publish.release import build_release
@@ -112,49 +113,6 @@ class Attacker:
             for column, value in coefficients.items():
                 matrix[i, column] = value
         return matrix, np.array([constant for _, constant in rows])
-
-
-def synthetic_state(geo: str, rng: random.Random, revision: int = 1) -> list[dict]:
-    """Consistent figures of one state, from a handful of reports to tens of thousands."""
-    reports = int(10 ** rng.uniform(0.7, 4.5))
-    pio = rng.randint(0, reports // 4)
-    services = _split(reports - pio, 5, rng)
-    children = _split(rng.randint(0, max(1, reports // 50)), 3, rng)
-    unique = rng.randint(0, reports)
-    figures = {
-        ("REP_LEA", "_Z", "TOTAL", "TOTAL"): reports,
-        ("REP_LEA", "_Z", "PIO", "TOTAL"): pio,
-        ("REP_LEA", "_Z", "PROVIDER", "TOTAL"): reports - pio,
-        ("CASE_UNQ", "_Z", "TOTAL", "TOTAL"): unique,
-        ("CASE_MULT", "_Z", "TOTAL", "TOTAL"): rng.randint(0, unique),
-        ("CHILD_IDN", "T", "_Z", "_Z"): sum(children),
-        ("PERP_CNV", "_Z", "_Z", "_Z"): rng.randint(0, 6),
-        ("PERP_CNV_LNK", "_Z", "_Z", "_Z"): None,  # most states cannot link convictions to reports
-    }
-    for service, value in zip(("EMAIL", "MESSAGING", "VOIP", "OTHER", "UNKNOWN"), services, strict=True):
-        figures["REP_LEA", "_Z", "PROVIDER", service] = value
-    for sex, value in zip("FMU", children, strict=True):
-        figures["CHILD_IDN", sex, "_Z", "_Z"] = value
-    if rng.random() < 0.15:  # no gender breakdown, as in real life
-        figures.update({("CHILD_IDN", sex, "_Z", "_Z"): None for sex in "FMU"})
-    return [
-        {
-            "geo": geo,
-            "time_period": YEAR,
-            **dict(zip(CONTRACT.series_dimensions, key, strict=True)),
-            "obs_value": figures[key],
-            "obs_status": "m" if figures[key] is None else None,
-            "conf_status": None,
-            "comment": None,
-            "submission_id": f"{geo}-{YEAR}-R{revision}",
-        }
-        for key in CONTRACT.series_keys()
-    ]
-
-
-def _split(total: int, n: int, rng: random.Random) -> list[int]:
-    cuts = sorted(rng.randint(0, total) for _ in range(n - 1))
-    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
 
 
 def submissions_of(rows: list[dict]) -> list[dict]:

@@ -1,6 +1,6 @@
 """Secondary suppression as an optimisation: protection proven by the LP attacker, the EU
 headline figures published whenever a protecting pattern keeps them, and never a costlier
-pattern than the heuristic it replaced (tests/suppression_oracle.py)."""
+pattern than the heuristic it replaced (bench/suppression_baseline.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.suppression_baseline import heuristic_pattern, synthetic_state
 from contracts.contract import load_contract
 from publish.disclosure import (
     EU_AGGREGATE,
@@ -21,8 +22,7 @@ from publish.disclosure import (
     suppression_cost,
 )
 from publish.suppression import FREE, HIDDEN, KNOWN, Table, suppress
-from tests.publish.suppression_oracle import heuristic_pattern
-from tests.publish.test_publish_attacker import THRESHOLD, YEAR, Attacker, assert_protected, synthetic_state
+from tests.publish.test_publish_attacker import THRESHOLD, YEAR, Attacker, assert_protected
 
 C = load_contract()
 HEADLINES = set(C.key_figures.values())

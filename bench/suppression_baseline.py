@@ -1,5 +1,6 @@
-"""The secondary suppression csa-stats used before the optimiser (publish/suppression.py),
-kept as a test oracle only: the optimiser's pattern must never cost more than this one.
+"""The baseline the suppression benchmark and tests measure the optimiser (publish/suppression.py)
+against: the greedy secondary suppression csa-stats used before it (the optimiser's pattern must
+never cost more than this one), and synthetic figures of a state to run both on.
 
 A greedy heuristic: hide the smallest visible part of an exposed group (else its total)
 until no group is exposed; an EU total is hidden whenever a figure under it is.
@@ -7,12 +8,14 @@ until no group is exposed; an EU total is hidden whenever a figure under it is.
 
 from __future__ import annotations
 
+import random
 from functools import cache
 
 from contracts.contract import load_contract
 from publish.disclosure import EU_AGGREGATE, series_key
 
 FREE, PRIMARY, SECONDARY = "F", "C", "D"
+YEAR = 2023  # the reporting year of the synthetic figures
 
 Cell = dict  # one observation row
 Group = tuple[Cell | None, list[Cell | None]]  # (total, parts); None where a row is absent
@@ -139,3 +142,46 @@ def _is_hidden(cell: Cell) -> bool:
 
 def _visible(cells: list[Cell | None]) -> list[Cell]:
     return [c for c in cells if c is not None and not _is_hidden(c) and c["obs_value"] is not None]
+
+
+def synthetic_state(geo: str, rng: random.Random, revision: int = 1) -> list[dict]:
+    """Consistent figures of one state, from a handful of reports to tens of thousands."""
+    reports = int(10 ** rng.uniform(0.7, 4.5))
+    pio = rng.randint(0, reports // 4)
+    services = _split(reports - pio, 5, rng)
+    children = _split(rng.randint(0, max(1, reports // 50)), 3, rng)
+    unique = rng.randint(0, reports)
+    figures = {
+        ("REP_LEA", "_Z", "TOTAL", "TOTAL"): reports,
+        ("REP_LEA", "_Z", "PIO", "TOTAL"): pio,
+        ("REP_LEA", "_Z", "PROVIDER", "TOTAL"): reports - pio,
+        ("CASE_UNQ", "_Z", "TOTAL", "TOTAL"): unique,
+        ("CASE_MULT", "_Z", "TOTAL", "TOTAL"): rng.randint(0, unique),
+        ("CHILD_IDN", "T", "_Z", "_Z"): sum(children),
+        ("PERP_CNV", "_Z", "_Z", "_Z"): rng.randint(0, 6),
+        ("PERP_CNV_LNK", "_Z", "_Z", "_Z"): None,  # most states cannot link convictions to reports
+    }
+    for service, value in zip(("EMAIL", "MESSAGING", "VOIP", "OTHER", "UNKNOWN"), services, strict=True):
+        figures["REP_LEA", "_Z", "PROVIDER", service] = value
+    for sex, value in zip("FMU", children, strict=True):
+        figures["CHILD_IDN", sex, "_Z", "_Z"] = value
+    if rng.random() < 0.15:  # no gender breakdown, as in real life
+        figures.update({("CHILD_IDN", sex, "_Z", "_Z"): None for sex in "FMU"})
+    return [
+        {
+            "geo": geo,
+            "time_period": YEAR,
+            **dict(zip(load_contract().series_dimensions, key, strict=True)),
+            "obs_value": figures[key],
+            "obs_status": "m" if figures[key] is None else None,
+            "conf_status": None,
+            "comment": None,
+            "submission_id": f"{geo}-{YEAR}-R{revision}",
+        }
+        for key in load_contract().series_keys()
+    ]
+
+
+def _split(total: int, n: int, rng: random.Random) -> list[int]:
+    cuts = sorted(rng.randint(0, total) for _ in range(n - 1))
+    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
