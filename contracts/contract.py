@@ -106,8 +106,6 @@ class Contract:
         self.eu_aggregate_rule: dict = custom["euAggregateRule"]
         self.confidentiality: dict[str, str] = custom["confidentialityRoles"]  # role -> code
         self.missing_status: str = custom["missingStatus"]
-        self.no_value_statuses: frozenset[str] = frozenset(custom["noValueStatuses"])
-        self.geo_aliases: dict[str, str] = custom["geoAliases"]  # code -> hint
         self.not_applicable: str = custom["notApplicable"]
         self.disclosure = Disclosure(int(custom["disclosure"]["threshold"]), custom["disclosure"]["rule"])
         self.file_name: dict[str, str] = custom["submissionFileName"]
@@ -151,8 +149,6 @@ class Contract:
                 else []
             ),
             *([f"euAggregate {self.eu_aggregate}"] if self.eu_aggregate in self.code_lists["geo"] else []),
-            *(f"noValueStatuses {c}" for c in self.no_value_statuses - set(self.code_lists["obs_status"])),
-            *(f"geoAliases {c}" for c in set(self.geo_aliases) & set(self.code_lists["geo"])),
         ]
         if wrong:
             raise ValueError(f"contract {self.version}: publication codes not in their code lists: {wrong}")

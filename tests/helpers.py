@@ -71,7 +71,7 @@ def write_json_submission(
     path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     if received:  # an arrival recorded outside the landing folder (the file's mtime counts for nothing)
         from csa_stats.settings import get_settings
-        from warehouse.loader import write_receipts
+        from transforms.receipts import write as write_receipts
 
         write_receipts(get_settings().receipts, {path: received})
     return path

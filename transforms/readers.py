@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import os
 import stat
 import zipfile
@@ -19,8 +18,15 @@ from pathlib import Path
 from transforms import safety, values
 from transforms.canonical import Finding, Observation, Submission, name_metadata
 from transforms.files import read_regular
+from transforms.metadata import (
+    duplicate_keys,
+    given,
+    metadata_names,
+    parse_json,
+    side_fields,
+    side_file_beside,
+)
 from transforms.safety import Limits
-from transforms.senders import FILE, KIND_REASONS, MISSING, entry_kind
 
 SDMX_PREFIX = ("STRUCTURE", "STRUCTURE_ID", "ACTION")
 FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
@@ -51,7 +57,7 @@ def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noq
         if fmt == "xlsx":
             submission.findings += safety.workbook_findings(path)
         if fmt in ("xlsx", "json"):
-            _side_file_beside(submission, limits)
+            side_file_beside(submission, limits)
     except safety.TooManyRows as exc:
         return Submission(path, fmt, name_metadata(path), [], [safety.too_many_rows(exc.count, limits)])
     except (OSError, ValueError, RecursionError, UnicodeError, csv.Error, zipfile.BadZipFile) as exc:
@@ -94,9 +100,8 @@ def _read_xlsx(path: Path, limits: Limits) -> Submission:
 
 
 def _first_line(path: Path) -> str:
-    try:
-        with open(path, "rb") as f:
-            return f.readline(4096).decode("utf-8", "replace")
+    try:  # never blocks: a named pipe is refused, not waited on
+        return read_regular(path, limit=4096).partition(b"\n")[0].decode("utf-8", "replace")
     except OSError:
         return ""
 
@@ -224,67 +229,11 @@ def _with_sidecar(
     path: Path, fmt: str, observations: list[Observation], findings: list[Finding], limits: Limits
 ) -> Submission:
     raw = name_metadata(path)
-    given, where = _side_fields(path, limits, findings)
-    raw.update(given)
+    fields, where = side_fields(path, limits, findings)
+    raw.update(fields)
     _fill_from_rows(raw, observations)
     metadata = values.typed_metadata(raw, lambda f: where.format(field=f), findings)
     return Submission(path, fmt, metadata, observations, findings, where)
-
-
-def _side_fields(path: Path, limits: Limits, findings: list[Finding]) -> tuple[dict, str]:
-    """The fields the .meta.json side file beside `path` gives ({} without one) and how to name
-    a field's place in it. A side file that is a link or not a regular file is never opened."""
-    sidecar = path.with_suffix(".meta.json")
-    where = f"{sidecar.name} field '{{field}}'"
-    kind = entry_kind(sidecar)
-    if kind == MISSING or sidecar == path:
-        return {}, where
-    try:
-        if kind != FILE:
-            raise ValueError(f"it is {KIND_REASONS[kind]}")
-        limit = limits.max_side_file_bytes
-        data = read_regular(sidecar, follow=False, limit=limit)
-        if len(data) > limit:
-            raise ValueError(f"it is above the limit of {limit:,} bytes (CSA_MAX_SIDE_FILE_BYTES)")
-        loaded = parse_json(data.decode("utf-8-sig"))
-        if not isinstance(loaded, dict):
-            raise ValueError("it is not a JSON object")
-    except (OSError, ValueError, UnicodeError, RecursionError) as exc:
-        detail = {"format": "metadata JSON", "detail": str(exc)}
-        findings.append(Finding("L0_READABLE", sidecar.name, None, None, detail))
-        return {}, where
-    _duplicate_keys(loaded, "", findings, lambda path: where.format(field=path.lstrip(".")))
-    known = _metadata_names()
-    for key in loaded:
-        if key not in known:
-            findings.append(Finding("L0_UNKNOWN_COLUMN", where.format(field=key), key, key))
-    return _given({k: v for k, v in loaded.items() if k in known}), where
-
-
-def _side_file_beside(submission: Submission, limits: Limits) -> None:
-    """JSON and XLSX carry their metadata inside: a side file beside one may give a field the
-    file leaves empty, never one it gives (each metadata field once: L0_DUPLICATE_FIELD, naming
-    both places)."""
-    from contracts.contract import load_contract
-
-    given, where = _side_fields(submission.source, limits, submission.findings)
-    contract = load_contract()
-    for f in contract.metadata_fields:
-        if f.name not in given:
-            continue
-        there = where.format(field=f.name)
-        inside = submission.metadata_locations.get(f.name)
-        if inside and submission.metadata.get(f.name) is not None:
-            places = {"places": f" (in {inside} and in {there})"}
-            submission.findings.append(Finding("L0_DUPLICATE_FIELD", there, f.name, f.name, places))
-            continue
-        submission.metadata[f.name] = values.typed(f, given[f.name], there, submission.findings, contract)
-        submission.metadata_locations[f.name] = there
-
-
-def _given(fields: dict) -> dict:
-    """Fields with a value: an empty one leaves the file-name fallback in place."""
-    return {k: v for k, v in fields.items() if not values.empty(v)}
 
 
 def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
@@ -297,42 +246,6 @@ def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
 # --- JSON ------------------------------------------------------------------------------
 
 
-class _Object(dict):
-    """A JSON object that remembers the keys it was given more than once, with every value."""
-
-    duplicates: dict[str, list] = {}  # noqa: RUF012 (never mutated: each object gets its own)
-
-
-def _object(pairs: list[tuple[str, object]]) -> _Object:
-    obj = _Object()
-    seen = Counter(key for key, _ in pairs)
-    for key, value in pairs:
-        obj.setdefault(key, value)  # the first one; the duplicate is an error anyway
-    obj.duplicates = {key: [v for k, v in pairs if k == key] for key, n in seen.items() if n > 1}
-    return obj
-
-
-def parse_json(text: str):
-    """JSON whose objects remember duplicate keys (the standard parser keeps the last silently)."""
-    return json.loads(text, object_pairs_hook=_object)
-
-
-def _duplicate_keys(doc, root: str, findings: list[Finding], where=lambda path: path) -> None:
-    """Every key given twice in one object, at its JSON path with each value it was given
-    (iterative: any depth)."""
-    stack = [(root, doc)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, dict):
-            for key, given in getattr(node, "duplicates", {}).items():
-                shown = " and ".join(values.shown(json.dumps(v, ensure_ascii=False)) for v in given)
-                places = {"places": f" ({len(given)} times in one object, as {shown})"}
-                findings.append(Finding("L0_DUPLICATE_FIELD", where(f"{path}.{key}"), key, key, places))
-            stack += [(f"{path}.{key}", value) for key, value in node.items()]
-        elif isinstance(node, list):
-            stack += [(f"{path}[{i}]", value) for i, value in enumerate(node)]
-
-
 _TOP_LEVEL = {"metadata", "observations"}
 
 
@@ -343,7 +256,7 @@ def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B00
         raise ValueError("the top level is not a JSON object with 'metadata' and 'observations'")
     if isinstance(doc.get("observations"), list):
         safety.check_rows(len(doc["observations"]), limits)
-    _duplicate_keys(doc, "$", findings)
+    duplicate_keys(doc, "$", findings)
     _unknown_keys(doc, _TOP_LEVEL, "$", findings)
     raw_meta = doc.get("metadata")
     if not isinstance(raw_meta, dict):
@@ -353,10 +266,10 @@ def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B00
     if not isinstance(raw_obs, list):
         findings.append(Finding("L0_REQUIRED_FIELD", "$.observations", "observations"))
         raw_obs = []
-    meta = {**name_metadata(path), **_given(raw_meta)}
+    meta = {**name_metadata(path), **given(raw_meta)}
     metadata = values.typed_metadata(meta, lambda f: f"$.metadata.{f}", findings)
-    inside = {k: f"$.metadata.{k}" for k in _given(raw_meta) if isinstance(k, str)}
-    _unknown_keys(raw_meta, _metadata_names(), "$.metadata", findings)
+    inside = {k: f"$.metadata.{k}" for k in given(raw_meta) if isinstance(k, str)}
+    _unknown_keys(raw_meta, metadata_names(), "$.metadata", findings)
     observations, known = [], _observation_names()
     for i, item in enumerate(raw_obs):
         loc = f"$.observations[{i}]"
@@ -368,12 +281,6 @@ def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B00
         observations.append(Observation(values.typed_observation(row, loc, findings), loc))
     values.settle_separators(observations, findings)
     return Submission(path, "json", metadata, observations, findings, "$.metadata.{field}", inside)
-
-
-def _metadata_names() -> set[str]:
-    from contracts.contract import load_contract
-
-    return {f.name for f in load_contract().metadata_fields}
 
 
 def _observation_names() -> set[str]:

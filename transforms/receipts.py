@@ -9,12 +9,16 @@ receipt that cannot be true (in the future, before its reporting year ended) is 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import logging
 import os
 import re
 from pathlib import Path
 
-from transforms.files import read_regular
+from transforms.files import read_regular, write_atomic
+
+log = logging.getLogger(__name__)
 
 SETTING = "CSA_RECEIPTS"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -82,6 +86,23 @@ def _entry(digest: str, text, now: dt.datetime) -> tuple[dt.datetime | None, str
     if when > now:
         return None, f"{text} is in the future"
     return when, None
+
+
+def arrival(path: Path | None, digest: str, year: int | None) -> dt.datetime | None:
+    """The receipt of this content, if it can be the arrival of a submission for `year` (entries
+    left out were said once per run: csa_stats.steps.collection.check_receipts)."""
+    when = read(path)[0].get(digest)
+    why = when and refused(when, year)
+    if why:
+        log.warning("%s: receipt of %s refused: %s; it arrived now", SETTING, digest, why)
+    return None if why else when
+
+
+def write(path: Path, received: dict[Path, dt.datetime]) -> Path:
+    """Record when files arrived (SHA-256 -> ISO time), added to what the file already holds."""
+    doc = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    doc.update({hashlib.sha256(p.read_bytes()).hexdigest(): when.isoformat() for p, when in received.items()})
+    return write_atomic(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
 
 def refused(when: dt.datetime, year: int | None) -> str | None:

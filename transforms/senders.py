@@ -9,7 +9,7 @@ import posixpath
 import stat
 from pathlib import Path
 
-from contracts.contract import Contract, load_contract
+from contracts.contract import Contract, custom_properties, load_contract
 from transforms.locations import is_object_store
 
 FILE, FOLDER, LINK, OTHER, MISSING = "file", "folder", "link", "other", "missing"
@@ -19,12 +19,13 @@ def geo_hint(code, contract: Contract | None = None) -> str:
     """Why a code that is no Member State's is refused, for a known alias or a lower-case state
     (" (Greece is 'EL' ...)"), else ''."""
     contract = contract or load_contract()
+    aliases = custom_properties(contract.doc)["geoAliases"]  # code -> hint
     if not isinstance(code, str):
         return ""
-    if code in contract.geo_aliases:
-        return f" ({contract.geo_aliases[code]})"
+    if code in aliases:
+        return f" ({aliases[code]})"
     upper = code.upper()
-    if upper != code and (upper in contract.code_lists["geo"] or upper in contract.geo_aliases):
+    if upper != code and (upper in contract.code_lists["geo"] or upper in aliases):
         return f" (geo codes are upper case: '{upper}'){geo_hint(upper, contract)}"
     return ""
 
@@ -93,6 +94,8 @@ def sender_in(path, landing) -> tuple[str | None, str | None]:
         if len(parts) < 2:
             return None, f"directly in the landing folder {root}, outside the states' prefixes"
         problem = not_a_state(parts[0])
-        return (None, f"in {parts[0]}/, not a Member State's prefix: {problem}") if problem else (parts[0], None)
+        return (
+            (None, f"in {parts[0]}/, not a Member State's prefix: {problem}") if problem else (parts[0], None)
+        )
     folder = Path(where).parent.name
     return (folder if not_a_state(folder) is None else None), None

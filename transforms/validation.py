@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from dataclasses import field as _field
 
 from contracts.contract import Contract, additivity_parts, load_contract
+from transforms import statuses
 from transforms.canonical import Submission
-from transforms.senders import geo_hint
 from transforms.report import UNPARSED, Issue, Report, place
+from transforms.senders import geo_hint
 
 KEY_SEP = "/"
 
@@ -113,7 +114,7 @@ def validate(
         check.add(f.rule, f.location, f.field, f.value, **f.params)
     if submission.observations or not any(f.rule in UNPARSED for f in submission.findings):
         _metadata(check, today or dt.date.today())
-        _status_definitions(check)
+        statuses.against_definitions(check)
         _definitions_differ(check)
         index = _rows(check)
         _series(check, index)
@@ -209,18 +210,6 @@ def _ref_period_covered(check: _Checker, basis, period: tuple[dt.date, dt.date])
         )
 
 
-def _status_definitions(check: _Checker) -> None:
-    """Status d set by hand on a figure whose declared definitions all equal the reference: the
-    declaration contradicts it (before _definitions_differ sets d itself)."""
-    meta, differs = check.s.metadata, check.c.definition_differs
-    for o in check.s.observations:
-        indicator = o.values.get("indicator")
-        refs = [r for r in check.c.reference_definitions if indicator in r["indicators"]]
-        if o.values.get("obs_status") == differs and refs and all(meta.get(r["field"]) == r["reference"] for r in refs):
-            declared = ", ".join(f"{r['field']} {r['reference']}" for r in refs)
-            check.add("L1_STATUS_DEFINITIONS", o.location, "obs_status", differs, declared, indicator=indicator)
-
-
 def _definitions_differ(check: _Checker) -> None:
     """Where a declared national definition is not the contract's reference, set status d on the
     given figures it affects that carry no status (the submission's rows change, the report says so)."""
@@ -275,7 +264,7 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
         value = row.get("obs_value")
         if value is not None and value < 0:
             check.add("L1_NON_NEGATIVE", loc, "obs_value", value)
-        _status_agrees(check, row, loc)
+        statuses.against_value(check, row, loc, _untyped(check, loc))
         if not ok:
             continue
         key = c.series_key(row)
@@ -287,20 +276,6 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
         else:
             index[key] = {**row, "_location": loc}
     return index
-
-
-def _status_agrees(check: _Checker, row: dict, loc: str) -> None:
-    """A figure has a value or a status saying it has none (the contract's noValueStatuses),
-    never both, never neither."""
-    value, status, c = row.get("obs_value"), row.get("obs_status"), check.c
-    no_value = c.no_value_statuses
-    if value is not None and status in no_value:
-        check.add("L1_STATUS_VALUE", loc, "obs_value", value, status)
-    elif value is None and status not in no_value and not _untyped(check, loc):
-        known = status in c.code_lists["obs_status"]
-        hint = f"; status '{status}' does not say so" if known else ""
-        if not status or known:  # an unknown code is L0_CODE_LIST already
-            check.add("L1_EMPTY_NEEDS_STATUS", loc, "obs_value", status, " or ".join(sorted(no_value)), hint=hint)
 
 
 def _untyped(check: _Checker, location: str) -> bool:

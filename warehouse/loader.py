@@ -80,30 +80,11 @@ def landed_at(path: Path) -> dt.datetime:
 def first_seen(con, digest: str, receipts: Path | None, year: int | None = None) -> dt.datetime:
     """When the system first saw this content: as archived before, else as a receipt recorded
     outside the landing folder (CSA_RECEIPTS: files that arrived another way) that can be true for
-    a submission of `year`, else now. Never the file's modification time, which the sender
-    controls. Receipts left out were said once per run (csa_stats.steps.collection)."""
-    now = dt.datetime.now(dt.UTC)
+    a submission of `year`, else now. Never the file's modification time, which the sender controls."""
     known = con.execute("SELECT first_received_at FROM raw_file WHERE sha256 = ?", [digest]).fetchone()
     if known:
         return known[0]
-    receipt = receipts_file.read(receipts)[0].get(digest)
-    why = receipt and receipts_file.refused(receipt, year)
-    if why:
-        log.warning("receipt of %s refused: %s; it arrived now", digest, why)
-    return receipt if receipt and not why else now
-
-
-def read_receipts(path: Path | None) -> dict[str, str]:
-    if path is None or not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def write_receipts(path: Path, received: dict[Path, dt.datetime]) -> Path:
-    """Record when files arrived (SHA-256 -> ISO time), added to what the file already holds."""
-    receipts = read_receipts(path)
-    receipts.update({sha256_of(p.read_bytes()): when.isoformat() for p, when in received.items()})
-    return write_atomic(path, json.dumps(receipts, indent=1, sort_keys=True) + "\n")
+    return receipts_file.arrival(receipts, digest, year) or dt.datetime.now(dt.UTC)
 
 
 def submission_id(sub: Submission, digest: str) -> str:

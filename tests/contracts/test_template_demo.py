@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,6 @@ from csa_stats.demo import DEMO_FACTS, generate_demo
 from csa_stats.settings import get_settings
 from transforms.readers import read_submission
 from transforms.writers import EXTENSIONS, write_submission
-from warehouse.loader import read_receipts
 
 C = load_contract()
 FORMATS = ["xlsx", "csv", "json", "sdmx-csv"]
@@ -224,7 +224,7 @@ def submissions(demo):
 def _mtime(path: Path) -> dt.datetime:
     """The demo's arrival time of a file: its receipt, recorded beside the landing folder (the
     file is in its state's prefix, landing/<GEO>/)."""
-    receipts = read_receipts(path.parents[2] / "receipts.json")
+    receipts = json.loads((path.parents[2] / "receipts.json").read_text(encoding="utf-8"))
     return dt.datetime.fromisoformat(receipts[hashlib.sha256(path.read_bytes()).hexdigest()])
 
 

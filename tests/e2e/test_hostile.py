@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 
 from csa_stats.cli import main
-from tests.e2e.hostile import CASES, SECOND_ROUND, SECRET, THIRD_ROUND, UNREADABLE, build_corpus
+from tests.e2e.hostile import (
+    CASES,
+    LANDING,
+    SECOND_ROUND,
+    SECRET,
+    THIRD_ROUND,
+    UNREADABLE,
+    build_corpus,
+)
 from tests.helpers import write_json_submission
+from warehouse import db
 
 
 def test_the_corpus_is_large_and_each_case_is_different():
@@ -42,6 +51,27 @@ def test_each_hostile_input_gets_a_clear_verdict(case, tmp_path, monkeypatch, ca
         assert report["issues"] == []
     reports = list((tmp_path / "reports").iterdir())
     assert reports and all(p.parent == tmp_path / "reports" for p in reports)
+
+
+@pytest.mark.timeout(60)  # a named pipe in the landing or as the receipts must not hang ingest
+@pytest.mark.parametrize("case", LANDING, ids=[c.name for c in LANDING])
+def test_each_hostile_landing_entry_is_left_or_refused_with_why(case, tmp_path, monkeypatch, capsys, caplog):
+    data = tmp_path / "data"
+    monkeypatch.setenv("CSA_DATA_DIR", str(data))
+    monkeypatch.setenv("CSA_RECEIPTS", str(data / "receipts.json"))  # restored whatever a case sets
+    args = case.build(data)
+    code = main(["ingest", *args])
+    out = capsys.readouterr()
+    said = out.out + out.err + caplog.text
+    assert code == case.expect, said[-3000:]
+    assert "Traceback" not in said and case.says in said, said[-3000:]
+    kept = [p for p in data.rglob("*") if p.is_file() and not p.is_symlink() and "outside" not in p.parts]
+    leaked = [p for p in kept if p.suffix != ".duckdb" and SECRET.encode() in p.read_bytes()]
+    assert not leaked, f"a link was read: {leaked}"
+    if case.rule:
+        with db.reader(data / "warehouse.duckdb") as con:
+            reports = [json.loads(r) for (r,) in con.execute("SELECT report FROM submission").fetchall()]
+        assert case.rule in {i["rule"] for r in reports for i in r["issues"]}, reports
 
 
 def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
