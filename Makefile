@@ -80,20 +80,32 @@ airflow-init: $(AIRFLOW_HOME)/initialised
 DAG_TEST = mkdir -p $(CSA_DATA_DIR)/logs && $(BIN)/airflow dags test $(1) > $(CSA_DATA_DIR)/logs/$(2).log 2>&1 \
 	  && echo "  $(2): success" || (tail -40 $(CSA_DATA_DIR)/logs/$(2).log; exit 1)
 
+# The loop between a national office and the Commission: the national pipeline of $(DEMO_GEO) runs in
+# the background until it has sent its file into landing/$(DEMO_GEO)/ and waits for the verdict;
+# the Union's collection takes it with the other states' files; the verdict comes back to it.
+LANDED = $(CSA_DATA_DIR)/landing/$(DEMO_GEO)/ART8_$(DEMO_GEO)_$(DEMO_YEAR)_R*.json
+
 # Only the demo answers approvals by itself, as the actor `demo` (recorded in the audit log);
 # `make airflow` and production leave them to a human.
 demo: export CSA_AUTO_APPROVE_AS := demo
+demo: export CSA_FEEDBACK_POLL ?= 5
+demo: export CSA_FEEDBACK_TIMEOUT ?= 0.1
 demo: airflow-init debian-packages
 	$(BIN)/csa-stats demo-data --national $(DEMO_GEO) --revisions-to $(CSA_DATA_DIR)/revisions
-	@echo "Union collection and release (through Airflow; approvals answered by the actor demo):"
-	@$(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',1-union_collection)
-	@$(call DAG_TEST,union_release,2-union_release)
+	@# $(DEMO_GEO)'s $(DEMO_YEAR) file comes from its national pipeline, not from the demo generator
+	rm -f $(CSA_DATA_DIR)/landing/$(DEMO_GEO)/ART8_$(DEMO_GEO)_$(DEMO_YEAR)_*
+	@echo "National pipeline of $(DEMO_GEO) for $(DEMO_YEAR), sending to the Union; Union collection (through Airflow; approvals answered by the actor demo):"
+	@mkdir -p $(CSA_DATA_DIR)/logs; ($(call DAG_TEST,national_statistics -c '$(NATIONAL_CONF)',1-national_statistics)) & national=$$!; \
+	  for _ in $$(seq 600); do ls $(LANDED) >/dev/null 2>&1 || ! kill -0 $$national 2>/dev/null && break; sleep 1; done; \
+	  ls $(LANDED) >/dev/null 2>&1 && echo "  $(DEMO_GEO) sent $$(basename $(LANDED)) into landing/$(DEMO_GEO)/"; \
+	  $(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',2-union_collection) || { wait $$national; exit 1; }; \
+	  wait $$national
+	$(BIN)/csa-stats status --national $(DEMO_GEO)
+	@$(call DAG_TEST,union_release,3-union_release)
 	@echo "A revision lands after the first release:"
 	cp -Rp $(CSA_DATA_DIR)/revisions/. $(CSA_DATA_DIR)/landing/
-	@$(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',3-union_collection_revision)
-	@$(call DAG_TEST,union_release,4-union_release_revision)
-	@echo "National pipeline of $(DEMO_GEO) for $(DEMO_YEAR):"
-	@$(call DAG_TEST,national_statistics -c '$(NATIONAL_CONF)',5-national_statistics)
+	@$(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',4-union_collection_revision)
+	@$(call DAG_TEST,union_release,5-union_release_revision)
 	$(BIN)/csa-stats summary
 	@echo "national warehouse, release and Commission-bound file: $(CSA_DATA_DIR)/national/$(DEMO_GEO)/"
 	@echo "Airflow logs of this run: $(CSA_DATA_DIR)/logs/"

@@ -1,8 +1,9 @@
 """How long `csa-stats validate` takes on one normal submission of each format, start-up included.
 
-The goal (issue 3): under a second per submission. The baseline, measured in the same run, is
-a bare interpreter start (`python -c pass`), so the ratio shows what the command adds on this
-machine whatever its load. Run: .venv/bin/python bench/validate_startup.py [RUNS]
+The goal (issue 26): under 0.5 s per submission on an idle machine (issue 3 set 1 s). The
+baseline, measured in the same run, is a bare interpreter start (`python -c pass`), so the ratio
+shows what the command adds on this machine whatever its load; the best of the runs is the
+least disturbed by other jobs. Run: .venv/bin/python bench/validate_startup.py [RUNS]
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+GOAL = 0.5  # seconds, start-up included
 
 
-def _time(command: list[str], runs: int) -> float:
-    """Median wall time in seconds."""
+def _time(command: list[str], runs: int) -> tuple[float, float]:
+    """Best and median wall time in seconds."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         subprocess.run(command, check=False, capture_output=True)
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return min(times), statistics.median(times)
 
 
 def main(runs: int = 11) -> None:
@@ -37,12 +39,15 @@ def main(runs: int = 11) -> None:
             fmt = "sdmx-csv" if path.suffix == ".csv" and path.read_text()[:9] == "STRUCTURE" else path.suffix
             if not path.name.endswith(".meta.json") and "_2023_" in path.name:
                 samples.setdefault(fmt, path)
-        baseline = _time([sys.executable, "-c", "pass"], runs)
-        print(f"baseline python -c pass: {baseline:.3f} s (median of {runs})")
+        baseline, middle = _time([sys.executable, "-c", "pass"], runs)
+        print(f"baseline python -c pass: best {baseline:.3f} s, median {middle:.3f} s of {runs} runs")
         for fmt, path in sorted(samples.items()):
-            took = _time([str(BIN / "csa-stats"), "validate", str(path)], runs)
-            goal = "ok" if took < 1 else "OVER 1 s"
-            print(f"validate {fmt:<9} {path.name:<22} {took:.3f} s  x{took / baseline:.1f} baseline  {goal}")
+            took, middle = _time([str(BIN / "csa-stats"), "validate", str(path)], runs)
+            goal = "ok" if took < GOAL else f"OVER {GOAL} s"
+            print(
+                f"validate {fmt:<9} {path.name:<22} best {took:.3f} s (median {middle:.3f})  "
+                f"x{took / baseline:.1f} baseline  {goal}"
+            )
 
 
 if __name__ == "__main__":

@@ -8,15 +8,11 @@ through the same in-memory structure.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from dataclasses import dataclass
 from functools import cache
 
 import pandas as pd
-from pysdmx.errors import PysdmxError
-from pysdmx.io import read_sdmx, write_sdmx
+from pysdmx.io import write_sdmx
 from pysdmx.io.format import Format
 from pysdmx.io.pd import PandasDataset
 from pysdmx.model import (
@@ -39,16 +35,18 @@ from pysdmx.model.dataset import ActionType
 from pysdmx.model.message import Header
 
 from contracts.contract import Contract, custom_properties, load_contract
+from contracts.sdmx_layout import ACTIONS as ACTION_CODES
+from contracts.sdmx_layout import FREQ, TIME, Layout, layout
 
 STRUCTURE_21 = "structure.sdmx21.xml"  # SDMX-ML 2.1: what sdmx1 and most tools read
 STRUCTURE_30 = "structure.sdmx30.xml"  # SDMX-ML 3.0: read back by pysdmx
 STRUCTURE_FILES = {STRUCTURE_21: Format.STRUCTURE_SDMX_ML_2_1, STRUCTURE_30: Format.STRUCTURE_SDMX_ML_3_0}
-FREQ = "FREQ"
-TIME = "TIME_PERIOD"
 ROLES = {"dimension": Role.DIMENSION, "measure": Role.MEASURE, "attribute": Role.ATTRIBUTE}
 TYPES = {"BIGINT": DataType.LONG, "VARCHAR": DataType.STRING}  # by physical type
 AGGREGATE = "AGGREGATE"  # annotation type marking an aggregate code (EU27_2020)
-ACTIONS = {"I": ActionType.Information, "A": ActionType.Append, "R": ActionType.Replace}
+ACTIONS = dict(
+    zip(ACTION_CODES, (ActionType.Information, ActionType.Append, ActionType.Replace), strict=True)
+)
 _URN = "urn:sdmx:org.sdmx.infomodel"
 
 
@@ -63,24 +61,27 @@ class Structure:
     dsd: DataStructureDefinition
     dataflow: Dataflow
     header: Header
-    component_of: dict[str, str]  # contract field (and the EU coverage column) -> component id
-    coverage: str  # component id of the EU aggregate's coverage: in releases, never in submissions
+    layout: Layout  # the ids, what reading a file needs (contracts/sdmx_layout.py)
+
+    @property
+    def component_of(self) -> dict[str, str]:
+        """Contract field (and the EU coverage column) -> component id."""
+        return self.layout.component_of
+
+    @property
+    def coverage(self) -> str:
+        return self.layout.coverage
 
     @property
     def structure_id(self) -> str:
-        """The STRUCTURE_ID of an SDMX-CSV file: AGENCY:ID(VERSION) of the dataflow."""
-        return f"{self.agency}:{self.dataflow.id}({self.version})"
+        return self.layout.structure_id
 
     def same_major(self, structure_id: str) -> bool:
-        """`structure_id` is AGENCY:ID(M.m.p) of this dataflow at the same major version (minor
-        versions stay compatible)."""
-        flow = f"{re.escape(self.agency)}:{re.escape(self.dataflow.id)}"
-        m = re.fullmatch(rf"{flow}\((\d+)\.\d+\.\d+\)", structure_id)
-        return bool(m) and m[1] == self.version.split(".")[0]
+        return self.layout.same_major(structure_id)
 
     @property
     def field_of(self) -> dict[str, str]:
-        return {c: f for f, c in self.component_of.items()}
+        return self.layout.field_of
 
     @property
     def schema(self) -> Schema:
@@ -111,9 +112,9 @@ def sdmx_settings(contract: Contract) -> dict:
 def structure(contract: Contract | None = None) -> Structure:
     """The structure of the contract; the geo code list also holds the EU aggregate code."""
     contract = contract or load_contract()
-    sdmx = sdmx_settings(contract)
+    sdmx, ids = sdmx_settings(contract), layout(contract)
     eu_aggregate = contract.eu_aggregate
-    agency, version = sdmx["agency"], contract.version
+    agency, version = ids.agency, ids.version
     concept_scheme = sdmx["conceptScheme"]["id"]
 
     def concept_urn(cid: str) -> str:
@@ -124,11 +125,6 @@ def structure(contract: Contract | None = None) -> Structure:
         items = [Code(id=c, name=name, annotations=annotated.get(c, ())) for c, name in codes.items()]
         return Codelist(id=f"CL_{cid}", agency=agency, version=version, name=cid.title(), items=items)
 
-    fields = {p["name"]: p for p in contract.doc["schema"][0]["properties"]}
-    component_of = {
-        f.name: custom_properties(fields[f.name]).get("sdmxId", f.name.upper())
-        for f in contract.observation_fields
-    }
     aggregate = {
         eu_aggregate: [Annotation(type=AGGREGATE, text="Sum of the Member States that gave the figure")]
     }
@@ -156,13 +152,9 @@ def structure(contract: Contract | None = None) -> Structure:
         )
 
     add(FREQ, Role.DIMENSION, True, "Frequency of the figures.", codes=sdmx["frequency"])
-    ordered = [
-        f for f in contract.observation_fields if f.role == "dimension" and component_of[f.name] != TIME
-    ]
-    ordered += [f for f in contract.observation_fields if component_of[f.name] == TIME]
-    ordered += [f for f in contract.observation_fields if f.role != "dimension"]
-    for f in ordered:
-        cid = component_of[f.name]
+    field = {f.name: f for f in contract.observation_fields}
+    for cid in ids.components[1:-1]:  # FREQ first, the coverage last: added apart
+        f = field[ids.field_of[cid]]
         codes = None
         if f.code_list:
             codes = dict(contract.code_lists[f.code_list])
@@ -177,10 +169,8 @@ def structure(contract: Contract | None = None) -> Structure:
             aggregate if f.name == "geo" else None)  # fmt: skip
 
     # An observation-level attribute only EU aggregate rows carry: how many states the sum is over.
-    rule = contract.eu_aggregate_rule
-    coverage = rule["coverageAttribute"].upper()
-    component_of[rule["coverageAttribute"]] = coverage
-    add(coverage, Role.ATTRIBUTE, False, rule["coverageDescription"], dtype=DataType.INTEGER,
+    add(ids.coverage, Role.ATTRIBUTE, False, contract.eu_aggregate_rule["coverageDescription"],
+        dtype=DataType.INTEGER,
         facets=Facets(min_value=0))  # fmt: skip
 
     dsd = DataStructureDefinition(
@@ -190,7 +180,7 @@ def structure(contract: Contract | None = None) -> Structure:
         version=version,
         components=Components(components),
     )
-    flow = Dataflow(id=sdmx["dataflow"]["id"], name=sdmx["dataflow"]["name"], agency=agency, version=version,
+    flow = Dataflow(id=ids.dataflow, name=sdmx["dataflow"]["name"], agency=agency, version=version,
                     structure=dsd)  # fmt: skip
     scheme = ConceptScheme(id=concept_scheme, name=sdmx["conceptScheme"]["name"], agency=agency,
                            version=version, items=concepts)  # fmt: skip
@@ -199,7 +189,7 @@ def structure(contract: Contract | None = None) -> Structure:
         prepared=sdmx["prepared"],
         sender=Agency(id=agency),
     )
-    return Structure(agency, version, codelists, scheme, dsd, flow, header, component_of, coverage)
+    return Structure(agency, version, codelists, scheme, dsd, flow, header, ids)
 
 
 def write_sdmx_csv(rows: list[dict], action: str = "I", release: bool = False) -> str:
@@ -220,37 +210,3 @@ def write_sdmx_csv(rows: list[dict], action: str = "I", release: bool = False) -
 
 def _text(value) -> str:
     return "" if value is None else str(value)
-
-
-def sdmx_column(field: str) -> str:
-    """The SDMX-CSV column of a contract field (any other column name upper-cased)."""
-    return structure().component_of.get(field, field.upper())
-
-
-def frequencies() -> list[str]:
-    return list(sdmx_settings(load_contract())["frequency"])
-
-
-def read_sdmx_csv_rows(records: list[list[str]]) -> list[dict[str, str]]:
-    """The data rows of SDMX-CSV records (header first) as column -> text, read as a message by pysdmx.
-
-    pysdmx parses the message (every data set must be of this dataflow, one action each, no
-    row lost); the texts are the file's own: pysdmx lets pandas guess numbers ('007' becomes
-    '7', '1e6' '1000000.0'), and our checks must judge what was sent. Rows without any value
-    are left out, as everywhere else.
-    """
-    header = [h.strip() for h in records[0]]
-    rows = [(r + [""] * len(header))[: len(header)] for r in records[1:] if any(c.strip() for c in r)]
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([header, *rows])
-    try:
-        message = read_sdmx(io.BytesIO(out.getvalue().encode("utf-8")), validate=False)
-    except PysdmxError as exc:
-        raise ValueError(f"as SDMX-CSV 2.0: {exc}") from exc
-    s = structure()
-    others = sorted(
-        d.short_urn for d in message.data if not s.same_major(d.short_urn.removeprefix("Dataflow="))
-    )
-    if others or sum(len(d.data) for d in message.data) != len(rows):
-        raise ValueError(f"pysdmx read data sets {others}, not all {len(rows)} rows of {s.structure_id}")
-    return [dict(zip(header, row, strict=True)) for row in rows]

@@ -113,9 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="the submission tracker: on time, late, missing (newest snapshot)")
     p.add_argument("--year", type=int)
     p.add_argument(
+        "--national",
+        metavar="GEO",
+        help="instead: what this state's national office sent to the Commission and the verdicts",
+    )
+    p.add_argument(
         "--live", action="store_true", help="read the live warehouse (busy while a load runs) instead"
     )
-    p.set_defaults(func=cmd_status)
+    p.set_defaults(func=_status)
 
     p = sub.add_parser("summary", help="key figures and status per state and year (newest snapshot)")
     p.add_argument(
@@ -127,6 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="FILE.md (default: print it)")
     p.set_defaults(func=cmd_dictionary)
     return parser
+
+
+def _status(args) -> int:
+    """The tracker, or with --national the office's side: what it sent and the verdicts."""
+    if not args.national:
+        return cmd_status(args)
+    from csa_stats.steps.transmission import transmissions
+
+    print("\n".join(transmissions(args.national)) or f"{args.national}: nothing sent to the Commission yet")
+    return OK
 
 
 def _warehouse_errors():

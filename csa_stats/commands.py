@@ -139,7 +139,7 @@ def _openpyxl_without_numpy() -> None:
 
 
 def cmd_validate(args) -> int:
-    if not args.data_docs:
+    if not args.data_docs and any(Path(name).suffix.lower() == ".xlsx" for name in args.files):
         _openpyxl_without_numpy()
     from transforms.readers import not_judged, read_submission
     from transforms.report import validation_event, write_report

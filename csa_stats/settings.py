@@ -45,6 +45,16 @@ VARIABLES = {
         "$CSA_NATIONAL_DIR/{geo}/records",
         "a national office's record-level files (folder or s3:// URL; `{geo}` is the state's code)",
     ),
+    "CSA_SEND_TO": (
+        "$CSA_LANDING",
+        "national pipeline: the Union landing it sends into, into its prefix `<GEO>/` (folder or s3:// URL)",
+    ),
+    "CSA_FEEDBACK": (
+        "$CSA_REPORTS",
+        "national pipeline: the Union's feedback, receipts in `<GEO>/receipts/` (folder or s3:// URL)",
+    ),
+    "CSA_FEEDBACK_POLL": ("30", "seconds between two looks for the Union's verdict (deferred in between)"),
+    "CSA_FEEDBACK_TIMEOUT": ("72", "hours the national pipeline waits for the Union's verdict"),
     "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
     "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
@@ -94,8 +104,8 @@ class SettingInvalid(Exception):
 def _get(name: str) -> str:
     value = os.environ.get(name) or VARIABLES[name][0]
     if value.startswith("$"):  # a default below another setting: $CSA_DATA_DIR/landing
-        variable, _, rest = value[1:].partition("/")
-        value = f"{_get(variable)}/{rest}"
+        variable, slash, rest = value[1:].partition("/")
+        value = f"{_get(variable)}{slash}{rest}"
     return value
 
 
@@ -140,6 +150,10 @@ class Settings:
     snapshot_keep: int = 10
     # folder -> object-store URL; such a folder's Path above is its local working copy
     stores: dict[str, str] = field(default_factory=dict)
+    send_to: str = ""  # the Union landing the national pipeline sends into
+    feedback: str = ""  # where the Union's receipts for the national office are read
+    feedback_poll: int = 30
+    feedback_timeout_hours: float = 72
 
     @property
     def limits(self) -> Limits:
@@ -186,6 +200,10 @@ def get_settings() -> Settings:
         snapshots=_location("CSA_SNAPSHOTS"),
         snapshot_keep=int(_get("CSA_SNAPSHOT_KEEP")),
         stores=stores,
+        send_to=_location("CSA_SEND_TO"),
+        feedback=_location("CSA_FEEDBACK"),
+        feedback_poll=int(_get("CSA_FEEDBACK_POLL")),
+        feedback_timeout_hours=float(_get("CSA_FEEDBACK_TIMEOUT")),
     )
 
 

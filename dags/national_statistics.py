@@ -17,8 +17,13 @@ object store: reports, children, convictions), check them and count
 the year's aggregate submission into its sources; collect the national source
 (`CSA_NATIONAL_DIR/<GEO>/sources/`), validate it against the Article 8 contract as it is loaded
 into the national warehouse, then, after a human approves the release under *Browse → Required
-Actions* (its body lists what changes), publish the national release and write the
-Commission-bound submission file to `CSA_NATIONAL_DIR/<GEO>/outbox/`. A rejection publishes
+Actions* (its body lists what changes), publish the national release, write the
+Commission-bound submission file to `CSA_NATIONAL_DIR/<GEO>/outbox/` and **send** it into the
+state's own prefix of the Union landing (`CSA_SEND_TO/<GEO>/`, through the connection named by the
+variable `csa_send_conn_id`: the state's own credentials), once per revision, recorded in the
+national audit log. Then **await_verdict** waits, deferred (no worker held), for the Union's
+receipt in `CSA_FEEDBACK/<GEO>/receipts/`: accepted shows in the log, rejected fails the task with
+the findings (`csa-stats status --national <GEO>`). A rejected release publishes
 nothing and is recorded in the national audit log. An invalid source is archived and
 registered as rejected, and fails the run without retries; its problems are in the task log
 and its report.
@@ -92,12 +97,25 @@ def national_statistics():
 
         return national.national_submission_file(params["geo"], int(params["year"]))
 
+    @task
+    def send(path: str, params=None) -> dict:
+        """Into the state's own prefix of the Union landing, once per revision (the checksum decides)."""
+        from feedback import union_path
+        from task_errors import not_transient
+
+        from csa_stats.settings import get_settings
+        from csa_stats.steps import transmission
+
+        with not_transient(transmission.TransmissionConflict):
+            return transmission.send_submission(params["geo"], path, union_path(get_settings().send_to))
+
     from approval import release_approval
+    from feedback import AwaitVerdict
 
     pending = review(load(collect(aggregate())))
     published = publish(pending)
     pending >> release_approval(pending) >> published
-    write_submission(published)
+    AwaitVerdict(task_id="await_verdict", sent=send(write_submission(published)))
 
 
 national_statistics()

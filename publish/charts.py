@@ -1,46 +1,53 @@
 """Horizontal bar charts as inline SVG, for the site and the national reports: no script, no CDN.
 
-A bar that has no value shows the marking that says why (hidden, not available, not
-collected) in words instead; a bar may carry a note (a partial year, partial coverage).
+Each bar has its label and its figure on a line of their own above it, so no text can cover a
+bar, and the chart is narrow enough to stay readable on a 320 px screen (WCAG 1.4.10 reflow):
+a long text wraps onto a second line instead of widening the chart. A bar that has no value
+says why (hidden, not available, not collected) in words instead; a bar may be stacked.
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 BAR_COLOUR = "#35739b"
-LABEL_WIDTH, BAR_AREA, ROW_HEIGHT, TEXT_WIDTH = 130, 440, 20, 300
+WIDTH, LINE, BAR, GAP = 300, 15, 10, 8
+CHARACTERS = 46  # per text line at 12 px in WIDTH (DejaVu Sans averages 6.5 px)
 
 
 @dataclass
 class Bar:
     label: str
     value: int | None
-    text: str  # what is written after the bar: the figure, or why there is none
+    text: str  # what is written after the label: the figure, or why there is none
     parts: list[tuple[str, int]] = field(default_factory=list)  # stacked parts (colour, value)
 
 
-def svg(title: str, bars: list[Bar], label_width: int = LABEL_WIDTH) -> str:
+def svg(title: str, bars: list[Bar]) -> str:
     """The chart as an <svg> element, titled for screen readers."""
     top = max((b.value or 0 for b in bars), default=0) or 1
-    width = label_width + BAR_AREA + TEXT_WIDTH
-    height = max(1, len(bars)) * ROW_HEIGHT + 6
+    rows = [textwrap.wrap(f"{b.label}: {b.text}", CHARACTERS) or [""] for b in bars]
+    height = sum(len(lines) * LINE + BAR + GAP for lines in rows) + 4
     out = [
         f'<svg class="chart" role="img" aria-label={quoteattr(title)} xmlns="http://www.w3.org/2000/svg"'
-        f' width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+        f' width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}">',
         f"<title>{escape(title)}</title>",
     ]
-    for i, bar in enumerate(bars):
-        y, x = i * ROW_HEIGHT, float(label_width)
-        out.append(f'<text x="0" y="{y + 14}">{escape(bar.label)}</text>')
+    y = 0
+    for bar, lines in zip(bars, rows, strict=True):
+        for line in lines:
+            y += LINE
+            out.append(f'<text x="0" y="{y - 3}">{escape(line)}</text>')
+        x = 0.0
         for colour, value in bar.parts or [(BAR_COLOUR, bar.value)]:
             if value:
-                w = max(1.0, value / top * BAR_AREA)
+                w = max(1.0, value / top * WIDTH)
                 out.append(
-                    f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="12" fill="{colour}"></rect>'
+                    f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR}" fill="{colour}"></rect>'
                 )
                 x += w
-        out.append(f'<text x="{x + 4:.1f}" y="{y + 14}">{escape(bar.text)}</text>')
+        y += BAR + GAP
     out.append("</svg>")
     return "\n".join(out)

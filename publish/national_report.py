@@ -18,9 +18,9 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from publish import charts
+from publish import charts, notes
 from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY
-from publish.published import Year, figure, marking, marking_legend, partial_period, period_text
+from publish.published import SYMBOLS, Year, figure, marking, marking_legend, partial_period, period_text
 from transforms.files import write_atomic
 
 CAVEAT = (
@@ -47,7 +47,7 @@ def report_context(years: list[Year], year: int, geo: str, contract) -> dict:
     y = next(y for y in years if y.year == year)
     submission = y.submissions[geo]
     state = contract.code_lists["geo"][geo]
-    marks = Footnotes(contract)
+    marks = Footnotes(contract, y.reasons(contract), geo)
     # The years up to this one: a later release leaves the report of an earlier year unchanged.
     published = [other for other in years if geo in other.submissions and other.year <= year]
     return {
@@ -73,11 +73,34 @@ def report_context(years: list[Year], year: int, geo: str, contract) -> dict:
             _history_chart(published, geo, spec, contract) for spec in contract.article_points.values()
         ],
         "markings": marking_legend(contract),
+        "history_legend": notes.legend(
+            [
+                o.row(geo, contract.key_figures[s["figure"]])
+                for o in published
+                for s in contract.article_points.values()
+            ],
+            contract,
+            SYMBOLS,
+        ),
+        "links": _links(y, geo),
         "partial_years": [(o.year, p) for o in published if (p := partial_period(contract, o.year))],
         "caveat": CAVEAT,
         "threshold": y.release_info.get("suppression_threshold"),
         "definitions": submission.get("national_definitions") or "None given.",
         "generator": f"csa-stats, WeasyPrint {_weasyprint_version()}",
+    }
+
+
+def _links(y: Year, geo: str) -> dict:
+    """Where the HTML report leads (reports/<year>/<GEO>.html): the site, the year's page when
+    it is a Union release, this report's PDF and the data files of its release."""
+    data = f"../../{y.release.relative}"
+    return {
+        "site": "../../index.html",
+        "year": f"../../{y.year}.html" if y.release.geo == EU_AGGREGATE else None,
+        "pdf": f"{geo}.pdf",
+        "csv": f"{data}/observations.csv",
+        "xlsx": f"{data}/observations.xlsx",
     }
 
 
@@ -99,8 +122,9 @@ def _weasyprint_version() -> str:
 class Footnotes:
     """Footnote marks (1, 2, ...) in order of first use, one per meaning."""
 
-    def __init__(self, contract):
+    def __init__(self, contract, reasons: dict, geo: str):
         self.contract = contract
+        self.reasons, self.geo = reasons, geo  # why each figure carries its status (publish.notes)
         self.marks: dict[str, int] = {}
 
     def mark(self, meaning: str) -> int:
@@ -114,7 +138,10 @@ class Footnotes:
         if why == "not_collected":
             return [self.mark(f"Not collected: {_sentence(self.contract.markings['not_collected'])}")]
         status = row["obs_status"]
-        return [self.mark(f"{lists['obs_status'][status]}.")] if status else []
+        if not status:
+            return []
+        why = self.reasons.get((self.geo, self.contract.series_key(row)))
+        return [self.mark(f"{lists['obs_status'][status]}" + (f": {why}." if why else "."))]
 
     def legend(self) -> list[tuple[int, str]]:
         return [(number, meaning) for meaning, number in self.marks.items()]

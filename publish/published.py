@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from publish import notes
 from publish.catalog import ReleaseFolder, as_of, release_folders
 from publish.disclosure import (
     COVERAGE,
@@ -23,8 +24,10 @@ from publish.disclosure import (
     is_hidden,
     series_key,
 )
+from publish.notes import NOT_COLLECTED, period_text
 
-NOT_COLLECTED = "–"
+__all__ = ["period_text"]  # said alike by the site, the national reports and the notes
+
 # every status a hidden figure can show: the sender's C or N, or D from secondary suppression
 HIDDEN = f"{PRIMARY}, {NOT_FOR_PUBLICATION} or {SECONDARY}"
 SYMBOLS = {"hidden": HIDDEN, "not_available": MISSING, "not_collected": NOT_COLLECTED}
@@ -47,6 +50,12 @@ class Year:
     @cached_property
     def release_info(self) -> dict:
         return json.loads((self.release.path / "release.json").read_text(encoding="utf-8"))
+
+    def reasons(self, contract) -> dict:
+        """(geo, series key) -> why the figure carries its status (publish.notes), read once."""
+        if "_reasons" not in self.__dict__:
+            self.__dict__["_reasons"] = notes.reasons(list(self.cells.values()), self.submissions, contract)
+        return self.__dict__["_reasons"]
 
     def row(self, geo: str, key: tuple) -> dict | None:
         return self.cells.get((geo, key))
@@ -130,10 +139,3 @@ def partial_period(contract, year: int) -> tuple[dt.date, dt.date] | None:
     if period and period != (dt.date(year, 1, 1), dt.date(year, 12, 31)):
         return period
     return None
-
-
-def period_text(start: dt.date | str, end: dt.date | str) -> str:
-    """'2 August to 31 December 2021'."""
-    start, end = (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]) for d in (start, end))
-    first = f"{start.day} {start:%B}" + (f" {start.year}" if start.year != end.year else "")
-    return f"{first} to {end.day} {end:%B} {end.year}"

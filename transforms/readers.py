@@ -178,28 +178,24 @@ def read_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008
 
 
 def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
-    """SDMX-CSV 2.0 of the contract's dataflow, its columns those of the published structure.
+    """SDMX-CSV 2.0 of the contract's dataflow, its columns those of the published structure:
+    the structure columns of each row, then the data sets, then our checks of the values as the
+    file gives them. Only the structure's ids are needed (contracts/sdmx_layout.py), not pysdmx."""
+    from contracts.sdmx_layout import FREQ, layout
 
-    The per-row structure columns are checked here (the library groups rows and cannot say
-    which one is wrong); then pysdmx reads the file as a message, and our checks type and
-    judge the values as the file gives them.
-    """
-    from contracts.sdmx import FREQ, frequencies, read_sdmx_csv_rows, structure
-
-    sdmx = structure()
+    sdmx = layout()
     findings: list[Finding] = []
     records = _csv_rows(path, findings, limits)
     optional = [sdmx.component_of[f] for f in _OPTIONAL_FIELDS]
-    submitted = [c.id for c in sdmx.dsd.components if c.id != sdmx.coverage]  # a state sends no EU sum
+    submitted = [c for c in sdmx.components if c != sdmx.coverage]  # a state sends no EU sum
     columns = [*SDMX_PREFIX, *(c for c in submitted if c not in optional)]
     table = _table(records, columns, findings, optional)
-    frequency = frequencies()
     for loc, raw in table:
         _check_structure_columns(loc, raw, sdmx, findings)
-        if raw.get(FREQ, "").strip() not in frequency:
+        if raw.get(FREQ, "").strip() not in sdmx.frequencies:
             findings.append(Finding("L0_CODE_LIST", loc, FREQ, raw.get(FREQ), {"codelist": "CL_FREQ"}))
     if not any(f.rule in ("L0_SDMX_STRUCTURE", "L0_DUPLICATE_COLUMN") for f in findings):
-        table = list(zip([loc for loc, _ in table], read_sdmx_csv_rows(records), strict=True))
+        table = list(zip([loc for loc, _ in table], _sdmx_data_rows(records), strict=True))
     observations, field_of = [], sdmx.field_of
     for loc, raw in table:
         fields = {f: raw.get(c) for c, f in field_of.items() if c in raw}
@@ -208,10 +204,25 @@ def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa:
     return _with_sidecar(path, "sdmx-csv", observations, findings, limits)
 
 
+def _sdmx_data_rows(records: list[list[str]]) -> list[dict[str, str]]:
+    """The data rows, a short row's missing cells empty. A data set (the rows of one STRUCTURE and
+    STRUCTURE_ID) has one ACTION in SDMX-CSV 2.0: a mix is unreadable (pysdmx refuses it too)."""
+    header = [h.strip() for h in records[0]]
+    rows = [dict(zip(header, (r + [""] * len(header))[: len(header)], strict=True)) for r in records[1:]]
+    rows = [row for row in rows if any(c.strip() for c in row.values())]
+    actions: dict[str, set] = {}
+    for row in rows:
+        actions.setdefault(f"{row['STRUCTURE']} {row['STRUCTURE_ID']}", set()).add(row["ACTION"])
+    for data_set, found in actions.items():
+        if len(found) > 1:
+            raise ValueError(f"as SDMX-CSV 2.0: the data set {data_set} has several actions {sorted(found)}")
+    return rows
+
+
 def _check_structure_columns(loc: str, raw: dict, sdmx, findings: list[Finding]) -> None:
     """STRUCTURE names a dataflow, STRUCTURE_ID ours at the same major version, ACTION one of
     SDMX's actions."""
-    from contracts.sdmx import ACTIONS
+    from contracts.sdmx_layout import ACTIONS
 
     *first, last = ACTIONS
     checks = (

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from dataclasses import field as _field
+from functools import cache
 from pathlib import Path
 
 from contracts.contract import load_contract
@@ -140,9 +141,15 @@ class Report:
 def validation_event(trigger: str, actor: str = "csa-stats") -> dict:
     """The ESS report's event: who validated, with what, why. No wall-clock time, so the same
     file validated again gives the same report bytes (the warehouse's audit log keeps when)."""
+    return {"actor": actor, "agent": _agent(), "trigger": trigger}
+
+
+@cache
+def _agent() -> str:
+    """Asked once per process: importlib.metadata scans the installed distributions."""
     from importlib.metadata import version
 
-    return {"actor": actor, "agent": f"csa-stats {version('csa-stats')}", "trigger": trigger}
+    return f"csa-stats {version('csa-stats')}"
 
 
 def write_report(

@@ -53,9 +53,9 @@ class _Checker:
         message = self.c.neutralise(rule.message.format_map(_Blank(fill)))
         where = place(location, field)
         if self.s.format == "sdmx-csv" and where["column"]:
-            from contracts.sdmx import sdmx_column  # pysdmx and pandas: only for SDMX-CSV
+            from contracts.sdmx_layout import layout
 
-            where["column"] = sdmx_column(where["column"])  # SDMX-CSV headers are component ids
+            where["column"] = layout().column(where["column"])  # SDMX-CSV headers are component ids
         self.issues.append(
             Issue(rule.id, rule.level, rule.severity, message, self.s.source.name, location, field,
                   value, expected, **where)

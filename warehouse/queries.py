@@ -139,6 +139,24 @@ def received(con: duckdb.DuckDBPyConnection) -> set[tuple[str | None, str, str |
     return set(con.execute("SELECT geo, sha256, metadata_sha256 FROM submission").fetchall())
 
 
+def verdicts(con: duckdb.DuckDBPyConnection, submission_id: str) -> list[dict]:
+    """A submission and the others of its state and year: status, file, when received and
+    decided (the audit log's accept or reject), errors and report; one row each, oldest first."""
+    return _dicts(
+        con.execute(
+            "SELECT s.submission_id, s.geo, s.time_period, s.revision, s.status, s.sha256, "
+            "r.original_name AS file, s.received_at, d.decided_at, s.errors, s.warnings, s.report "
+            "FROM submission_status s JOIN raw_file r USING (sha256) LEFT JOIN ("
+            "  SELECT object AS submission_id, max(logged_at) AS decided_at FROM audit_log "
+            "  WHERE action IN ('accept', 'reject') GROUP BY object) d USING (submission_id) "
+            "WHERE s.submission_id = $1 OR (s.geo, s.time_period) = "
+            "  (SELECT (geo, time_period) FROM submission WHERE submission_id = $1) "
+            "ORDER BY s.received_at, s.submission_id",
+            [submission_id],
+        )
+    )
+
+
 def figures_of_year(con: duckdb.DuckDBPyConnection, year: int):
     """The current figures of a year as a DataFrame with the contract's columns."""
     columns = ", ".join(load_contract().columns)

@@ -91,11 +91,16 @@ def local_copy(landed, settings: Settings | None = None) -> Path:
 def ingest(
     path: str, settings: Settings | None = None, actor: str = "system", sender: str | None = None
 ) -> Ingested:
-    """Archive, validate and load one file; `sender` is the state whose prefix it came from."""
+    """Archive, validate and load one file; `sender` is the state whose prefix it came from. Its
+    receipt in the sender's feedback prefix says `received`, then the verdict (steps/receipts.py)."""
+    from csa_stats.steps.receipts import acknowledge, acknowledge_arrival
     from warehouse.loader import ingest_file
 
     settings = settings or get_settings()
+    if acknowledge_arrival(Path(path), sender, settings):
+        stores.push_folders(settings, "reports")
     result = ingest_file(Path(path), settings, actor=actor, sender=sender)
+    acknowledge(result.submission_id, settings)
     stores.push_folders(settings, "archive", "reports")
     report = result.report
     return Ingested(

@@ -4,7 +4,6 @@ import ast
 import contextlib
 import datetime as dt
 import json
-import shutil
 import sys
 import threading
 from pathlib import Path
@@ -186,9 +185,11 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
     assert eu["contributing_states"] == 3 and "3/27" in eu["comment"]
 
     monkeypatch.setenv("CSA_AUTO_APPROVE_AS", "demo")
+    monkeypatch.setenv("CSA_FEEDBACK_POLL", "1")
     national = csa_env.national_dir / "EE"
     write_json_submission(national / "sources", geo="EE", year=2023, received=received)
-    _run(dagbag, "national_statistics", geo="EE", year=2023)
+    with union_collecting("EE") as collected:
+        _run(dagbag, "national_statistics", geo="EE", year=2023)
     assert _audit(national / "warehouse.duckdb", "approve") == [("demo", "EE-2023-v1")]
     assert (national / "public" / "releases" / "2023" / "EE" / "v1" / "SHA256SUMS").exists()
     (outbox,) = (national / "outbox").glob("*.json")
@@ -210,14 +211,67 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
     assert flags == hidden and "C" in flags.values()
     assert all(r["obs_value"] is not None for r in sent)
 
-    # Closing the loop: the national office's file, landed as it is, is accepted by the Commission.
-    (csa_env.landing / "EE").mkdir()
-    shutil.copy2(outbox, csa_env.landing / "EE" / outbox.name)
-    _run(dagbag, "union_collection")
+    # The loop: sent into EE's prefix of the Union landing as it is, collected, the verdict back.
+    landed = csa_env.landing / "EE" / outbox.name
+    assert landed.read_bytes() == outbox.read_bytes() and collected == [landed]
     with db.reader(csa_env.warehouse) as con:
         assert con.execute("SELECT status, errors FROM submission_status WHERE geo = 'EE'").fetchall() == [
             ("accepted", 0)
         ]
+    (sent,) = _audit(national / "warehouse.duckdb", "send")
+    assert _audit(national / "warehouse.duckdb", "verdict") == [("union", outbox.name)]
+    (receipt,) = (csa_env.reports / "EE" / "receipts").glob("ART8_EE_2023_R1.*.receipt.json")
+    assert json.loads(receipt.read_text())["status"] == "accepted"
+    from csa_stats.steps.transmission import transmissions
+
+    (line,) = transmissions("EE")
+    assert "ART8_EE_2023_R1.json: sent on" in line and "; accepted on" in line
+
+    # Run again: the revision is not sent twice (its object's checksum), the verdict is still there.
+    _run(dagbag, "national_statistics", geo="EE", year=2023)
+    assert _audit(national / "warehouse.duckdb", "send") == [sent]
+
+
+@contextlib.contextmanager
+def union_collecting(geo: str):
+    """The Union's side while a national run waits for its verdict: what lands in the state's prefix
+    is ingested (the step union_collection's ingest task calls), writing the receipts."""
+    from csa_stats.settings import get_settings
+    from csa_stats.steps import collection
+
+    landing, collected, stop = get_settings().landing / geo, [], threading.Event()
+
+    def collect():
+        while not stop.wait(0.5):
+            for path in sorted(landing.glob("ART8_*")) if landing.is_dir() else ():
+                if path not in collected:
+                    collection.ingest(str(path), sender=geo)
+                    collected.append(path)
+
+    collector = threading.Thread(target=collect, daemon=True)
+    collector.start()
+    try:
+        yield collected
+    finally:
+        stop.set()
+        collector.join()
+
+
+def test_a_file_the_union_rejects_fails_the_national_run_with_its_findings(dagbag, csa_env, monkeypatch):
+    """EE's revision 1 is already at the Commission with other figures: the office's R1 is refused."""
+    from csa_stats.steps import collection
+    from csa_stats.steps.transmission import transmissions
+
+    monkeypatch.setenv("CSA_AUTO_APPROVE_AS", "demo")
+    monkeypatch.setenv("CSA_FEEDBACK_POLL", "1")
+    collection.ingest(str(write_json_submission(csa_env.data_dir / "other", geo="EE", changes={PERP: 9})))
+    write_json_submission(csa_env.national_dir / "EE" / "sources", geo="EE")
+    with union_collecting("EE"):
+        run = _run(dagbag, "national_statistics", expect="failed", geo="EE", year=2023)
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["send"] == "success" and states["await_verdict"] == "failed"
+    (line,) = transmissions("EE")
+    assert "; rejected on" in line and "L2_REVISION_TAKEN at" in line
 
 
 def test_a_rejected_release_publishes_nothing_and_is_audited(dagbag, csa_env):

@@ -118,6 +118,31 @@ def test_every_page_passes_the_accessibility_check(site):
     assert violations == {}
 
 
+@pytest.mark.parametrize("width", [320, 390])
+def test_every_page_reflows_to_a_small_screen(site, width):
+    """WCAG 1.4.10: at 320 and 390 CSS px no page, national reports included, scrolls sideways
+    (wide tables scroll inside their own region) and chart text stays at least 9 px high."""
+    root, public = site
+    pages = _pages(public)
+    too_wide, small_text = {}, {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        for name in pages:
+            page.goto(root + name)
+            scroll = page.evaluate("() => document.documentElement.scrollWidth")
+            if scroll > width:
+                too_wide[name] = scroll
+            heights = page.evaluate(
+                "() => [...document.querySelectorAll('svg.chart text')]"
+                ".map(t => t.getBoundingClientRect().height)"
+            )
+            if heights and min(heights) < 9:
+                small_text[name] = min(heights)
+        browser.close()
+    assert too_wide == {} and small_text == {}
+
+
 def test_every_page_loads_draws_its_charts_and_every_link_resolves(site):
     root, public = site
     pages = ["index.html", "methodology.html", f"{YEAR - 1}.html", f"{YEAR}.html"]
@@ -271,7 +296,7 @@ def test_no_breakdown_colour_is_far_from_every_sex_colour():
     def rgb(colour: str) -> tuple[int, ...]:
         return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
 
-    for colour in SEX_COLOURS.values():
+    for colour in SEX_COLOURS:
         distance = (
             sum((a - b) ** 2 for a, b in zip(rgb(colour), rgb(NO_BREAKDOWN_COLOUR), strict=True)) ** 0.5
         )

@@ -1,0 +1,132 @@
+"""Benchmark: `csa-stats ingest` of a landing folder of N files against the floor of reading them.
+
+    .venv/bin/python bench/bench_ingest.py            # 270 files: 27 states x 5 years x 2 formats
+    .venv/bin/python bench/bench_ingest.py 100 --runs 3
+
+The files: the demo's submission of every state for each year a legal basis covers (2021-2025,
+each state in its own format: XLSX, CSV, JSON or SDMX-CSV, with side files), then, up to N, a
+revision of the earliest years re-sent in the next format (the same figures as R2), so the
+backlog holds every format and revisions, as a warehouse rebuild does.
+
+Both steps run in a fresh process on the same folder, wall time start-up included:
+  (a) ingest: `csa-stats ingest <landing>` into an empty warehouse (archive, judge, store,
+      reports, analyst snapshots), the real command with its settings in a temporary data folder
+  (b) floor:  the same files only read and parsed (transforms.readers.read_submission) in one
+      process: what any ingest must do at least
+It prints seconds, files per second and a/b; the goal is 270 files in under 15 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from transforms.writers import EXTENSIONS, write_submission  # noqa: E402
+
+YEARS = range(2021, 2026)  # the years the contract's legal bases cover to their end
+FORMATS = list(EXTENSIONS)  # a re-sent file comes in the format after its first one's
+
+
+def generate(landing: Path, n: int) -> list[Path]:
+    """N submission files (side files not counted) in the landing layout, seeded."""
+    from csa_stats.demo import generate_demo
+    from transforms.readers import detect_format, read_submission
+
+    written = [p for p in generate_demo(landing, years=YEARS) if detect_format(p)]
+    revised = {p.stem.replace("_R2", "_R1") for p in written if "_R2" in p.stem}  # the demo's own
+    firsts = sorted(
+        (p for p in written if p.stem not in revised and "_R1" in p.stem),
+        key=lambda p: (read_year(p), p.parent.name),
+    )
+    for path in firsts[: max(0, n - len(written))]:
+        sub = read_submission(path)
+        fmt = FORMATS[(FORMATS.index(detect_format(path)) + 1) % len(FORMATS)]
+        target = path.with_name(path.stem.replace("_R1", "_R2") + EXTENSIONS[fmt])
+        write_submission({**sub.metadata, "revision": 2}, sub.rows(), target, fmt)
+        written.append(target)
+    return written[:n]
+
+
+def read_year(path: Path) -> int:
+    return int(path.stem.split("_")[2])
+
+
+def floor(files: list[str]) -> None:
+    """Read and parse each file (the floor's process body)."""
+    from transforms.readers import read_submission
+
+    for name in files:
+        read_submission(Path(name))
+
+
+def timed(command: list[str], env: dict) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if proc.returncode not in (0, 1, 2):  # 1, 2: warnings or rejected files are verdicts, not failures
+        raise SystemExit(f"{command[:3]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return seconds
+
+
+def run(n: int, runs: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="csa-bench-ingest-") as tmp:
+        landing = Path(tmp) / "landing"
+        files = generate(landing, n)
+        listing = Path(tmp) / "files.txt"
+        listing.write_text("\n".join(map(str, files)))
+        print(f"{len(files)} files ({_formats(files)}), {runs} run(s), best of each")
+        best_a = best_b = float("inf")
+        for i in range(runs):
+            data = Path(tmp) / f"data{i}"
+            env = {
+                **os.environ,
+                "CSA_DATA_DIR": str(data),
+                "CSA_LANDING": str(landing),
+                "CSA_LOG_LEVEL": "WARNING",
+            }
+            env.pop("CSA_RECEIPTS", None)
+            best_b = min(best_b, timed([sys.executable, __file__, "--floor", str(listing)], env))
+            best_a = min(
+                best_a, timed([str(Path(sys.executable).parent / "csa-stats"), "ingest", str(landing)], env)
+            )
+        k = len(files)
+        print(f"(a) ingest: {best_a:6.2f} s  {k / best_a:6.1f} files/s  {1000 * best_a / k:5.1f} ms/file")
+        print(f"(b) floor:  {best_b:6.2f} s  {k / best_b:6.1f} files/s  {1000 * best_b / k:5.1f} ms/file")
+        goal = "met" if k >= 270 and best_a < 15 * k / 270 else "NOT met"
+        print(f"a/b {best_a / best_b:.1f}; goal 270 files in under 15 s (55 ms a file): {goal}")
+
+
+def _formats(files: list[Path]) -> str:
+    from collections import Counter
+
+    from transforms.readers import detect_format
+
+    return ", ".join(f"{fmt} {n}" for fmt, n in sorted(Counter(map(detect_format, files)).items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("files", nargs="?", type=int, default=270, help="how many submission files")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="measure each step this many times, keep the best"
+    )
+    parser.add_argument("--floor", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.floor:
+        floor(Path(args.floor).read_text().split("\n"))
+        return
+    run(args.files, args.runs)
+
+
+if __name__ == "__main__":
+    main()
