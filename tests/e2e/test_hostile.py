@@ -3,6 +3,8 @@ rule and the place, never a traceback; in a batch, the others are unaffected and
 
 import hashlib
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -83,10 +85,8 @@ def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
     for i, (_case, path) in enumerate(built):  # one state's prefix: give each file its own name
         target = landing / "AT" / f"{i:03d}_{path.name}"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(path.read_bytes())
-        side = path.with_suffix(".meta.json")
-        if side.exists():
-            target.with_suffix(".meta.json").write_bytes(side.read_bytes())
+        _copy_entry(path, target)
+        _copy_entry(path.with_suffix(".meta.json"), target.with_suffix(".meta.json"))
     good = write_json_submission(landing / "LU", geo="LU")
     left = [  # what folder ingest does not take, each reported with why
         landing / "LU" / "sub" / "ART8_MT_2023_R1.json",
@@ -97,22 +97,35 @@ def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
     for path in left:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"{}" if path.name.endswith(".meta.json") else good.read_bytes())
+    entries = [  # issue 29: never followed, never opened
+        landing / "LU" / "ART8_LU_2022_R1.json",  # a link to a good file
+        landing / "LU" / "ART8_LU_2021_R1.csv",  # a named pipe
+        landing / "DE",  # a state's prefix that is a link
+        landing / "GR",  # Greece is EL
+    ]
+    os.symlink(good, entries[0])
+    os.mkfifo(entries[1])
+    os.symlink(landing / "LU", entries[2])
+    write_json_submission(entries[3], geo="EL")
     flat = write_json_submission(landing, geo="MT")  # the old flat layout: not collected
     env = {"CSA_DATA_DIR": str(tmp_path / "data"), "PATH": str(Path(sys.executable).parent)}
     cli = str(Path(sys.executable).parent / "csa-stats")
-    result = subprocess.run([cli, "ingest", str(landing)], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [cli, "ingest", str(landing)], capture_output=True, text=True, env=env, timeout=600
+    )
     assert result.returncode == 3 and "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
     assert "old flat layout" in result.stderr
-    reported = [left[0].parent, *left[1:3], left[3].parent, flat]
+    reported = [left[0].parent, *left[1:3], left[3].parent, flat, *entries]
     for path in reported:
         assert f"not taken: {path}: " in result.stdout, f"{path} not reported as not taken"
+    assert f"not taken: {entries[3]}: " in result.stdout and "Greece is 'EL'" in result.stdout
 
     def query(sql):
         out = subprocess.run([cli, "query", sql, "--format", "json"], capture_output=True, text=True, env=env)
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
 
-    data_files = [p for g in ("AT", "LU") for p in (landing / g).iterdir() if p.is_file()]
+    data_files = [p for g in ("AT", "LU") for p in (landing / g).iterdir() if _regular(p)]
     data_files = [p for p in data_files if not p.name.startswith(".") and not p.name.endswith(".meta.json")]
     registered = query(
         "SELECT r.original_name, s.sha256, s.geo, s.status, s.report "
@@ -138,7 +151,21 @@ def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
 
 def _side(path: Path) -> bytes:
     side = path.with_suffix(".meta.json")
-    return side.read_bytes() if side.exists() else b""
+    return side.read_bytes() if _regular(side) else b""  # a link or a pipe there is never read
+
+
+def _regular(path: Path) -> bool:
+    return path.exists() and stat.S_ISREG(path.lstat().st_mode)
+
+
+def _copy_entry(source: Path, target: Path) -> None:
+    """A file byte for byte; a link or a named pipe as itself (the landing must leave them)."""
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+    elif source.exists() and stat.S_ISFIFO(source.lstat().st_mode):
+        os.mkfifo(target)
+    elif source.exists():
+        target.write_bytes(source.read_bytes())
 
 
 def test_a_file_that_breaks_judging_is_registered_and_the_batch_goes_on(csa_env, monkeypatch):
