@@ -82,20 +82,22 @@ def resolved(path) -> str:
     return os.path.join(os.path.realpath(folder), name)
 
 
-def sender_in(path, landing) -> tuple[str | None, str | None]:
-    """(sender, problem) of a file named outright: the first component of its resolved location
-    below the landing root names its sender, which must be a Member State; a file outside the
-    landing has none (an operator names it). A file of a state's folder elsewhere (`by-mail/AT/`)
-    is that state's."""
+def sender_in(path, landing, named: str | None = None) -> tuple[str | None, str | None]:
+    """(sender, why not taken) of a file named outright. In the landing, the first component of
+    its resolved location below the root names its sender, a Member State, and `named` (--sender)
+    may only agree; outside it, `named` or else a state's folder holding it (`by-mail/AT/`)."""
+    if problem := named and not_a_state(named):
+        return None, f"--sender {problem}"
     where, root = resolved(path), resolved(landing)
-    rel = os.path.relpath(where, root) if not is_object_store(where) else posixpath.relpath(where, root)
-    parts = Path(rel).parts
-    if parts and parts[0] != ".." and rel != ".":
-        if len(parts) < 2:
-            return None, f"directly in the landing folder {root}, outside the states' prefixes"
-        problem = not_a_state(parts[0])
-        return (
-            (None, f"in {parts[0]}/, not a Member State's prefix: {problem}") if problem else (parts[0], None)
-        )
+    rel = Path(posixpath.relpath(where, root) if is_object_store(where) else os.path.relpath(where, root))
+    if rel.parts and rel.parts[0] != "..":
+        first = rel.parts[0]
+        if len(rel.parts) < 2:  # the old flat layout: an operator names its sender
+            return named, None if named else f"directly in {root}, outside the states' prefixes (--sender GEO)"
+        if problem := not_a_state(first):
+            return None, f"in {first}/, not a Member State's prefix: {problem}"
+        if named and named != first:
+            return None, f"it lies in the prefix of {first}: --sender {named} cannot send it"
+        return first, None
     folder = Path(where).parent.name
-    return (folder if not_a_state(folder) is None else None), None
+    return named or (folder if not_a_state(folder) is None else None), None
