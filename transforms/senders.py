@@ -93,7 +93,7 @@ def sender_in(path, landing, named: str | None = None) -> tuple[str | None, str 
     if rel.parts and rel.parts[0] != "..":
         first = rel.parts[0]
         if len(rel.parts) < 2:  # the old flat layout: an operator names its sender
-            return named, None if named else f"directly in {root}, outside the states' prefixes (--sender GEO)"
+            return named, None if named else f"directly in {root}, outside the states' prefixes: --sender"
         if problem := not_a_state(first):
             return None, f"in {first}/, not a Member State's prefix: {problem}"
         if named and named != first:
