@@ -17,6 +17,9 @@ from transforms.safety import Limits
 # The example base URL: a catalogue published under it has only dead links (publish warns).
 DEFAULT_PUBLIC_BASE_URL = "https://example.org/csa-stats"
 
+# The catalogue's contact point until a publisher sets its own functional mailbox.
+DEFAULT_CONTACT_EMAIL = "art8-statistics@example.org"
+
 # name -> (default, meaning); README's configuration table is written from this.
 VARIABLES = {
     "CSA_DATA_DIR": ("./data", "root of the local folders below"),
@@ -39,6 +42,10 @@ VARIABLES = {
     "CSA_PUBLIC_BASE_URL": (
         DEFAULT_PUBLIC_BASE_URL,
         "URL where CSA_PUBLIC is served (the catalogue's links)",
+    ),
+    "CSA_CONTACT_EMAIL": (
+        DEFAULT_CONTACT_EMAIL,
+        "e-mail address of the catalogue's contact point (dcat:contactPoint, vcard:hasEmail)",
     ),
     "CSA_NATIONAL_DIR": ("$CSA_DATA_DIR/national", "national pipeline: sources, warehouse, outbox"),
     "CSA_NATIONAL_RECORDS": (
@@ -133,6 +140,7 @@ class Settings:
     warehouse: Path
     public: Path
     public_base_url: str
+    contact_email: str
     national_dir: Path
     national_records: str  # a folder or URL with {geo}
     deadline: str
@@ -182,6 +190,7 @@ def get_settings() -> Settings:
         warehouse=_path("CSA_WAREHOUSE"),
         public=local["public"],
         public_base_url=_get("CSA_PUBLIC_BASE_URL"),
+        contact_email=_get("CSA_CONTACT_EMAIL"),
         national_dir=_path("CSA_NATIONAL_DIR"),
         national_records=_location("CSA_NATIONAL_RECORDS"),
         deadline=_get("CSA_DEADLINE"),

@@ -10,7 +10,6 @@ serialisation does not depend on generated labels.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -21,6 +20,8 @@ from contracts.contract import load_contract
 from contracts.sdmx import STRUCTURE_21
 from publish.disclosure import EU_AGGREGATE, NOT_FOR_PUBLICATION, PRIMARY, SECONDARY
 from publish.exports import RELEASE_FILES, SDMX_CSV, ReleaseFile
+from publish.folders import ReleaseFolder, as_of, checksums, release_folders
+from publish.i18n import AUTHORITY_CODES, SOURCE, languages
 from transforms.files import write_atomic
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -29,6 +30,7 @@ DCATAP = Namespace("http://data.europa.eu/r5r/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 NUTS = "http://data.europa.eu/nuts/code/"  # NUTS 0 codes are the Eurostat geo codes (EL for Greece)
 PREFIXES = {
     "adms": ADMS,
@@ -61,47 +63,10 @@ SDMX_STRUCTURE = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure"
 KEYWORDS = ("child sexual abuse", "online", "law enforcement", "Regulation (EU) 2021/1232", "Article 8")
 
 
-@dataclass(frozen=True)
-class ReleaseFolder:
-    """One published version: releases/<year>/[<geo>/]v<N>."""
-
-    year: int
-    geo: str  # the EU aggregate code for the Union release
-    version: int
-    path: Path
-
-    @property
-    def relative(self) -> str:
-        parts = [str(self.year)] + ([self.geo] if self.geo != EU_AGGREGATE else []) + [f"v{self.version}"]
-        return "releases/" + "/".join(parts)
-
-
-def release_folders(public_dir: Path) -> list[ReleaseFolder]:
-    """Every release version under public_dir, in year, geo, version order."""
-    found = []
-    for folder in Path(public_dir).glob("releases/*/**/v*"):
-        info_file = folder / "release.json"
-        if folder.is_dir() and not folder.is_symlink() and info_file.exists():
-            info = json.loads(info_file.read_text(encoding="utf-8"))
-            found.append(ReleaseFolder(info["year"], info["geo"], info["version"], folder))
-    return sorted(found, key=lambda r: (r.year, r.geo != EU_AGGREGATE, r.geo, r.version))
-
-
-def checksums(folder: Path) -> dict[str, str]:
-    """File name -> SHA-256 from the release's SHA256SUMS."""
-    lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    return {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
-
-
-def as_of(folder: Path) -> str:
-    """The day the newest submission of a release was received: a date the folder itself fixes
-    (a build date would make identical inputs give different bytes)."""
-    submissions = json.loads((folder / "submissions.json").read_text(encoding="utf-8"))
-    return max(s["received_at"][:10] for s in submissions)
-
-
-def build_catalog(public_dir: Path, base_url: str) -> Graph:
-    """The catalogue graph of every release under public_dir."""
+def build_catalog(public_dir: Path, base_url: str, contact_email: str | None = None, contract=None) -> Graph:
+    """The catalogue graph of every release under public_dir: each version a dcat:Dataset in
+    the dcat:DatasetSeries of its year (and state), and each national report a dataset."""
+    contract = contract or load_contract()
     base = base_url.rstrip("/") + "/"
     graph = Graph(bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
@@ -109,7 +74,9 @@ def build_catalog(public_dir: Path, base_url: str) -> Graph:
     releases = release_folders(public_dir)
     catalog = URIRef(base + "catalog")
     dates = [as_of(r.path) for r in releases] or ["2022-08-03"]
-    _describe(graph, catalog, DCAT.Catalog, "Article 8 statistics, Regulation (EU) 2021/1232", _purpose())
+    _describe(
+        graph, catalog, DCAT.Catalog, "Article 8 statistics, Regulation (EU) 2021/1232", _purpose(contract)
+    )
     graph.add((catalog, FOAF.homepage, URIRef(base + "index.html")))
     graph.add((catalog, DCTERMS.language, ENGLISH))
     graph.add((catalog, DCTERMS.license, LICENCE))
@@ -118,26 +85,54 @@ def build_catalog(public_dir: Path, base_url: str) -> Graph:
     graph.add((catalog, DCTERMS.modified, Literal(max(dates), datatype=XSD.date)))
     graph.add((catalog, DCAT.themeTaxonomy, URIRef(EU_AUTHORITY + "data-theme")))
     graph.add((catalog, DCTERMS.publisher, _publisher(graph)))
+    contact = _contact(graph, base, contact_email)
+    current = {(r.year, r.geo): r for r in releases}  # the newest version of each series
     first_issued = {}
     for release in releases:
         first_issued.setdefault((release.year, release.geo), as_of(release.path))
-        dataset = _dataset(graph, base, release, first_issued[release.year, release.geo])
+        dataset = _dataset(graph, base, release, first_issued[release.year, release.geo], contract, contact)
         graph.add((catalog, DCAT.dataset, dataset))
+        series = _series(graph, base, release, contract, contact)
+        graph.add((dataset, DCAT.inSeries, series))
+        graph.add((series, DCAT.hasVersion, dataset))
+        if current[release.year, release.geo] == release:
+            graph.add((series, DCAT.hasCurrentVersion, dataset))
+    for report in national_reports(graph, base, releases, contract, contact):
+        graph.add((catalog, DCAT.dataset, report))
     return graph
 
 
-def write_catalog(public_dir: Path, base_url: str) -> list[Path]:
-    """Write catalog.ttl and catalog.jsonld (sorted, so the same releases give the same bytes)."""
-    graph = build_catalog(public_dir, base_url)
+def _series(graph: Graph, base: str, release: ReleaseFolder, contract, contact: URIRef) -> URIRef:
+    """Every version of a year's release (of the Union, or of one state) as one series."""
+    series = URIRef(base + release.relative.rsplit("/", 1)[0])
+    scope = "" if release.geo == EU_AGGREGATE else f" {release.geo}"
+    title = f"Article 8 statistics {release.year}{scope}, every version"
+    description = (
+        f"{_purpose(contract)} Every version of reporting year {release.year}{scope}, newest current."
+    )
+    _describe(graph, series, DCAT.DatasetSeries, title, description)
+    graph.add((series, DCTERMS.publisher, _publisher(graph)))
+    graph.add((series, DCAT.contactPoint, contact))
+    graph.add((series, DCTERMS.temporal, _period(graph, series, release.year, contract)))
+    return series
+
+
+def write_catalog(
+    public_dir: Path, base_url: str, contact_email: str | None = None, contract=None
+) -> list[Path]:
+    """Write catalog.ttl and catalog.jsonld (sorted, so the same releases give the same bytes).
+    The JSON-LD is compacted with the catalogue's prefixes as its @context."""
+    graph = build_catalog(public_dir, base_url, contact_email, contract)
     turtle = Path(public_dir) / "catalog.ttl"
     jsonld = Path(public_dir) / "catalog.jsonld"
     write_atomic(turtle, _sorted_turtle(graph), only_if_changed=True)
-    document = json.loads(graph.serialize(format="json-ld", sort_keys=True))
-    for node in document:
+    context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+    document = json.loads(graph.serialize(format="json-ld", context=context, sort_keys=True))
+    for node in document["@graph"]:
         for values in node.values():
             if isinstance(values, list):
                 values.sort(key=lambda v: json.dumps(v, sort_keys=True))
-    document.sort(key=lambda node: node["@id"])
+    document["@graph"].sort(key=lambda node: node["@id"])
     text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     write_atomic(jsonld, text, only_if_changed=True)
     return [turtle, jsonld]
@@ -153,13 +148,15 @@ def _sorted_turtle(graph: Graph) -> str:
     return ordered.serialize(format="turtle")
 
 
-def _dataset(graph: Graph, base: str, release: ReleaseFolder, issued: str) -> URIRef:
+def _dataset(
+    graph: Graph, base: str, release: ReleaseFolder, issued: str, contract, contact: URIRef
+) -> URIRef:
     dataset = URIRef(base + release.relative)
     scope = "the Member States and the EU aggregate" if release.geo == EU_AGGREGATE else release.geo
     title = f"Article 8 statistics {release.year}{'' if release.geo == EU_AGGREGATE else ' ' + release.geo}"
     description = (
-        f"{_purpose()} Reporting year {release.year}, {scope}, version {release.version}. "
-        f"{_limitations()} Figures a Member State marked confidential and small counts are hidden "
+        f"{_purpose(contract)} Reporting year {release.year}, {scope}, version {release.version}. "
+        f"{_limitations(contract)} Figures a Member State marked confidential and small counts are hidden "
         f"(CONF_STATUS {PRIMARY}, {NOT_FOR_PUBLICATION} and {SECONDARY})."
     )
     _describe(graph, dataset, DCAT.Dataset, f"{title} (v{release.version})", description)
@@ -173,8 +170,8 @@ def _dataset(graph: Graph, base: str, release: ReleaseFolder, issued: str) -> UR
     graph.add((dataset, DCTERMS.issued, Literal(issued, datatype=XSD.date)))
     graph.add((dataset, DCTERMS.modified, Literal(as_of(release.path), datatype=XSD.date)))
     graph.add((dataset, DCTERMS.publisher, _publisher(graph)))
-    graph.add((dataset, DCAT.contactPoint, _contact(graph, base)))
-    graph.add((dataset, DCTERMS.temporal, _period(graph, dataset, release.year)))
+    graph.add((dataset, DCAT.contactPoint, contact))
+    graph.add((dataset, DCTERMS.temporal, _period(graph, dataset, release.year, contract)))
     for geo in _geos(release):
         graph.add((dataset, DCTERMS.spatial, SPATIAL_EU if geo == EU_AGGREGATE else URIRef(NUTS + geo)))
     graph.add((dataset, DCAT.theme, THEME))
@@ -206,7 +203,7 @@ def _distribution(graph: Graph, base: str, release: ReleaseFolder, file: Release
     graph.add((url, DCAT.accessURL, url))
     graph.add((url, DCAT.downloadURL, url))
     graph.add((url, DCTERMS.format, URIRef(EU_AUTHORITY + "file-type/" + file_type)))
-    graph.add((url, DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media_type)))
+    graph.add((url, DCAT.mediaType, URIRef(MEDIA_TYPES + media_type)))
     size = (release.path / name).stat().st_size
     graph.add((url, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
     checksum = URIRef(f"{url}#sha256")
@@ -258,19 +255,21 @@ def _rights(graph: Graph, base: str) -> URIRef:
     return rights
 
 
-def _contact(graph: Graph, base: str) -> URIRef:
+def _contact(graph: Graph, base: str, email: str | None) -> URIRef:
     contact = URIRef(base + "methodology.html#contact")
     graph.add((contact, RDF.type, VCARD.Organization))
     graph.add((contact, VCARD.fn, Literal(PUBLISHER[0], lang="en")))
     graph.add((contact, VCARD.hasURL, URIRef(base + "methodology.html")))
+    if email:
+        graph.add((contact, VCARD.hasEmail, URIRef(f"mailto:{email}")))
     return contact
 
 
-def _period(graph: Graph, dataset: URIRef, year: int) -> URIRef:
+def _period(graph: Graph, dataset: URIRef, year: int, contract) -> URIRef:
     period = URIRef(f"{dataset}#period")
     graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
     # The days of the year a legal basis covers (2021 from 2 August, 2026 to 3 April).
-    start, end = load_contract().reference_period(year) or (f"{year}-01-01", f"{year}-12-31")
+    start, end = contract.reference_period(year) or (f"{year}-01-01", f"{year}-12-31")
     graph.add((period, DCAT.startDate, Literal(str(start), datatype=XSD.date)))
     graph.add((period, DCAT.endDate, Literal(str(end), datatype=XSD.date)))
     return period
@@ -283,9 +282,68 @@ def _version_notes(folder: Path) -> str:
     return f"{len(changed)} figures changed: see CHANGELOG.md." if changed else lines[2]
 
 
-def _purpose() -> str:
-    return " ".join(load_contract().doc["description"]["purpose"].split())
+def _purpose(contract) -> str:
+    return " ".join(contract.doc["description"]["purpose"].split())
 
 
-def _limitations() -> str:
-    return " ".join(load_contract().doc["description"]["limitations"].split())
+def _limitations(contract) -> str:
+    return " ".join(contract.doc["description"]["limitations"].split())
+
+
+def national_reports(
+    graph: Graph, base: str, releases: list[ReleaseFolder], contract, contact
+) -> list[URIRef]:
+    """reports/<year>/<GEO> of every state in the newest release of each year (the Union's, or a
+    national office's own) as a dataset with its HTML and PDF, from the release they show."""
+    newest = {}
+    for release in releases:
+        if release.geo == EU_AGGREGATE or not any(
+            r.year == release.year for r in releases if r.geo == EU_AGGREGATE
+        ):
+            newest[release.year, release.geo] = release
+    datasets = []
+    for release in newest.values():
+        for geo in sorted(set(_geos(release)) - {EU_AGGREGATE}):
+            datasets.append(_report(graph, base, release, geo, contract, contact))
+    return datasets
+
+
+def _report(graph: Graph, base: str, release: ReleaseFolder, geo: str, contract, contact) -> URIRef:
+    state = contract.code_lists["geo"][geo]
+    stem = f"{base}reports/{release.year}/{geo}"
+    report = URIRef(stem)
+    title = f"Article 8 statistics {release.year}: {state}, national report"
+    description = (
+        f"The statistics {state} makes public under Article 8 of Regulation (EU) 2021/1232 for "
+        f"{release.year}, in words, tables and charts, as published in {release.relative}."
+    )
+    _describe(graph, report, DCAT.Dataset, title, description)
+    graph.add((report, DCTERMS.identifier, Literal(f"csa-stats/reports/{release.year}/{geo}")))
+    graph.add((report, DCTERMS.source, URIRef(base + release.relative)))
+    graph.add((report, DCTERMS.publisher, _publisher(graph)))
+    graph.add((report, DCAT.contactPoint, contact))
+    graph.add((report, DCTERMS.spatial, URIRef(NUTS + geo)))
+    graph.add((report, DCTERMS.temporal, _period(graph, report, release.year, contract)))
+    graph.add((report, DCAT.theme, THEME))
+    for keyword in KEYWORDS:
+        graph.add((report, DCAT.keyword, Literal(keyword, lang="en")))
+    graph.add((report, DCTERMS.accessRights, PUBLIC_ACCESS))
+    graph.add((report, DCAT.landingPage, URIRef(f"{stem}.html")))
+    issued = Literal(as_of(release.path), datatype=XSD.date)
+    graph.add((report, DCTERMS.issued, issued))
+    kinds = {"html": ("HTML", "text/html"), "pdf": ("PDF", "application/pdf")}
+    for lang, suffix in ((g, k) for g in [SOURCE, *languages(contract, geo)] for k in kinds):
+        kind, media_type = kinds[suffix]
+        url = URIRef(f"{stem}.{suffix}" if lang == SOURCE else f"{stem}.{lang}.{suffix}")
+        _describe(graph, url, DCAT.Distribution, f"{title} ({kind}, {lang})", f"{description} {kind}.")
+        graph.add((url, DCAT.accessURL, url))
+        graph.add((url, DCAT.downloadURL, url))
+        graph.add((url, DCTERMS.format, URIRef(EU_AUTHORITY + "file-type/" + kind)))
+        graph.add((url, DCAT.mediaType, URIRef(MEDIA_TYPES + media_type)))
+        graph.add((url, DCTERMS.language, URIRef(EU_AUTHORITY + "language/" + AUTHORITY_CODES[lang])))
+        graph.add((url, DCTERMS.license, LICENCE))
+        graph.add((url, DCATAP.availability, STABLE))
+        graph.add((url, DCTERMS.rights, _rights(graph, base)))
+        graph.add((url, DCTERMS.issued, issued))
+        graph.add((report, DCAT.distribution, url))
+    return report

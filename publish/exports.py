@@ -13,14 +13,12 @@ from operator import itemgetter
 from pathlib import Path
 
 import duckdb
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from contracts import schemas
 from contracts.contract import load_contract
 from contracts.sdmx import STRUCTURE_21, STRUCTURE_30, structure, write_sdmx_csv
-from contracts.template import _save as save_workbook  # fixed timestamps: same rows, same bytes
 from contracts.vtl import RULES_FILE, vtl_program
+from publish import workbook
 from publish.disclosure import COVERAGE, EU_AGGREGATE, MISSING, series_key
 from publish.disclosure import HIDDEN_CODES as CONFIDENTIAL
 
@@ -128,36 +126,6 @@ def _parquet(rows: list[dict]) -> bytes:
         return path.read_bytes()
 
 
-def _xlsx(rows: list[dict], year: int) -> bytes:
-    """The observations sheet, a README sheet and the flags legend (from the contract)."""
-    contract = load_contract()
-    wb = Workbook()
-    readme = wb.active
-    readme.title = "README"
-    for line in _readme_lines(year):
-        readme.append([line])
-    readme["A1"].font = Font(bold=True)
-    readme.column_dimensions["A"].width = 110
-    sheet = wb.create_sheet("observations")
-    columns = _observation_columns()
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([_cell(row.get(c)) for c in columns])
-    legend = wb.create_sheet("flags")
-    legend.append(["attribute", "code", "meaning"])
-    for name, (_code_list, codes) in flags_legend(contract).items():
-        for code, label in codes.items():
-            legend.append([name, code, label])
-    for ws in (sheet, legend):
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "observations.xlsx"
-        save_workbook(wb, path)
-        return path.read_bytes()
-
-
 def flags_legend(contract=None) -> dict[str, tuple[str, dict[str, str]]]:
     """Attribute -> (code list, code -> meaning) for every coded attribute (the flags)."""
     contract = contract or load_contract()
@@ -181,7 +149,10 @@ def _readme_lines(year: int) -> list[str]:
         f"Geo {EU_AGGREGATE} is the sum of the Member States that gave the figure: {COVERAGE} says how "
         "many; a sum over fewer than all carries an obs_status (see 'flags') and the comment names "
         "the missing states.",
-        "Sheet 'flags': the meaning of every obs_status and conf_status code.",
+        "Sheet 'figures': every figure in words, its number, the code beside it and what the code means "
+        "for this figure (the definition that differs, the states missing from an EU sum ...). Sheet "
+        "'labels': every code of the observations sheet with its label. Sheet 'flags': the meaning "
+        "of every obs_status and conf_status code.",
         f"Licence: {LICENCE_URL}",
     ]
 
@@ -284,10 +255,13 @@ RELEASE_FILES = (
     ),
     ReleaseFile(
         "observations.xlsx",
-        lambda rows, _s, year: _xlsx(rows, year),
+        lambda rows, submissions, year: workbook.render(
+            rows, submissions, _readme_lines(year), _observation_columns(), _cell
+        ),
         "XLSX",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Figures as a spreadsheet, with a README sheet and the flags legend",
+        "Figures as a spreadsheet: in words with the explanation of every code, as coded columns, "
+        "with the labels of every code and the flags legend",
         schema=lambda _data: table_schema(),
         dialect={"excel": {"sheet": "observations"}},
     ),

@@ -20,6 +20,8 @@ from markupsafe import Markup
 
 from publish import charts, notes
 from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY
+from publish.i18n import SOURCE, Translator, languages
+from publish.pdf_ids import with_id_tree
 from publish.published import SYMBOLS, Year, figure, marking, marking_legend, partial_period, period_text
 from transforms.files import write_atomic
 
@@ -42,75 +44,87 @@ def environment() -> Environment:
     return env
 
 
-def report_context(years: list[Year], year: int, geo: str, contract) -> dict:
-    """Everything the national report template shows, in words and labels."""
+def report_context(years: list[Year], year: int, geo: str, contract, t: Translator | None = None) -> dict:
+    """Everything the national report template shows, in words and labels of `t`'s language."""
+    t = t or Translator()
     y = next(y for y in years if y.year == year)
     submission = y.submissions[geo]
-    state = contract.code_lists["geo"][geo]
-    marks = Footnotes(contract, y.reasons(contract), geo)
+    state = t(contract.code_lists["geo"][geo])
+    own = [r for (g, _k), r in y.cells.items() if g == geo]
+    reasons = notes.reasons(own, y.submissions, contract, t, t.period)
+    marks = Footnotes(contract, reasons, geo, t)
     # The years up to this one: a later release leaves the report of an earlier year unchanged.
     published = [other for other in years if geo in other.submissions and other.year <= year]
+    points = contract.article_points.values()
+    headlines = [o.row(geo, contract.key_figures[s["figure"]]) for o in published for s in points]
     return {
+        "_": t,
+        "lang": t.lang,
         "year": year,
         "geo": geo,
         "state": state,
-        "title": f"Article 8 statistics {year}: {state}",
+        "title": t("Article 8 statistics {year}: {state}").format(year=year, state=state),
         "release": y.release,
         "eu": EU_AGGREGATE,
         "primary": PRIMARY,
         "secondary": SECONDARY,
         "data_date": y.data_date,
         "submission": submission,
-        "legal_basis": contract.code_lists["legal_basis"].get(submission.get("legal_basis"), ""),
+        "legal_basis": t(contract.code_lists["legal_basis"].get(submission.get("legal_basis"), "")),
         "period": (submission["ref_period_start"], submission["ref_period_end"]),
         "sections": [
-            _section(y, geo, state, point, spec, contract, marks)
+            _section(y, geo, state, point, spec, contract, marks, t)
             for point, spec in contract.article_points.items()
         ],
         "footnotes": marks.legend(),
-        "history": [_history_row(other, geo, contract) for other in published],
-        "charts": [
-            _history_chart(published, geo, spec, contract) for spec in contract.article_points.values()
+        "history": [_history_row(other, geo, contract, t) for other in published],
+        "charts": [_history_chart(published, geo, spec, contract, t) for spec in points],
+        "markings": [(symbol, t(label), t(text)) for symbol, label, text in marking_legend(contract)],
+        "history_legend": notes.legend(headlines, contract, SYMBOLS, t),
+        "links": _links(y, geo, t.lang),
+        "translations": [
+            (lang, t.language_name(lang), _file(geo, lang)) for lang in _languages(contract, geo)
         ],
-        "markings": marking_legend(contract),
-        "history_legend": notes.legend(
-            [
-                o.row(geo, contract.key_figures[s["figure"]])
-                for o in published
-                for s in contract.article_points.values()
-            ],
-            contract,
-            SYMBOLS,
-        ),
-        "links": _links(y, geo),
         "partial_years": [(o.year, p) for o in published if (p := partial_period(contract, o.year))],
-        "caveat": CAVEAT,
+        "caveat": t(CAVEAT),
         "threshold": y.release_info.get("suppression_threshold"),
-        "definitions": submission.get("national_definitions") or "None given.",
+        "definitions": submission.get("national_definitions") or t("None given."),
         "generator": f"csa-stats, WeasyPrint {_weasyprint_version()}",
+        "untranslated": lambda: sorted(t.missing),
     }
 
 
-def _links(y: Year, geo: str) -> dict:
+def _languages(contract, geo: str) -> list[str]:
+    return [SOURCE, *languages(contract, geo)]
+
+
+def _file(geo: str, lang: str, suffix: str = "html") -> str:
+    """AT.html in English, AT.de.html in German."""
+    return f"{geo}.{suffix}" if lang == SOURCE else f"{geo}.{lang}.{suffix}"
+
+
+def _links(y: Year, geo: str, lang: str) -> dict:
     """Where the HTML report leads (reports/<year>/<GEO>.html): the site, the year's page when
     it is a Union release, this report's PDF and the data files of its release."""
     data = f"../../{y.release.relative}"
     return {
         "site": "../../index.html",
         "year": f"../../{y.year}.html" if y.release.geo == EU_AGGREGATE else None,
-        "pdf": f"{geo}.pdf",
+        "pdf": _file(geo, lang, "pdf"),
         "csv": f"{data}/observations.csv",
         "xlsx": f"{data}/observations.xlsx",
     }
 
 
 def render_pdf(html: str, base_url: str | None = None) -> bytes:
-    """The HTML as a tagged PDF/UA-1. The dates come from the page's dcterms meta (the data
-    date) and the identifier from its content, so the same page gives the same bytes."""
+    """The HTML as a tagged PDF/UA-1 with the ID tree its table headers need. The dates come
+    from the page's dcterms meta (the data date) and the identifier from its content, so the
+    same page gives the same bytes."""
     from weasyprint import HTML
 
     identifier = hashlib.sha256(html.encode("utf-8")).digest()[:16]
-    return HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier)
+    pdf = HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier)
+    return with_id_tree(pdf)
 
 
 def _weasyprint_version() -> str:
@@ -122,8 +136,8 @@ def _weasyprint_version() -> str:
 class Footnotes:
     """Footnote marks (1, 2, ...) in order of first use, one per meaning."""
 
-    def __init__(self, contract, reasons: dict, geo: str):
-        self.contract = contract
+    def __init__(self, contract, reasons: dict, geo: str, t: Translator):
+        self.contract, self.t = contract, t
         self.reasons, self.geo = reasons, geo  # why each figure carries its status (publish.notes)
         self.marks: dict[str, int] = {}
 
@@ -131,27 +145,27 @@ class Footnotes:
         return self.marks.setdefault(meaning, len(self.marks) + 1)
 
     def for_row(self, row: dict | None) -> list[int]:
-        why = marking(row)
+        why, t = marking(row), self.t
         lists = self.contract.code_lists
         if why == "hidden":
-            return [self.mark(f"Hidden: {lists['conf_status'][row['conf_status']]}.")]
+            return [
+                self.mark(t("Hidden: {reason}.").format(reason=t(lists["conf_status"][row["conf_status"]])))
+            ]
         if why == "not_collected":
-            return [self.mark(f"Not collected: {_sentence(self.contract.markings['not_collected'])}")]
+            text = t(" ".join(self.contract.markings["not_collected"]["explanation"].split()))
+            return [self.mark(t("Not collected: {reason}").format(reason=text))]
         status = row["obs_status"]
         if not status:
             return []
-        why = self.reasons.get((self.geo, self.contract.series_key(row)))
-        return [self.mark(f"{lists['obs_status'][status]}" + (f": {why}." if why else "."))]
+        reason = self.reasons.get((self.geo, self.contract.series_key(row)))
+        label = t(lists["obs_status"][status])
+        return [self.mark(f"{label}: {reason}." if reason else f"{label}.")]
 
     def legend(self) -> list[tuple[int, str]]:
         return [(number, meaning) for meaning, number in self.marks.items()]
 
 
-def _sentence(spec: dict) -> str:
-    return " ".join(spec["explanation"].split())
-
-
-def _section(y: Year, geo: str, state: str, point: str, spec: dict, contract, marks: Footnotes) -> dict:
+def _section(y: Year, geo: str, state: str, point: str, spec: dict, contract, marks: Footnotes, t) -> dict:
     keys = [contract.series_key(s) for s in contract.series if s["point"] == point]
     dimensions = contract.series_dimensions
     varying = [i for i, d in enumerate(dimensions) if len({k[i] for k in keys}) > 1] or [0]
@@ -161,8 +175,8 @@ def _section(y: Year, geo: str, state: str, point: str, spec: dict, contract, ma
         row = y.row(geo, key)
         rows.append(
             {
-                "labels": [[_label(contract, dimensions[i], key[i]), 1] for i in varying],
-                "value": _value_text(row, contract),
+                "labels": [[_label(contract, dimensions[i], key[i], t), 1] for i in varying],
+                "value": _value_text(row, contract, t),
                 "marks": marks.for_row(row),
                 "comment": (row or {}).get("comment") or "",
             }
@@ -170,9 +184,9 @@ def _section(y: Year, geo: str, state: str, point: str, spec: dict, contract, ma
     _merge_repeated_labels(rows)
     return {
         "point": point,
-        "title": spec["title"],
-        "sentence": _headline(y, geo, state, spec, contract),
-        "columns": [fields[dimensions[i]].label for i in varying],
+        "title": t(spec["title"]),
+        "sentence": _headline(y, geo, state, spec, contract, t),
+        "columns": [t(fields[dimensions[i]].label) for i in varying],
         "rows": rows,
     }
 
@@ -195,79 +209,94 @@ def _merge_repeated_labels(rows: list[dict]) -> None:
                 head = row
 
 
-def _label(contract, dimension: str, code: str) -> str:
-    return "" if code == contract.not_applicable else contract.code_lists[dimension][code]
+def _label(contract, dimension: str, code: str, t) -> str:
+    return "" if code == contract.not_applicable else t(contract.code_lists[dimension][code])
 
 
-def _value_text(row: dict | None, contract) -> str:
+def _value_text(row: dict | None, contract, t) -> str:
     why = marking(row)
     if why is None:
-        return f"{row['obs_value']:,}"
-    return contract.markings[why]["label"]
+        return t.number(row["obs_value"])
+    return t(contract.markings[why]["label"])
 
 
-def _headline(y: Year, geo: str, state: str, spec: dict, contract) -> str:
+def _figure(row: dict | None, t) -> str:
+    """publish.published.figure with the number in the report's language: '1.870 d', 'm', '–'."""
+    if marking(row) is not None:
+        return figure(row)
+    return t.number(row["obs_value"]) + (f" {row['obs_status']}" if row["obs_status"] else "")
+
+
+def _headline(y: Year, geo: str, state: str, spec: dict, contract, t) -> str:
     """The sentence that states the headline figure, or says in words why there is none."""
     row = y.row(geo, contract.key_figures[spec["figure"]])
     submission = y.submissions[geo]
     year = str(y.year)
     start, end = submission["ref_period_start"][:10], submission["ref_period_end"][:10]
     if (start[5:], end[5:]) != ("01-01", "12-31"):
-        year = f"{y.year} (from {period_text(start, end)})"
+        year = t("{year} (from {period})").format(year=y.year, period=t.period(start, end))
     why = marking(row)
+    counts = t(spec["counts"])
     if why is None:
-        return " ".join(spec["sentence"].split()).format(
-            year=year, state=state, value=f"{row['obs_value']:,}"
-        )
+        sentence = t(" ".join(spec["sentence"].split()))
+        return sentence.format(year=year, state=state, value=t.number(row["obs_value"]))
     if why == "hidden":
-        reason = contract.code_lists["conf_status"][row["conf_status"]].lower()
-        return f"The number of {spec['counts']} in {state} in {year} is not published: {reason}."
+        reason = t(contract.code_lists["conf_status"][row["conf_status"]]).lower()
+        text = t("The number of {counts} in {state} in {year} is not published: {reason}.")
+        return text.format(counts=counts, state=state, year=year, reason=reason)
     if why == "not_available":
-        return f"{state} did not give the number of {spec['counts']} for {year}: it is not available."
-    return f"No number of {spec['counts']} was collected from {state} for {year}."
+        text = t("{state} did not give the number of {counts} for {year}: it is not available.")
+        return text.format(counts=counts, state=state, year=year)
+    return t("No number of {counts} was collected from {state} for {year}.").format(
+        counts=counts, state=state, year=year
+    )
 
 
-def _history_row(y: Year, geo: str, contract) -> dict:
+def _history_row(y: Year, geo: str, contract, t) -> dict:
     submission = y.submissions[geo]
     partial = partial_period(contract, y.year)
     return {
         "year": y.year,
-        "period": (submission["ref_period_start"], submission["ref_period_end"]),
-        "legal_period": partial,
+        "period": t.period(submission["ref_period_start"], submission["ref_period_end"]),
+        "legal_period": t.period(*partial) if partial else None,
         "figures": [
-            figure(y.row(geo, contract.key_figures[s["figure"]])) for s in contract.article_points.values()
+            _figure(y.row(geo, contract.key_figures[s["figure"]]), t)
+            for s in contract.article_points.values()
         ],
         "version": y.release.version,
         "revision": submission.get("revision"),
     }
 
 
-def _history_chart(years: list[Year], geo: str, spec: dict, contract) -> tuple[str, Markup]:
+def _history_chart(years: list[Year], geo: str, spec: dict, contract, t) -> tuple[str, Markup]:
     key = contract.key_figures[spec["figure"]]
     bars = []
     for y in years:
         row = y.row(geo, key)
         partial = partial_period(contract, y.year)
-        label = f"{y.year}" + (f" (from {partial[0]:%-d %b})" if partial and partial[0].month > 1 else "")
-        label += f" (to {partial[1]:%-d %b})" if partial and partial[1].month < 12 else ""
+        label = str(y.year) + (f" ({t('partial year')})" if partial else "")
         shown = marking(row) is None
-        bars.append(charts.Bar(label, row["obs_value"] if shown else None, _value_text(row, contract)))
-    title = f"{spec['title']} in {contract.code_lists['geo'][geo]}, per reporting year"
+        bars.append(charts.Bar(label, row["obs_value"] if shown else None, _value_text(row, contract, t)))
+    title = t("{what} in {state}, per reporting year").format(
+        what=t(spec["title"]), state=t(contract.code_lists["geo"][geo])
+    )
     return title, Markup(charts.svg(title, bars))
 
 
 def write_national_reports(public_dir: Path, years: list[Year], contract) -> list[Path]:
-    """reports/<year>/<GEO>.html and .pdf for every state and year of the Union releases.
+    """reports/<year>/<GEO>.html and .pdf for every state and year of the Union releases, and
+    <GEO>.<lang>.html and .pdf in each of the state's languages a catalogue is shipped for.
 
-    The PDF is a function of the HTML (whose generator line names the WeasyPrint version), so
-    it is rendered again only when the HTML beside it changed: a release re-renders only the
-    reports it touches."""
+        The PDF is a function of the HTML (whose generator line names the WeasyPrint version), so
+        it is rendered again only when the HTML beside it changed: a release re-renders only the
+        reports it touches."""
     written, template = [], environment().get_template("national_report.html.j2")  # compiled once
     for y in years:
-        for geo in sorted(y.submissions):
-            html = template.render(**report_context(years, y.year, geo, contract)).encode("utf-8")
+        for geo, lang in ((g, lang) for g in sorted(y.submissions) for lang in _languages(contract, g)):
+            context = report_context(years, y.year, geo, contract, Translator(lang))
+            html = template.render(**context).encode("utf-8")
             folder = Path(public_dir) / "reports" / str(y.year)
-            html_path, pdf_path = folder / f"{geo}.html", folder / f"{geo}.pdf"
+            html_path, pdf_path = folder / _file(geo, lang), folder / _file(geo, lang, "pdf")
             unchanged = pdf_path.exists() and html_path.exists() and html_path.read_bytes() == html
             if not unchanged:
                 # PDF first: an HTML file that matches is the promise that its PDF is there.

@@ -13,7 +13,6 @@ from functools import cached_property
 from pathlib import Path
 
 from publish import notes
-from publish.catalog import ReleaseFolder, as_of, release_folders
 from publish.disclosure import (
     COVERAGE,
     EU_AGGREGATE,
@@ -24,6 +23,7 @@ from publish.disclosure import (
     is_hidden,
     series_key,
 )
+from publish.folders import ReleaseFolder, as_of, release_folders
 from publish.notes import NOT_COLLECTED, period_text
 
 __all__ = ["period_text"]  # said alike by the site, the national reports and the notes

@@ -14,9 +14,10 @@ from markupsafe import Markup
 
 from contracts.contract import load_contract
 from publish import charts, notes
-from publish.catalog import RIGHTS, ReleaseFolder, checksums
+from publish.catalog import RIGHTS
 from publish.disclosure import EU_AGGREGATE, MISSING, NOT_FOR_PUBLICATION, PRIMARY, SECONDARY, series_key
 from publish.exports import RELEASE_FILE, flags_legend, publication_order
+from publish.folders import ReleaseFolder, checksums
 from publish.national_report import CAVEAT, environment, write_national_reports
 from publish.published import (
     SYMBOLS,

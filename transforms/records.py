@@ -93,8 +93,10 @@ def units_sql(year: int, contract: RecordContract) -> dict[str, str]:
             case_key FROM report WHERE {_year(contract, "report", year)}""",
         "case": "SELECT case_key, count(*) AS reports FROM units_report GROUP BY case_key",
         "repeated_case": "SELECT case_key FROM units_case WHERE reports >= 2",
-        # the cases of reports under the regulation (every report: a provider's or a PIO's)
-        "linked_case": "SELECT DISTINCT case_key FROM report",
+        # the cases of reports under the regulation (every report: a provider's or a PIO's) that
+        # a child or a conviction names: the few referring keys are the hash side, and the
+        # reports only probe them, instead of a hash table of every case
+        "linked_case": f"SELECT DISTINCT case_key FROM report WHERE case_key IN ({_referring(contract)})",
         "identified": f"""SELECT child_id, sex, linked FROM (
             SELECT child_id, min(identification_date) AS first_date,
                    coalesce(arg_max(sex, (identification_date, sex)) FILTER (WHERE sex IS NOT NULL),
@@ -112,19 +114,32 @@ def units_sql(year: int, contract: RecordContract) -> dict[str, str]:
     }
 
 
+def _referring(contract: RecordContract) -> str:
+    """The keys that refer to a report's case (a child's, a conviction's)."""
+    return " UNION ALL ".join(
+        f"SELECT {sql_identifier(f.name)} FROM {table.name}"
+        for table, f in contract.references()
+        if f.references == ("report", "case_key")
+    )
+
+
 def aggregate_sql(year: int, contract: RecordContract | None = None) -> str:
-    """The counting rules of the contract (countingRules) as one DuckDB query.
+    """The counting rules of the contract (countingRules) and its informationCounts as one
+    DuckDB query, so the unit relations they share are computed once.
 
     Generated from the records contract's counted series (the Article 8 series and additivity
     groups): each unit relation is counted once by the columns it is broken down by, then
     every series key sums the counts its codes select. Gives (indicator, sex, reporter, service,
-    obs_value) for every series key of the Article 8 contract, in its order; 0 means that no
-    record holds the series' codes (every code is a contract code, checked when it loads).
+    obs_value, information) for every series key of the Article 8 contract, in its order
+    (information empty), then one row per information count (its rule in information, the
+    dimensions empty); 0 means that no record holds the series' codes (every code is a contract
+    code, checked when it loads).
     """
     contract = contract or load_records_contract()
     dimensions = load_contract().series_dimensions
     counted = {s.units: s.by for s in contract.counted_series}
-    ctes = _unit_ctes(year, contract, set(counted))
+    informed = [(c["rule"], c["units"]) for c in contract.information_counts]
+    ctes = _unit_ctes(year, contract, set(counted) | {units for _, units in informed})
     for name, by in counted.items():
         columns = "".join(f"{sql_identifier(c)}, " for c in by)
         group = f" GROUP BY {', '.join(sql_identifier(c) for c in by)}" if by else ""
@@ -134,10 +149,16 @@ def aggregate_sql(year: int, contract: RecordContract | None = None) -> str:
         codes = ", ".join(f"{sql_text(code)} AS {d}" for d, code in zip(dimensions, s.key, strict=True))
         where = " AND ".join(f"{sql_identifier(c)} = {sql_text(code)}" for c, code in s.where.items())
         value = f"(SELECT coalesce(sum(n), 0) FROM counts_{s.units}{' WHERE ' + where if where else ''})"
-        rows.append(f"SELECT {position} AS position, {codes}, {value} AS obs_value")
+        rows.append(f"SELECT {position} AS position, {codes}, {value} AS obs_value, NULL AS information")
+    empty = ", ".join(f"NULL AS {d}" for d in dimensions)
+    for position, (rule, units) in enumerate(informed, start=len(rows)):
+        count = f"(SELECT count(*) FROM units_{units})"
+        rows.append(
+            f"SELECT {position} AS position, {empty}, {count} AS obs_value, {sql_text(rule)} AS information"
+        )
     return (
         "WITH " + ",\n".join(ctes) + "\n"
-        f"SELECT {', '.join(dimensions)}, obs_value FROM (\n"
+        f"SELECT {', '.join(dimensions)}, obs_value, information FROM (\n"
         + "\nUNION ALL ".join(rows)
         + "\n) ORDER BY position"
     )
@@ -151,23 +172,15 @@ def _unit_ctes(year: int, contract: RecordContract, named: set[str]) -> list[str
     return [f"units_{name} AS ({sql})" for name, sql in units.items()]
 
 
-def information_counts(con, year: int, contract: RecordContract) -> dict[str, int]:
-    """The contract's informationCounts of `year` (rule id -> count), counted like the table."""
-    counts = contract.information_counts
-    ctes = _unit_ctes(year, contract, {c["units"] for c in counts})
-    return {
-        c["rule"]: int(
-            con.execute(f"WITH {', '.join(ctes)} SELECT count(*) FROM units_{c['units']}").fetchone()[0]
-        )
-        for c in counts
-    }
-
-
-def aggregate(con, geo: str, year: int, contract: RecordContract | None = None) -> list[dict]:
-    """The canonical rows of the Article 8 table of `year`, counted from the registered views."""
+def aggregate(
+    con, geo: str, year: int, contract: RecordContract | None = None
+) -> tuple[list[dict], dict[str, int]]:
+    """The canonical rows of the Article 8 table of `year`, counted from the registered views,
+    and the contract's informationCounts of `year` (rule -> count), counted alike."""
     dimensions = load_contract().series_dimensions
-    rows = con.execute(aggregate_sql(year, contract)).fetchall()
-    return [
+    counted = con.execute(aggregate_sql(year, contract)).fetchall()
+    information = {rule: int(n) for *_, n, rule in counted if rule is not None}
+    rows = [
         {
             "geo": geo,
             "time_period": year,
@@ -176,8 +189,10 @@ def aggregate(con, geo: str, year: int, contract: RecordContract | None = None) 
             "obs_status": None,
             "comment": None,
         }
-        for *key, value in rows
+        for *key, value, rule in counted
+        if rule is None
     ]
+    return rows, information
 
 
 def sha256_file(path: Path) -> str:
@@ -236,7 +251,7 @@ def run_records(
         run.seconds["checks"] = time.perf_counter() - started
         if run.valid:
             started = time.perf_counter()
-            run.rows = aggregate(con, geo, year, contract)
+            run.rows, information = aggregate(con, geo, year, contract)
             article8 = load_contract()
             reports = article8.key_figures["reports"]
             run.reports_in_year = next(r["obs_value"] for r in run.rows if article8.series_key(r) == reports)
@@ -246,7 +261,7 @@ def run_records(
                     issue(contract, "R1_NO_RECORDS", str(folder), "folder", value=year, table="report")
                 )
             if run.rows:
-                run.information = information_counts(con, year, contract)
+                run.information = information
                 run.issues += [
                     issue(contract, rule, str(folder), "folder", value=n, year=year)
                     for rule, n in run.information.items()

@@ -1,9 +1,10 @@
 """The one place that opens the DuckDB warehouse: migrations, views, the writer lock, read-only access.
 
 Migrations (warehouse/migrations/NNN_*.sql) hold tables only and are applied once. Views
-(warehouse/views/*.sql, one per view, numbered so a view follows those it reads) are re-created
-on every open: by a writer in the file, by a reader as temporary views of its own connection, so
-a warehouse gets new or changed views without a write.
+(warehouse/views/*.sql, one per view, numbered so a view follows those it reads) are created by
+a writer in the file when their SQL changed (its digest is kept in view_digest), and by a reader
+as temporary views of its own connection on every open, so a warehouse gets new or changed views
+without a write.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ EARLIER_DIGESTS = {
     2: "87bd7f39e24b3fa59333a235d2f4d991b4b8f111725972ad370c62fb33f49708",
 }
 WRITE_WAIT_SECONDS = 600
+SNAPSHOT_EVERY = 5.0  # seconds: a long batch publishes an analyst snapshot at most this often
 
 
 class WarehouseBusy(Exception):
@@ -57,16 +59,48 @@ def writer(
     With a snapshot location, a write that ends without an error publishes a read-only snapshot
     of the closed file before the lock is released (see warehouse/snapshot.py).
     """
+    with session(path, wait, snapshots, keep) as batch:
+        yield batch.con
+
+
+class Session:
+    """The writer's connection over a batch of writes, each committed on its own: after a
+    commit, `committed()` publishes a snapshot when `every` seconds have passed since the last,
+    so analysts see a long batch progress while it costs one copy every few seconds, not one per
+    file; the end of the session publishes the rest."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, snapshots: str, keep: int, every: float):
+        self.path, self.con, self.snapshots, self.keep, self.every = path, con, snapshots, keep, every
+        self._last = time.monotonic()
+
+    def committed(self) -> None:
+        if self.snapshots and time.monotonic() - self._last >= self.every:
+            self.con.close()  # DuckDB checkpoints on close: the file holds every commit
+            snapshot.publish(self.path, self.snapshots, self.keep)
+            self.con = _connect_for_writing(self.path, time.monotonic() + WRITE_WAIT_SECONDS)
+            self._last = time.monotonic()
+
+
+@contextlib.contextmanager
+def session(
+    path: Path,
+    wait: float = WRITE_WAIT_SECONDS,
+    snapshots: str = "",
+    keep: int = 10,
+    every: float = SNAPSHOT_EVERY,
+) -> Iterator[Session]:
+    """One writer session for a batch: the lock taken, the migrations checked and the views
+    created (when changed) once; a snapshot at most every `every` seconds and at the end."""
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
     try:
         with _lock(path).acquire(timeout=wait):
-            con = _connect_for_writing(path, deadline)
+            batch = Session(path, _connect_for_writing(path, deadline), snapshots, keep, every)
             try:
-                migrate(con)
-                yield con
+                migrate(batch.con)
+                yield batch
             finally:
-                con.close()
+                batch.con.close()
             if snapshots:
                 snapshot.publish(path, snapshots, keep)
     except Timeout as exc:
@@ -136,9 +170,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         applied.append(sql_file.name)
         log.info("applied migration %s", sql_file.name)
     _register_contract(con)
-    con.execute("BEGIN")
-    create_views(con)
-    con.execute("COMMIT")
+    _create_changed_views(con, force=bool(applied))
     return applied
 
 
@@ -179,9 +211,26 @@ def _register_contract(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("COMMIT")
 
 
-def create_views(con: duckdb.DuckDBPyConnection, temporary: bool = False) -> None:
+def _create_changed_views(con: duckdb.DuckDBPyConnection, force: bool) -> None:
+    """Create the views when their SQL differs from what they were last created from (or a
+    migration just ran, which may drop what they read): an open that changes nothing writes
+    nothing."""
+    statements = view_statements()
+    digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
+    if not force and con.execute("SELECT sha256 FROM view_digest").fetchall() == [(digest,)]:
+        return
+    con.execute("BEGIN")
+    create_views(con, statements=statements)
+    con.execute("DELETE FROM view_digest")
+    con.execute("INSERT INTO view_digest VALUES (?, ?)", [digest, dt.datetime.now(dt.UTC)])
+    con.execute("COMMIT")
+
+
+def create_views(
+    con: duckdb.DuckDBPyConnection, temporary: bool = False, statements: list[str] | None = None
+) -> None:
     """(Re-)create every view of warehouse/views/ and current_figure_wide, in file order."""
-    for sql in view_statements():
+    for sql in statements or view_statements():
         con.execute(
             re.sub(r"CREATE OR REPLACE (VIEW|MACRO)", r"CREATE OR REPLACE TEMP \1", sql) if temporary else sql
         )

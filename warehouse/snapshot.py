@@ -1,11 +1,12 @@
 """Read-only snapshots of the warehouse, so analysts never wait for a load nor hold one up.
 
-After every committed write the writer, still holding the writer lock, copies the closed
+At the end of every writer session, and during a long batch at most every few seconds
+(warehouse/db.py, Session), the writer, still holding the writer lock, copies the closed
 DuckDB file (tables, views and macros; DuckDB checkpoints on close) to the snapshot location
 as `warehouse-<sequence>.duckdb`, then replaces the pointer `LATEST` with that name. A snapshot
 is never written again; readers open the one LATEST names, read-only. The newest snapshot
-therefore holds every committed write: only the load in progress is missing (one load at most;
-a writer killed between its commit and the copy leaves it two behind until the next write).
+therefore holds every commit but those of the last few seconds of a batch in progress (a writer
+killed before its copy leaves them for the next write; the warehouse itself keeps them).
 The location is a local folder or an object store (s3://...); from an object store a reader
 downloads the snapshot once into its cache (its name never changes meaning).
 """

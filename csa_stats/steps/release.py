@@ -158,7 +158,7 @@ def publish_index(settings: Settings | None = None) -> list[str]:
     warnings = base_url_warnings(settings)
     for warning in warnings:
         log.warning(warning)
-    write_catalog(settings.public, settings.public_base_url)
+    write_catalog(settings.public, settings.public_base_url, settings.contact_email)
     with db.reader(settings.warehouse) as con:
         tracker = queries.tracker(con)
     build_site(settings.public, tracker)

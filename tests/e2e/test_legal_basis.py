@@ -118,11 +118,12 @@ def test_the_catalogue_temporal_coverage_is_the_covered_part_of_the_year():
     from rdflib import Graph, URIRef
     from rdflib.namespace import DCAT
 
+    from contracts.contract import load_contract
     from publish.catalog import _period
 
     graph = Graph()
     for year, start, end in ((2021, "2021-08-02", "2021-12-31"), (2026, "2026-01-01", "2026-04-03")):
-        period = _period(graph, URIRef(f"https://example.org/{year}"), year)
+        period = _period(graph, URIRef(f"https://example.org/{year}"), year, load_contract())
         assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == (
             start,
             end,

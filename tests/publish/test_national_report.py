@@ -214,3 +214,110 @@ def test_a_national_office_gets_its_report_from_its_own_release(tmp_path):
     assert "Figures as published in the national release 2023 version 1" in text
     assert "in Union release" not in text
     assert (tmp_path / "reports" / "2022" / "AT.html").exists()
+
+
+def _msgids() -> set[str]:
+    """Every text a national report puts through gettext: the template's _("..."), the
+    translated calls of publish/, and the contract's labels a report shows."""
+    import ast
+    from pathlib import Path
+
+    from publish.national_report import CAVEAT
+
+    root = Path(__file__).parents[2] / "publish"
+    template = (root / "templates" / "national_report.html.j2").read_text(encoding="utf-8")
+    ids = set(re.findall(r'_\("((?:[^"\\]|\\.)*)"\)', template)) | {CAVEAT}
+    for name in ("national_report.py", "notes.py", "i18n.py"):
+        for node in ast.walk(ast.parse((root / name).read_text(encoding="utf-8"))):
+            first = node.args[0] if isinstance(node, ast.Call) and node.args else None
+            translated = getattr(getattr(node, "func", None), "id", None) in ("_", "t", "self")
+            if translated and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                ids.add(first.value)
+    lists = CONTRACT.code_lists
+    for name in (
+        "geo",
+        "indicator",
+        "sex",
+        "reporter",
+        "service",
+        "obs_status",
+        "conf_status",
+        "legal_basis",
+    ):
+        ids |= set(lists[name].values())
+    for ref in CONTRACT.reference_definitions:
+        ids |= {ref["field"].replace("_", " "), *lists.get(ref["field"], {}).values()}
+    ids |= {f.label for f in CONTRACT.observation_fields if f.name in CONTRACT.series_dimensions}
+    for spec in CONTRACT.article_points.values():
+        ids |= {spec["title"], spec["counts"], " ".join(spec["sentence"].split())}
+    for spec in CONTRACT.markings.values():
+        ids |= {spec["label"], " ".join(spec["explanation"].split())}
+    return ids
+
+
+def test_every_shipped_language_has_every_label():
+    from publish.i18n import messages, shipped
+
+    assert {"de", "fr"} <= set(shipped())
+    ids = _msgids()
+    assert len(ids) > 150
+    missing = {lang: sorted(ids - set(messages(lang))) for lang in shipped()}
+    assert missing == {lang: [] for lang in shipped()}
+
+
+def test_the_report_of_austria_is_also_in_german_with_german_numbers(public):
+    html = (public / "reports" / "2023" / "AT.de.html").read_text(encoding="utf-8")
+    assert '<html lang="de">' in html
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert "Österreich: Im Jahr 2023 wurden den zuständigen nationalen Strafverfolgungsbehörden 1.870" in text
+    assert "Not yet translated" not in text
+    assert 'href="AT.html" lang="en"' in html and 'href="AT.de.pdf"' in html
+    pdf = public / "reports" / "2023" / "AT.de.pdf"
+    assert b"/Lang (de)" in _inflated(pdf)
+    assert "1.870 Meldungen" in " ".join(_text(pdf).split())
+    assert not (public / "reports" / "2023" / "MT.fr.html").exists(), "only the state's languages"
+
+
+def test_a_missing_translation_falls_back_to_english_visibly(public, monkeypatch):
+    from publish import i18n
+    from publish.national_report import environment, report_context
+    from publish.published import read_years
+
+    catalogue = dict(i18n.messages("fr"))
+    del catalogue["Notes to the figures"]
+    monkeypatch.setattr(i18n, "messages", lambda lang: catalogue)
+    t = i18n.Translator("fr")
+    assert t("Year") == "Année" and t.number(1870) == "1\u202f870"
+    context = report_context(read_years(public), 2023, "MT", CONTRACT, t)
+    html = environment().get_template("national_report.html.j2").render(**context)
+    assert "<h2>Notes to the figures</h2>" in html
+    notice = (
+        '<p class="untranslated" lang="en">Not yet translated, so shown in English: Notes to the figures</p>'
+    )
+    assert notice in html
+
+
+def test_every_header_a_pdf_table_cell_names_is_in_the_id_tree(public):
+    """WeasyPrint writes /ID on header cells and /Headers on data cells; the /IDTree we add
+    lets assistive technology resolve them (PDF/UA-1 7.5)."""
+    import pikepdf
+
+    for pdf in (public / "reports" / "2023").glob("*.pdf"):
+        with pikepdf.open(pdf) as document:
+            root = document.Root.StructTreeRoot
+            names = root.IDTree.Names
+            ids = {bytes(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+            headers = set()
+            stack = [root]
+            while stack:
+                node = stack.pop()
+                kids = node.get("/K")
+                for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+                    if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                        attributes = kid.get("/A")
+                        for a in attributes if isinstance(attributes, pikepdf.Array) else [attributes]:
+                            if isinstance(a, pikepdf.Dictionary) and "/Headers" in a:
+                                headers |= {bytes(h) for h in a.Headers}
+                        stack.append(kid)
+            assert headers and headers <= set(ids), pdf.name
+            assert all(ids[h].S == "/TH" for h in headers)

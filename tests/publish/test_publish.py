@@ -308,10 +308,41 @@ def test_data_package_is_valid_and_parquet_and_xlsx_hold_the_same_rows(tmp_path)
         parquet = con.execute(f"SELECT * FROM '{folder / 'observations.parquet'}'").fetchall()
     assert [str(r[6] if r[6] is not None else "") for r in parquet] == [r["obs_value"] for r in csv_rows]
     workbook = load_workbook(folder / "observations.xlsx")
-    assert workbook.sheetnames == ["README", "observations", "flags"]
+    assert workbook.sheetnames == ["README", "figures", "observations", "labels", "flags"]
     assert workbook["observations"].max_row == len(csv_rows) + 1
     legend = {(r[0], r[1]) for r in workbook["flags"].iter_rows(min_row=2, values_only=True)}
     assert ("conf_status", "D") in legend and ("obs_status", "m") in legend
+
+
+def test_the_spreadsheet_reads_in_words_with_every_code_explained(tmp_path):
+    """The 'figures' sheet: labels instead of codes, numbers formatted, header frozen, and per
+    figure what its code means here (the missing states of a partial EU sum)."""
+    from openpyxl import load_workbook
+
+    rows = all_states(lu={PERP: None})
+    submissions = [submission(geo) for geo in CONTRACT.code_lists["geo"]]
+    folder = build_release(rows, submissions, YEAR, tmp_path).path
+    workbook = load_workbook(folder / "observations.xlsx")
+    sheet = workbook["figures"]
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["Member State", "What is counted"] and "What the code means" in header
+    assert all(ws.freeze_panes == "A2" for ws in workbook.worksheets[1:])
+    lines = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    eu = next(
+        r
+        for r in lines
+        if r["Member State"].startswith("European Union")
+        and r["What is counted"].startswith("Perpetrators convicted (Art")
+    )
+    assert eu["Number"] == 50 * 26 and eu["Code"] == "u"
+    assert (
+        "Low reliability" in eu["What the code means"]
+        and "not included: Luxembourg" in eu["What the code means"]
+    )
+    assert not any(c in {r["Member State"] for r in lines} for c in ("AT", "LU", "_Z"))
+    assert sheet.cell(2, header.index("Number") + 1).number_format == "#,##0"
+    labels = {(r[0], r[1]): r[2] for r in workbook["labels"].iter_rows(min_row=2, values_only=True)}
+    assert labels["indicator", "REP_LEA"] == CONTRACT.code_lists["indicator"]["REP_LEA"]
 
 
 def test_a_partial_eu_figure_carries_its_status_and_coverage_in_every_format(tmp_path):

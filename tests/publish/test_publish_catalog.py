@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pyshacl
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import RDF, Graph, URIRef
 from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS
 
 from contracts.contract import load_contract
-from publish.catalog import DCAT, SPDX, write_catalog
+from publish.catalog import DCAT, SPDX, VCARD, write_catalog
 from publish.release import build_release
 from publish.site import build_site
 from tests.publish.builders import BASE, PERP, YEAR, child, three_states
@@ -30,10 +31,13 @@ def two_versions_and_a_national(public: Path) -> None:
     build_release(rows, submissions, YEAR, public, geo="MT")
 
 
+CONTACT = "art8@stats.example.eu"
+
+
 @pytest.fixture
 def catalog(tmp_path) -> Graph:
     two_versions_and_a_national(tmp_path)
-    write_catalog(tmp_path, BASE)
+    write_catalog(tmp_path, BASE, CONTACT)
     return Graph().parse(tmp_path / "catalog.ttl")
 
 
@@ -134,3 +138,36 @@ def test_sdmx_csv_conforms_to_its_dataflow_and_structure(catalog):
         flow = URIRef(f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=CSA:DF_ART8({CONTRACT_VERSION})")
         assert targets == {flow, URIRef(f"{release}/structure.sdmx21.xml")}
         assert (URIRef(release), DCAT.distribution, URIRef(f"{release}/structure.sdmx21.xml")) in catalog
+
+
+def test_the_versions_of_a_year_are_one_series_with_its_current_version(catalog):
+    series = URIRef(f"{BASE}/releases/{YEAR}")
+    assert (series, RDF.type, DCAT.DatasetSeries) in catalog
+    versions = {URIRef(f"{BASE}/releases/{YEAR}/v1"), URIRef(f"{BASE}/releases/{YEAR}/v2")}
+    assert set(catalog.objects(series, DCAT.hasVersion)) == versions
+    assert set(catalog.objects(series, DCAT.hasCurrentVersion)) == {URIRef(f"{BASE}/releases/{YEAR}/v2")}
+    assert all((v, DCAT.inSeries, series) in catalog for v in versions)
+    national = URIRef(f"{BASE}/releases/{YEAR}/MT")
+    assert set(catalog.objects(national, DCAT.hasVersion)) == {URIRef(f"{BASE}/releases/{YEAR}/MT/v1")}
+
+
+def test_every_national_report_is_a_dataset_with_its_html_and_pdf(catalog):
+    catalogue = URIRef(f"{BASE}/catalog")
+    for geo in ("AT", "LU", "MT"):
+        report = URIRef(f"{BASE}/reports/{YEAR}/{geo}")
+        assert (catalogue, DCAT.dataset, report) in catalog
+        files = {str(d).removeprefix(BASE) for d in catalog.objects(report, DCAT.distribution)}
+        assert {f"/reports/{YEAR}/{geo}.html", f"/reports/{YEAR}/{geo}.pdf"} <= files
+        assert catalog.value(report, DCTERMS.source) == URIRef(f"{BASE}/releases/{YEAR}/v2")
+    german = URIRef(f"{BASE}/reports/{YEAR}/AT.de.pdf")
+    assert (URIRef(f"{BASE}/reports/{YEAR}/AT"), DCAT.distribution, german) in catalog
+    assert str(catalog.value(german, DCTERMS.language)).endswith("/language/DEU")
+
+
+def test_the_contact_point_has_an_e_mail_and_the_json_ld_a_context(tmp_path, catalog):
+    import json
+
+    contact = URIRef(f"{BASE}/methodology.html#contact")
+    assert catalog.value(contact, VCARD.hasEmail) == URIRef(f"mailto:{CONTACT}")
+    document = json.loads((tmp_path / "catalog.jsonld").read_text(encoding="utf-8"))
+    assert document["@context"]["dcat"] == str(DCAT) and document["@graph"]

@@ -7,10 +7,11 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.helpers import write_json_submission
-from warehouse import snapshot
+from warehouse import db, snapshot
 
 CLI = str(Path(sys.executable).parent / "csa-stats")
 
@@ -122,3 +123,27 @@ def test_only_the_newest_snapshots_are_kept(tmp_path):
             pass
     assert snapshot.published(location) == ["warehouse-00000004.duckdb", "warehouse-00000005.duckdb"]
     assert snapshot.newest(location) == "warehouse-00000005.duckdb"
+
+
+def test_a_batch_publishes_a_snapshot_at_most_every_few_seconds_and_at_its_end(tmp_path):
+    path, location = tmp_path / "w.duckdb", str(tmp_path / "snapshots")
+    with db.session(path, snapshots=location, every=3600) as batch:
+        for n in range(3):
+            batch.con.execute(
+                "INSERT INTO audit_log (logged_at, actor, action, object) VALUES (now(), 'a', 'b', ?)",
+                [str(n)],
+            )
+            batch.committed()
+        assert snapshot.published(location) == []  # within the hour: none yet
+    assert len(snapshot.published(location)) == 1  # the end of the batch
+    with db.session(path, snapshots=location, every=0) as batch:
+        for n in range(2):
+            batch.con.execute(
+                "INSERT INTO audit_log (logged_at, actor, action, object) VALUES (now(), 'a', 'b', ?)",
+                [str(n)],
+            )
+            batch.committed()
+        assert len(snapshot.published(location)) == 3  # one after each commit, each holding it
+    newest = Path(location) / snapshot.newest(location)
+    with duckdb.connect(str(newest), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM audit_log").fetchone() == (5,)

@@ -225,6 +225,23 @@ def test_a_warehouse_gets_a_new_view_without_a_write(tmp_path, monkeypatch):
         assert con.execute("SELECT n FROM state_count").fetchone()[0] > 0
 
 
+def test_a_writer_creates_the_views_only_when_their_sql_changed(tmp_path, monkeypatch):
+    path, created = tmp_path / "w.duckdb", []
+    create_views = db.create_views
+    monkeypatch.setattr(db, "create_views", lambda *a, **k: created.append(1) or create_views(*a, **k))
+    for _ in range(3):
+        with db.writer(path):
+            pass
+    assert len(created) == 1  # the first open; the next two found the same digest
+    views = tmp_path / "views"
+    shutil.copytree(db.VIEWS, views)
+    (views / "90_one.sql").write_text("-- Grain: one row.\nCREATE OR REPLACE VIEW one AS SELECT 1 AS n;\n")
+    monkeypatch.setattr(db, "VIEWS", views)
+    with db.writer(path) as con:
+        assert con.execute("SELECT n FROM one").fetchone() == (1,)
+    assert len(created) == 2
+
+
 def test_a_view_naming_a_code_the_contract_lacks_fails(tmp_path, monkeypatch):
     views = tmp_path / "views"
     shutil.copytree(db.VIEWS, views)
