@@ -38,9 +38,13 @@ FORMATS = list(EXTENSIONS)  # a re-sent file comes in the format after its first
 def generate(landing: Path, n: int) -> list[Path]:
     """N submission files (side files not counted) in the landing layout, seeded."""
     from csa_stats.demo import generate_demo
+    from transforms.canonical import Received
     from transforms.readers import detect_format, read_submission
 
-    written = [p for p in generate_demo(landing, years=YEARS) if detect_format(p)]
+    def fmt_of(path: Path) -> str | None:
+        return detect_format(Received.from_path(path))
+
+    written = [p for p in generate_demo(landing, years=YEARS) if fmt_of(p)]
     revised = {p.stem.replace("_R2", "_R1") for p in written if "_R2" in p.stem}  # the demo's own
     firsts = sorted(
         (p for p in written if p.stem not in revised and "_R1" in p.stem),
@@ -48,7 +52,7 @@ def generate(landing: Path, n: int) -> list[Path]:
     )
     for path in firsts[: max(0, n - len(written))]:
         sub = read_submission(path)
-        fmt = FORMATS[(FORMATS.index(detect_format(path)) + 1) % len(FORMATS)]
+        fmt = FORMATS[(FORMATS.index(fmt_of(path)) + 1) % len(FORMATS)]
         target = path.with_name(path.stem.replace("_R1", "_R2") + EXTENSIONS[fmt])
         write_submission({**sub.metadata, "revision": 2}, sub.rows(), target, fmt)
         written.append(target)

@@ -27,6 +27,7 @@ from csa_stats.commands import (
     cmd_validate,
 )
 from csa_stats.settings import SettingInvalid, get_settings
+from transforms.files import NotRegular
 from transforms.receipts import ReceiptsInvalid
 
 
@@ -181,7 +182,7 @@ def _failure(exc: Exception) -> int:
     if isinstance(exc, (unavailable, FileNotFoundError)):
         print(f"error: {exc}", file=sys.stderr)
         return UNAVAILABLE
-    if isinstance(exc, (SettingInvalid, ReceiptsInvalid)):
+    if isinstance(exc, (SettingInvalid, ReceiptsInvalid, NotRegular)):  # an operator's input
         print(f"error: {exc}", file=sys.stderr)
         return UNREADABLE
     if os.environ.get("CSA_DEBUG"):  # a bug, not bad input: say so in one line unless debugging

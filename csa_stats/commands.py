@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -141,27 +140,21 @@ def _openpyxl_without_numpy() -> None:
 def cmd_validate(args) -> int:
     if not args.data_docs and any(Path(name).suffix.lower() == ".xlsx" for name in args.files):
         _openpyxl_without_numpy()
-    from transforms.readers import not_judged, read_submission
-    from transforms.report import validation_event, write_report
+    from contracts.contract import load_contract
+    from transforms.judge import judge_path
     from transforms.safety import safe_name
-    from transforms.validation import validate
 
-    limits = get_settings().limits
+    settings, contract = get_settings(), load_contract()
+    event = ("validate", os.environ.get("USER", "csa-stats"))
     reports, code = [], OK
     for name in args.files:
-        try:
-            submission = read_submission(Path(name), limits)
-            report = validate(submission)
-        except Exception as exc:  # noqa: BLE001 (every file gets a verdict of its own)
-            debug = bool(os.environ.get("CSA_DEBUG"))
-            logging.getLogger(__name__).error("%s could not be judged: %r", name, exc, exc_info=debug)
-            submission = not_judged(Path(name), exc)
-            report = validate(submission)
-        report.event = validation_event("validate", os.environ.get("USER", "csa-stats"))
+        verdict = judge_path(Path(name), settings.limits, contract, event)
+        verdict.log_failure(settings.debug)
+        report = verdict.report
         reports.append(report)
         if args.report_dir:
-            rows = submission.rows() if args.data_docs else None
-            write_report(report, Path(args.report_dir), safe_name(Path(name).stem), rows)
+            rows = verdict.rows() if args.data_docs else None
+            report.write(Path(args.report_dir), safe_name(Path(name).stem), rows)
         if not report.readable:
             code = max(code, UNREADABLE)
         elif not report.valid:
@@ -189,38 +182,20 @@ def _print_report(report) -> None:
 
 
 def cmd_ingest(args) -> int:
-    """A folder is read in the landing layout (`<GEO>/` prefixes name the sender); files directly
-    in it only with --sender. A file named outright is its folder's state's, or --sender's.
-    A folder or file may be on an object store (s3://...): each file is copied to a local
-    staging folder, as the collection DAG does."""
+    """Folders in the landing layout and files named outright (csa_stats.steps.taken.to_ingest),
+    on a disk or an object store (s3://...: each file is copied to a local staging folder, as
+    the collection DAG does); CSA_RECEIPTS is read once, before any file is judged."""
     from csa_stats.steps.collection import ingest, local_copy
-    from transforms.landing import flat_layout_error, landed_files, not_taken, sender_of, state_submissions
-    from transforms.locations import as_path
+    from csa_stats.steps.taken import check_receipts_of, to_ingest
 
-    code = OK
-    paths: list[tuple[Path, str | None]] = []
-    skipped = []
-    for name in args.paths:
-        p = as_path(name)
-        if not p.is_dir():
-            paths.append((p, args.sender or _state_folder(p)))
-            continue
-        paths += [(f, sender_of(f)) for f in state_submissions(p)]
-        skipped += not_taken(p, flat=bool(args.sender))
-        if flat := landed_files(p):
-            if args.sender:
-                paths += [(f, args.sender) for f in flat]
-            else:
-                print(
-                    f"error: {flat_layout_error(p, flat)}; or name the sender: --sender GEO", file=sys.stderr
-                )
-                code = UNREADABLE
+    settings = get_settings()
+    paths, skipped, errors = to_ingest(args.paths, args.sender, settings)
+    for line in errors:
+        print(f"error: {line}", file=sys.stderr)
+    code = UNREADABLE if errors else OK
+    check_receipts_of(settings, [p for p, _ in paths])
     rows = []
     for p, sender in paths:
-        if not p.is_file():
-            print(f"{p}: no such file", file=sys.stderr)
-            code = max(code, UNREADABLE)
-            continue
         result = ingest(str(local_copy(p)), actor=args.actor, sender=sender)
         rows.append(
             [result["file"], result["submission_id"], result["status"], result["errors"], result["warnings"]]
@@ -231,13 +206,6 @@ def cmd_ingest(args) -> int:
     for path, why in skipped:  # one plain line each: easy to grep in a log
         print(f"not taken: {path}: {why}")
     return code
-
-
-def _state_folder(path: Path) -> str | None:
-    """A file named on the command line in a state's landing prefix is that state's."""
-    from contracts.contract import load_contract
-
-    return path.parent.name if path.parent.name in load_contract().code_lists["geo"] else None
 
 
 def cmd_release(args) -> int:

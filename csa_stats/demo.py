@@ -18,8 +18,8 @@ from pathlib import Path
 
 from contracts.contract import load_contract
 from csa_stats.settings import get_settings
-from transforms.receipts import write as write_receipts
 from transforms.writers import EXTENSIONS, write_submission
+from warehouse.archive import write_receipts
 
 # Population on 1 January 2024, millions (Eurostat demo_pjan, rounded).
 POPULATION_2024 = {

@@ -156,6 +156,7 @@ class Settings:
     receipts: Path | None = None
     snapshots: str = ""  # "" publishes none
     snapshot_keep: int = 10
+    debug: bool = False  # CSA_DEBUG: tracebacks in the log (a bug hunt); bad input never prints one
     # folder -> object-store URL; such a folder's Path above is its local working copy
     stores: dict[str, str] = field(default_factory=dict)
     send_to: str = ""  # the Union landing the national pipeline sends into
@@ -208,6 +209,7 @@ def get_settings() -> Settings:
         auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),
         snapshots=_location("CSA_SNAPSHOTS"),
         snapshot_keep=int(_get("CSA_SNAPSHOT_KEEP")),
+        debug=bool(os.environ.get("CSA_DEBUG")),
         stores=stores,
         send_to=_location("CSA_SEND_TO"),
         feedback=_location("CSA_FEEDBACK"),

@@ -72,6 +72,7 @@ def report_context(years: list[Year], year: int, geo: str, contract, t: Translat
         "submission": submission,
         "legal_basis": t(contract.code_lists["legal_basis"].get(submission.get("legal_basis"), "")),
         "period": (submission["ref_period_start"], submission["ref_period_end"]),
+        "period_note": notes.reference_period_note(year, submission, contract, t, t.period),
         "sections": [
             _section(y, geo, state, point, spec, contract, marks, t)
             for point, spec in contract.article_points.items()
@@ -159,7 +160,7 @@ class Footnotes:
             return []
         reason = self.reasons.get((self.geo, self.contract.series_key(row)))
         label = t(lists["obs_status"][status])
-        return [self.mark(f"{label}: {reason}." if reason else f"{label}.")]
+        return [self.mark(f"{label}: {reason.rstrip('.')}." if reason else f"{label}.")]
 
     def legend(self) -> list[tuple[int, str]]:
         return [(number, meaning) for meaning, number in self.marks.items()]

@@ -56,12 +56,12 @@ def _state_reason(row: dict, submission: dict, contract, _: Callable, dates) -> 
         parts += definition_differences(row["indicator"], submission, contract, _)
     if row["obs_value"] is None:
         gaps = row.get("comment") or submission.get("breakdown_gaps")
-        parts.append(_("not available: {why}").format(why=gaps) if gaps else _("not available"))
+        parts.append(gaps.rstrip(".") if gaps else _("not available"))
     elif status and status != contract.definition_differs:
         label = _(contract.code_lists["obs_status"].get(status, status))
         parts.append(f"{label}: {row['comment']}" if row.get("comment") else label)
     period = reference_period_note(int(row["time_period"]), submission, contract, _, dates)
-    if period and (status or parts):
+    if period:  # every figure of the state: it counts another span than the legal one
         parts.append(period)
     return "; ".join(parts) or None
 

@@ -138,15 +138,19 @@ def _cell(row: dict | None, contract, coverage: bool = True) -> Markup:
 
 def _notes(y: Year, contract, keys: list[tuple]) -> list[str]:
     """'France, Perpetrators convicted (Art. 8(c)): 2,052 d: conviction stage: ...' for every
-    figure of the table that has a reason from the data, states first, then the EU."""
+    figure of the table that has a reason from the data, states first, then the EU; a reason
+    every figure of a state shares (its reference period) is said once for the state."""
     why = y.reasons(contract)
     out = []
     for geo in [*sorted(y.submissions), EU_AGGREGATE]:
-        for key in keys:
-            if (geo, key) in why:
-                state = contract.code_lists["geo"].get(geo, "European Union")
-                series = notes.series_label(contract, key)
-                out.append(f"{state}, {series}: {figure(y.row(geo, key))}: {why[geo, key]}")
+        state = contract.code_lists["geo"].get(geo, "European Union")
+        reasons = {key: why[geo, key] for key in keys if (geo, key) in why}
+        shared = set(reasons.values()) if len(reasons) == len(keys) else set()
+        if len(shared) == 1:
+            out.append(f"{state}, every figure: {shared.pop()}")
+            continue
+        for key, reason in reasons.items():
+            out.append(f"{state}, {notes.series_label(contract, key)}: {figure(y.row(geo, key))}: {reason}")
     return out
 
 

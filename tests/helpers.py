@@ -71,7 +71,7 @@ def write_json_submission(
     path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     if received:  # an arrival recorded outside the landing folder (the file's mtime counts for nothing)
         from csa_stats.settings import get_settings
-        from transforms.receipts import write as write_receipts
+        from warehouse.archive import write_receipts
 
         write_receipts(get_settings().receipts, {path: received})
     return path

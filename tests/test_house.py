@@ -12,9 +12,7 @@ CODE = ("contracts", "transforms", "warehouse", "publish", "csa_stats", "dags", 
 # Modules still over the limit, at most as long as they are now; issue 23 splits them. A module
 # may only leave this list, and must once it is short enough.
 STILL_LONG = {
-    "transforms/validation.py": 409,
-    "warehouse/loader.py": 395,
-    "csa_stats/commands.py": 360,
+    "transforms/validation.py": 379,
     "csa_stats/demo.py": 352,
     "contracts/contract.py": 351,
 }

@@ -7,9 +7,61 @@ not be typed, so validation can report every problem with its place.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from dataclasses import field as _field
 from pathlib import Path
+
+SIDE_FILE = ".meta.json"  # the metadata side file of a CSV or SDMX-CSV file, beside it
+
+
+@dataclass(frozen=True)
+class Received:
+    """A file as it arrived, what the judge reads: its name, its bytes and those of its metadata
+    side file (read once: what is judged is what is archived), and the state whose landing prefix
+    it came from (None: an operator's file, taken as it says)."""
+
+    name: str
+    data: bytes
+    side_file: bytes | None = None
+    sender: str | None = None
+    side_file_refused: str | None = None  # why the side file in its place was not read
+
+    @classmethod
+    def from_path(cls, path: Path, sender: str | None = None) -> Received:
+        """Read without blocking or, for the side file, following a link: a named pipe or device
+        raises NotRegular (an OSError); a side file that is a link or pipe is refused unread."""
+        from transforms.files import read_regular
+        from transforms.senders import FILE, KIND_REASONS, MISSING, entry_kind
+
+        path = Path(path)
+        side = path.with_suffix(SIDE_FILE)
+        kind = entry_kind(side) if side != path else MISSING
+        side_data = read_regular(side, follow=False) if kind == FILE else None
+        refused = KIND_REASONS.get(kind, "a folder") if kind not in (FILE, MISSING) else None
+        return cls(path.name, read_regular(path), side_data, sender, refused)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def side_file_digest(self) -> str | None:
+        return None if self.side_file is None else hashlib.sha256(self.side_file).hexdigest()
+
+    @property
+    def checksum(self) -> str:
+        """The received content as reports name it: the file's SHA-256, and its side file's."""
+        side = self.side_file_digest
+        return self.digest if side is None else f"{self.digest} (side file {side})"
+
+    @property
+    def side_file_name(self) -> str:
+        return Path(self.name).with_suffix(SIDE_FILE).name
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix.lower()
 
 
 @dataclass

@@ -5,13 +5,10 @@ the file gives too is an error naming both places)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from transforms import values
-from transforms.canonical import Finding, Submission
-from transforms.files import read_regular
+from transforms.canonical import Finding, Received, Submission
 from transforms.safety import Limits
-from transforms.senders import FILE, KIND_REASONS, MISSING, entry_kind
 
 
 class _Object(dict):
@@ -61,27 +58,25 @@ def metadata_names() -> set[str]:
     return {f.name for f in load_contract().metadata_fields}
 
 
-def side_fields(path: Path, limits: Limits, findings: list[Finding]) -> tuple[dict, str]:
-    """The fields the .meta.json side file beside `path` gives ({} without one) and how to name
-    a field's place in it. A side file that is a link or not a regular file is never opened."""
-    sidecar = path.with_suffix(".meta.json")
-    where = f"{sidecar.name} field '{{field}}'"
-    kind = entry_kind(sidecar)
-    if kind == MISSING or sidecar == path:
-        return {}, where
+def side_fields(file: Received, limits: Limits, findings: list[Finding]) -> tuple[dict, str]:
+    """The fields the .meta.json side file received with `file` gives ({} without one) and how to
+    name a field's place in it. A side file that was a link or a pipe was never read: said here."""
+    sidecar = file.side_file_name
+    where = f"{sidecar} field '{{field}}'"
     try:
-        if kind != FILE:
-            raise ValueError(f"it is {KIND_REASONS[kind]}")
+        if file.side_file_refused:
+            raise ValueError(f"it is {file.side_file_refused}")
+        if file.side_file is None:
+            return {}, where
         limit = limits.max_side_file_bytes
-        data = read_regular(sidecar, follow=False, limit=limit)
-        if len(data) > limit:
+        if len(file.side_file) > limit:
             raise ValueError(f"it is above the limit of {limit:,} bytes (CSA_MAX_SIDE_FILE_BYTES)")
-        loaded = parse_json(data.decode("utf-8-sig"))
+        loaded = parse_json(file.side_file.decode("utf-8-sig"))
         if not isinstance(loaded, dict):
             raise ValueError("it is not a JSON object")
-    except (OSError, ValueError, UnicodeError, RecursionError) as exc:
+    except (ValueError, UnicodeError, RecursionError) as exc:
         detail = {"format": "metadata JSON", "detail": str(exc)}
-        findings.append(Finding("L0_READABLE", sidecar.name, None, None, detail))
+        findings.append(Finding("L0_READABLE", sidecar, None, None, detail))
         return {}, where
     duplicate_keys(loaded, "", findings, lambda path: where.format(field=path.lstrip(".")))
     known = metadata_names()
@@ -91,16 +86,16 @@ def side_fields(path: Path, limits: Limits, findings: list[Finding]) -> tuple[di
     return given({k: v for k, v in loaded.items() if k in known}), where
 
 
-def side_file_beside(submission: Submission, limits: Limits) -> None:
+def side_file_beside(submission: Submission, file: Received, limits: Limits) -> None:
     """JSON and XLSX carry their metadata inside: a side file beside one may give a field the
     file leaves empty, never one it gives (each metadata field once: L0_DUPLICATE_FIELD, naming
     both places)."""
     from contracts.contract import load_contract
 
-    given, where = side_fields(submission.source, limits, submission.findings)
+    fields, where = side_fields(file, limits, submission.findings)
     contract = load_contract()
     for f in contract.metadata_fields:
-        if f.name not in given:
+        if f.name not in fields:
             continue
         there = where.format(field=f.name)
         inside = submission.metadata_locations.get(f.name)
@@ -108,5 +103,5 @@ def side_file_beside(submission: Submission, limits: Limits) -> None:
             places = {"places": f" (in {inside} and in {there})"}
             submission.findings.append(Finding("L0_DUPLICATE_FIELD", there, f.name, f.name, places))
             continue
-        submission.metadata[f.name] = values.typed(f, given[f.name], there, submission.findings, contract)
+        submission.metadata[f.name] = values.typed(f, fields[f.name], there, submission.findings, contract)
         submission.metadata_locations[f.name] = there

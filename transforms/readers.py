@@ -9,15 +9,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
-import stat
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 from transforms import safety, values
-from transforms.canonical import Finding, Observation, Submission, name_metadata
-from transforms.files import read_regular
+from transforms.canonical import Finding, Observation, Received, Submission, name_metadata
 from transforms.metadata import (
     duplicate_keys,
     given,
@@ -32,78 +29,71 @@ SDMX_PREFIX = ("STRUCTURE", "STRUCTURE_ID", "ACTION")
 FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
 
 
-def detect_format(path: Path) -> str | None:
-    if path.name.lower().endswith(".meta.json"):
+def detect_format(file: Received) -> str | None:
+    if file.name.lower().endswith(".meta.json"):
         return None  # a side file: it travels with its data file
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt == "csv" and _first_line(path).upper().lstrip("\ufeff").startswith("STRUCTURE"):
+    fmt = FORMATS.get(file.suffix)
+    if fmt == "csv" and _first_line(file.data).upper().lstrip("\ufeff").startswith("STRUCTURE"):
         return "sdmx-csv"
     return fmt
 
 
 def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
-    path = Path(path)
-    fmt = detect_format(path)
+    """A file on disk (and its side file) read as it would be received: for tools and tests."""
+    return read(Received.from_path(path), limits)
+
+
+def read(file: Received, limits: Limits) -> Submission:
+    """The file in the canonical shape, every problem of reading a finding with its place."""
+    source = Path(file.name)
+    fmt = detect_format(file)
     readers = {"csv": read_csv, "sdmx-csv": read_sdmx_csv, "json": read_json, "xlsx": _read_xlsx}
     if fmt is None:
-        return unreadable(path, "unknown", "the file is not a submission (.xlsx, .csv or .json)")
-    if not _regular(path):  # a named pipe would block the reader for ever, a device never end
-        return unreadable(path, fmt, "it is not a regular file (a named pipe, device or socket); not opened")
+        return unreadable(file, "unknown", "the file is not a submission (.xlsx, .csv or .json)")
     try:
-        refused = safety.refusal(path, fmt, limits)
+        refused = safety.refusal(file, fmt, limits)
         if refused:
-            return Submission(path, fmt, name_metadata(path), [], [refused])
-        submission = readers[fmt](path, limits)
+            return Submission(source, fmt, name_metadata(source), [], [refused])
+        submission = readers[fmt](file, limits)
         if fmt == "xlsx":
-            submission.findings += safety.workbook_findings(path)
+            submission.findings += safety.workbook_findings(file)
         if fmt in ("xlsx", "json"):
-            side_file_beside(submission, limits)
+            side_file_beside(submission, file, limits)
     except safety.TooManyRows as exc:
-        return Submission(path, fmt, name_metadata(path), [], [safety.too_many_rows(exc.count, limits)])
+        return Submission(source, fmt, name_metadata(source), [], [safety.too_many_rows(exc.count, limits)])
     except (OSError, ValueError, RecursionError, UnicodeError, csv.Error, zipfile.BadZipFile) as exc:
-        return unreadable(path, fmt, str(exc) or type(exc).__name__)
+        return unreadable(file, fmt, str(exc) or type(exc).__name__)
     too_many = safety.too_many_rows(len(submission.observations), limits)
     if too_many:  # validating them would cost what the limit protects
-        return Submission(path, fmt, submission.metadata, [], [too_many])
+        return Submission(source, fmt, submission.metadata, [], [too_many])
     return submission
 
 
-def unreadable(path: Path, fmt: str, detail: str) -> Submission:
+def unreadable(file: Received, fmt: str, detail: str) -> Submission:
     finding = Finding("L0_READABLE", "file", None, None, {"format": fmt, "detail": detail})
-    return Submission(path, fmt, name_metadata(path), [], [finding])
+    return Submission(Path(file.name), fmt, name_metadata(Path(file.name)), [], [finding])
 
 
-def not_judged(path: Path, exc: BaseException) -> Submission:
+def not_judged(file: Received, exc: BaseException) -> Submission:
     """A file that broke the judging itself (a bug, or input no rule foresaw): refused with the
     rule that says so, so that it gets a verdict of its own and the others go on."""
     detail = f"{type(exc).__name__}: {str(exc)[:300]}"
     finding = Finding("L0_NOT_JUDGED", "file", None, None, {"detail": detail})
-    return Submission(path, detect_format(path) or "unknown", name_metadata(path), [], [finding])
+    source = Path(file.name)
+    return Submission(source, detect_format(file) or "unknown", name_metadata(source), [], [finding])
 
 
-def _regular(path: Path) -> bool:
-    """A regular file, or a link to one (`validate` reads what it is named; the landing never
-    lists links: transforms/landing.py). Asked with stat, which opens nothing."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return True  # missing or unreachable: reading says so, as L0_READABLE
-
-
-def _read_xlsx(path: Path, limits: Limits) -> Submission:
+def _read_xlsx(file: Received, limits: Limits) -> Submission:
     from transforms.xlsx import read_xlsx
 
-    return read_xlsx(path, limits.max_rows)
+    return read_xlsx(file, limits.max_rows)
 
 
 # --- CSV (canonical long layout) and SDMX-CSV ---------------------------------------------
 
 
-def _first_line(path: Path) -> str:
-    try:  # never blocks: a named pipe is refused, not waited on
-        return read_regular(path, limit=4096).partition(b"\n")[0].decode("utf-8", "replace")
-    except OSError:
-        return ""
+def _first_line(data: bytes) -> str:
+    return data[:4096].partition(b"\n")[0].decode("utf-8", "replace")
 
 
 def decode(data: bytes, location: str, findings: list[Finding]) -> str:
@@ -118,8 +108,8 @@ def decode(data: bytes, location: str, findings: list[Finding]) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _csv_rows(path: Path, findings: list[Finding], limits: Limits) -> list[list[str]]:
-    content = decode(read_regular(path), "file", findings)
+def _csv_rows(file: Received, findings: list[Finding], limits: Limits) -> list[list[str]]:
+    content = decode(file.data, "file", findings)
     if not content.strip():
         raise ValueError("the file is empty")
     header = content.lstrip("\r\n").partition("\n")[0]
@@ -169,15 +159,15 @@ def _observation_columns() -> list[str]:
     return [f.name for f in load_contract().observation_fields if f.name not in _OPTIONAL_FIELDS]
 
 
-def read_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
+def read_csv(file: Received, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     findings: list[Finding] = []
-    table = _table(_csv_rows(path, findings, limits), _observation_columns(), findings)
+    table = _table(_csv_rows(file, findings, limits), _observation_columns(), findings)
     observations = [Observation(values.typed_observation(raw, loc, findings), loc) for loc, raw in table]
     values.settle_separators(observations, findings)
-    return _with_sidecar(path, "csv", observations, findings, limits)
+    return _with_sidecar(file, "csv", observations, findings, limits)
 
 
-def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
+def read_sdmx_csv(file: Received, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     """SDMX-CSV 2.0 of the contract's dataflow, its columns those of the published structure:
     the structure columns of each row, then the data sets, then our checks of the values as the
     file gives them. Only the structure's ids are needed (contracts/sdmx_layout.py), not pysdmx."""
@@ -185,7 +175,7 @@ def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa:
 
     sdmx = layout()
     findings: list[Finding] = []
-    records = _csv_rows(path, findings, limits)
+    records = _csv_rows(file, findings, limits)
     optional = [sdmx.component_of[f] for f in _OPTIONAL_FIELDS]
     submitted = [c for c in sdmx.components if c != sdmx.coverage]  # a state sends no EU sum
     columns = [*SDMX_PREFIX, *(c for c in submitted if c not in optional)]
@@ -201,7 +191,7 @@ def read_sdmx_csv(path: Path, limits: Limits = Limits()) -> Submission:  # noqa:
         fields = {f: raw.get(c) for c, f in field_of.items() if c in raw}
         observations.append(Observation(values.typed_observation(fields, loc, findings), loc))
     values.settle_separators(observations, findings)
-    return _with_sidecar(path, "sdmx-csv", observations, findings, limits)
+    return _with_sidecar(file, "sdmx-csv", observations, findings, limits)
 
 
 def _sdmx_data_rows(records: list[list[str]]) -> list[dict[str, str]]:
@@ -237,14 +227,15 @@ def _check_structure_columns(loc: str, raw: dict, sdmx, findings: list[Finding])
 
 
 def _with_sidecar(
-    path: Path, fmt: str, observations: list[Observation], findings: list[Finding], limits: Limits
+    file: Received, fmt: str, observations: list[Observation], findings: list[Finding], limits: Limits
 ) -> Submission:
-    raw = name_metadata(path)
-    fields, where = side_fields(path, limits, findings)
+    source = Path(file.name)
+    raw = name_metadata(source)
+    fields, where = side_fields(file, limits, findings)
     raw.update(fields)
     _fill_from_rows(raw, observations)
     metadata = values.typed_metadata(raw, lambda f: where.format(field=f), findings)
-    return Submission(path, fmt, metadata, observations, findings, where)
+    return Submission(source, fmt, metadata, observations, findings, where)
 
 
 def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
@@ -260,9 +251,9 @@ def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
 _TOP_LEVEL = {"metadata", "observations"}
 
 
-def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
+def read_json(file: Received, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
     findings: list[Finding] = []
-    doc = parse_json(decode(read_regular(path), "file", findings))
+    doc = parse_json(decode(file.data, "file", findings))
     if not isinstance(doc, dict):
         raise ValueError("the top level is not a JSON object with 'metadata' and 'observations'")
     if isinstance(doc.get("observations"), list):
@@ -277,7 +268,7 @@ def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B00
     if not isinstance(raw_obs, list):
         findings.append(Finding("L0_REQUIRED_FIELD", "$.observations", "observations"))
         raw_obs = []
-    meta = {**name_metadata(path), **given(raw_meta)}
+    meta = {**name_metadata(Path(file.name)), **given(raw_meta)}
     metadata = values.typed_metadata(meta, lambda f: f"$.metadata.{f}", findings)
     inside = {k: f"$.metadata.{k}" for k in given(raw_meta) if isinstance(k, str)}
     _unknown_keys(raw_meta, metadata_names(), "$.metadata", findings)
@@ -291,7 +282,7 @@ def read_json(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B00
         row = {"geo": metadata.get("geo"), "time_period": metadata.get("time_period"), **item}
         observations.append(Observation(values.typed_observation(row, loc, findings), loc))
     values.settle_separators(observations, findings)
-    return Submission(path, "json", metadata, observations, findings, "$.metadata.{field}", inside)
+    return Submission(Path(file.name), "json", metadata, observations, findings, "$.metadata.{field}", inside)
 
 
 def _observation_names() -> set[str]:

@@ -9,14 +9,13 @@ receipt that cannot be true (in the future, before its reporting year ended) is 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
 import re
 from pathlib import Path
 
-from transforms.files import read_regular, write_atomic
+from transforms.files import read_regular
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +97,6 @@ def arrival(path: Path | None, digest: str, year: int | None) -> dt.datetime | N
     return None if why else when
 
 
-def write(path: Path, received: dict[Path, dt.datetime]) -> Path:
-    """Record when files arrived (SHA-256 -> ISO time), added to what the file already holds."""
-    doc = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    doc.update({hashlib.sha256(p.read_bytes()).hexdigest(): when.isoformat() for p, when in received.items()})
-    return write_atomic(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
-
-
 def refused(when: dt.datetime, year: int | None) -> str | None:
     """Why a receipt cannot be the arrival of a submission for `year` (None: it can)."""
     if year is not None and when.date() <= dt.date(year, 12, 31):
@@ -115,6 +107,6 @@ def refused(when: dt.datetime, year: int | None) -> str | None:
 def never_received(times: dict[str, dt.datetime], received: set[str], path: Path | None) -> list[str]:
     """Receipts for content the system has neither archived nor found landed: refused, with why."""
     return [
-        f"{SETTING} {path}: receipt {digest} refused: no file with this content was ever received"
+        f"{SETTING} {path}: receipt {digest} refused: content never received (no landed or archived file has this SHA-256)"
         for digest in sorted(set(times) - received)
     ]

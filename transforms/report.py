@@ -137,6 +137,24 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
 
+    def write(
+        self, folder: Path, stem: str, rows: list[dict] | None = None, trigger: str = "validate"
+    ) -> tuple[Path, Path]:
+        """The JSON report and its readable HTML summary page of all rules, written beside each
+        other. With `rows` (the submission's canonical rows) the GX suite also runs on them and
+        its Data Docs go to `<stem>.datadocs/`, linked from the summary page (GX stamps them with
+        the time: unlike the report, they differ from run to run)."""
+        from transforms.report_html import render_report
+
+        folder.mkdir(parents=True, exist_ok=True)
+        json_path, html_path = folder / f"{stem}.validation.json", folder / f"{stem}.validation.html"
+        self.event = self.event or validation_event(trigger)
+        gx = _data_docs(rows, folder / f"{stem}.datadocs") if rows is not None else None
+        # Each file whole or not at all, the JSON last: a load killed in between is completed on rerun.
+        write_atomic(html_path, render_report(self, gx, folder))
+        write_atomic(json_path, self.to_json())
+        return json_path, html_path
+
 
 def validation_event(trigger: str, actor: str = "csa-stats") -> dict:
     """The ESS report's event: who validated, with what, why. No wall-clock time, so the same
@@ -150,25 +168,6 @@ def _agent() -> str:
     from importlib.metadata import version
 
     return f"csa-stats {version('csa-stats')}"
-
-
-def write_report(
-    report: Report, folder: Path, stem: str, rows: list[dict] | None = None, trigger: str = "validate"
-) -> tuple[Path, Path]:
-    """The JSON report and its readable HTML summary page of all rules, written beside each
-    other. With `rows` (the submission's canonical rows) the GX suite also runs on them and
-    its Data Docs go to `<stem>.datadocs/`, linked from the summary page (GX stamps them with
-    the time: unlike the report, they differ from run to run)."""
-    from transforms.report_html import render_report
-
-    folder.mkdir(parents=True, exist_ok=True)
-    json_path, html_path = folder / f"{stem}.validation.json", folder / f"{stem}.validation.html"
-    report.event = report.event or validation_event(trigger)
-    gx = _data_docs(rows, folder / f"{stem}.datadocs") if rows is not None else None
-    # Each file whole or not at all, the JSON last: a load killed in between is completed on rerun.
-    write_atomic(html_path, render_report(report, gx, folder))
-    write_atomic(json_path, report.to_json())
-    return json_path, html_path
 
 
 def _data_docs(rows: list[dict], docs_dir: Path):

@@ -6,12 +6,13 @@ A refused file is never parsed; it is still archived and reported like any other
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from transforms.canonical import Finding
+from transforms.canonical import Finding, Received
 
 _MACROS = re.compile(r"(^|/)vbaProject\.bin$|\.bin$", re.I)
 _EXTERNAL = re.compile(r"^xl/externalLinks/", re.I)
@@ -41,16 +42,16 @@ def safe_name(name: str) -> str:
     return stem[:120] or "unnamed"
 
 
-def refusal(path: Path, fmt: str, limits: Limits) -> Finding | None:
+def refusal(file: Received, fmt: str, limits: Limits) -> Finding | None:
     """Why the file must not be parsed at all, or None."""
-    size = path.stat().st_size
+    size = len(file.data)
     if size > limits.max_file_bytes:
         return _refused(
             "L0_LIMIT",
             f"it is {size:,} bytes, above the limit of {limits.max_file_bytes:,} (CSA_MAX_FILE_BYTES)",
         )
-    if fmt == "xlsx" and zipfile.is_zipfile(path):
-        return _workbook_hazard(path, size, limits)
+    if fmt == "xlsx" and zipfile.is_zipfile(io.BytesIO(file.data)):
+        return _workbook_hazard(file, size, limits)
     return None
 
 
@@ -58,8 +59,8 @@ def _refused(rule: str, detail: str) -> Finding:
     return Finding(rule, "file", None, None, {"detail": detail})
 
 
-def _workbook_hazard(path: Path, size: int, limits: Limits) -> Finding | None:
-    with zipfile.ZipFile(path) as archive:
+def _workbook_hazard(file: Received, size: int, limits: Limits) -> Finding | None:
+    with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
         members = archive.infolist()
         unpacked = sum(m.file_size for m in members)  # as declared; reading stops at it (zipfile)
         if unpacked > limits.max_xlsx_ratio * max(size, 1) or unpacked > limits.max_unpacked_bytes:
@@ -72,7 +73,7 @@ def _workbook_hazard(path: Path, size: int, limits: Limits) -> Finding | None:
             )
         kinds = _part_kinds(archive)
     names = [m.filename for m in members]
-    if any(_MACROS.search(n) for n in names) or path.suffix.lower() == ".xlsm" or "macros" in kinds:
+    if any(_MACROS.search(n) for n in names) or file.suffix == ".xlsm" or "macros" in kinds:
         return _refused("L0_UNSAFE_WORKBOOK", "it contains macros (VBA); save it as a plain .xlsx")
     if any(_EXTERNAL.search(n) for n in names) or "links" in kinds:
         return _refused("L0_UNSAFE_WORKBOOK", "it links to external workbooks; paste the values instead")
@@ -126,7 +127,7 @@ def too_many_rows(count: int, limits: Limits) -> Finding | None:
     return None
 
 
-def workbook_findings(path: Path) -> list[Finding]:
+def workbook_findings(file: Received) -> list[Finding]:
     """Formulas, hidden sheets and merged cells: what a values-only read cannot see. Streamed
     (read-only mode), and only the sheets the reader reads are opened: a sheet it skips may be
     as large as the limits allow and costs nothing."""
@@ -135,7 +136,7 @@ def workbook_findings(path: Path) -> list[Finding]:
     from contracts.template import METADATA_SHEET, point_sheets
 
     read = {METADATA_SHEET, *point_sheets().values()}  # merged cells elsewhere hold no figure
-    wb = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    wb = load_workbook(io.BytesIO(file.data), read_only=True, data_only=False, keep_links=False)
     try:
         findings = []
         for ws in wb.worksheets:

@@ -7,33 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
-from dataclasses import field as _field
 
 from contracts.contract import Contract, additivity_parts, load_contract
 from transforms import statuses
 from transforms.canonical import Submission
+from transforms.history import History, reference_days
 from transforms.report import UNPARSED, Issue, Report, place
 from transforms.senders import geo_hint
 
 KEY_SEP = "/"
-
-
-@dataclass
-class History:
-    """What the warehouse knows of a state: earlier accepted years and the previous revision."""
-
-    years: dict[int, tuple[dict[tuple, int | None], int]] = _field(
-        default_factory=dict
-    )  # year -> (figures, days)
-    previous_revision: dict[tuple, int | None] | None = None
-    revisions: dict[int, str] = _field(default_factory=dict)  # accepted revision -> its checksum
-    checksum: str | None = None  # of the file being validated, as received
-
-
-def figures(rows: list[dict], contract: Contract | None = None) -> dict[tuple, int | None]:
-    contract = contract or load_contract()
-    return {contract.series_key(r): r.get("obs_value") for r in rows}
 
 
 class _Checker:
@@ -349,13 +331,6 @@ def _ordering(check: _Checker, index: dict) -> None:
 
 
 # --- level 2 --------------------------------------------------------------------------------
-
-
-def reference_days(metadata: dict) -> int:
-    start, end = metadata.get("ref_period_start"), metadata.get("ref_period_end")
-    if not (start and end) or end < start:
-        return 365
-    return (end - start).days + 1
 
 
 def _history(check: _Checker, index: dict, history: History) -> None:

@@ -6,6 +6,7 @@ workbook at all raises ValueError, which `read_submission` reports as L0_READABL
 
 from __future__ import annotations
 
+import io
 import zipfile
 import zlib
 from pathlib import Path
@@ -17,7 +18,7 @@ from openpyxl.workbook.workbook import Workbook
 from contracts.contract import load_contract
 from contracts.template import METADATA_SHEET, entry_columns, key_columns, point_sheets
 from transforms import values
-from transforms.canonical import Finding, Observation, Submission, name_metadata
+from transforms.canonical import Finding, Observation, Received, Submission, name_metadata
 from transforms.safety import Limits, TooManyRows
 
 # What a damaged workbook raises: not a zip, a zip without the workbook parts, broken XML.
@@ -25,10 +26,10 @@ _NOT_A_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, SyntaxErr
 _DAMAGED = (zipfile.BadZipFile, SyntaxError, zlib.error)
 
 
-def read_xlsx(path: Path, max_rows: int = Limits.max_rows) -> Submission:
-    path = Path(path)
+def read_xlsx(file: Received, max_rows: int = Limits.max_rows) -> Submission:
+    path = Path(file.name)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(file.data), read_only=True, data_only=True)
     except _NOT_A_WORKBOOK as exc:
         raise ValueError(f"it is not an XLSX workbook ({type(exc).__name__}: {exc})") from exc
     try:

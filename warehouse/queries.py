@@ -254,3 +254,71 @@ def run_query(path: Path, sql: str) -> tuple[list[str], list[tuple]]:
         if cursor.description is None:
             return [], []
         return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+# --- what the loader reads and stores --------------------------------------------------------
+
+
+def first_received(con: duckdb.DuckDBPyConnection, digest: str) -> dt.datetime | None:
+    """When a content was first archived, if ever."""
+    known = con.execute("SELECT first_received_at FROM raw_file WHERE sha256 = ?", [digest]).fetchone()
+    return known[0] if known else None
+
+
+def received_as(con: duckdb.DuckDBPyConnection, digest: str, meta_digest: str | None, sender: str | None):
+    """The submission these bytes were received as (from the same sender), or None: a file
+    rejected in a wrong prefix does not block the same bytes arriving from the state whose
+    figures they are."""
+    found = con.execute(
+        "SELECT submission_id FROM submission WHERE sha256 = ? AND metadata_sha256 IS NOT DISTINCT FROM ? "
+        "AND (? IS NULL OR geo = ?)",
+        [digest, meta_digest, sender, sender],
+    ).fetchone()
+    return found[0] if found else None
+
+
+def stored_report(con: duckdb.DuckDBPyConnection, sid: str) -> dict:
+    (stored,) = con.execute("SELECT report FROM submission WHERE submission_id = ?", [sid]).fetchone()
+    return json.loads(stored)
+
+
+def accepted_revisions(con: duckdb.DuckDBPyConnection, geo: str, year: int) -> list[tuple]:
+    """(revision, SHA-256, side file's SHA-256) of a state's accepted submissions of a year."""
+    return con.execute(
+        "SELECT revision, sha256, metadata_sha256 FROM submission "
+        "WHERE geo = ? AND time_period = ? AND status = 'accepted' ORDER BY received_at",
+        [geo, year],
+    ).fetchall()
+
+
+def state_figures(con: duckdb.DuckDBPyConnection, geo: str) -> list[tuple]:
+    """A state's current figures of every year: (year, series dimensions..., obs_value, and the
+    reference period of their submission)."""
+    dims = load_contract().series_dimensions
+    return con.execute(
+        f"SELECT o.time_period, {', '.join('o.' + d for d in dims)}, o.obs_value, "
+        "s.ref_period_start, s.ref_period_end FROM current_observation o "
+        "JOIN submission s USING (submission_id) WHERE o.geo = ?",
+        [geo],
+    ).fetchall()
+
+
+def insert_raw(con, digest: str, name: str, size: int, stored: Path, received_at: dt.datetime) -> None:
+    con.execute(
+        "INSERT OR IGNORE INTO raw_file VALUES (?, ?, ?, ?, ?)",
+        [digest, name, size, str(stored), received_at],
+    )
+
+
+def insert_submission(con: duckdb.DuckDBPyConnection, values: list) -> None:
+    """One submission row, its values in the table's column order."""
+    con.execute(f"INSERT INTO submission VALUES ({', '.join('?' * len(values))})", values)
+
+
+def insert_observations(con: duckdb.DuckDBPyConnection, sid: str, rows: list[dict]) -> None:
+    columns = load_contract().columns
+    values = [[sid, *(row.get(c) for c in columns)] for row in rows]
+    placeholders = ", ".join("?" * (len(columns) + 1))
+    con.executemany(
+        f"INSERT INTO observation (submission_id, {', '.join(columns)}) VALUES ({placeholders})", values
+    )

@@ -34,8 +34,9 @@ def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
     """Landed files in the states' prefixes whose content the warehouse has not seen yet from
     that state (as URLs or paths). What is not taken is logged with the reason; for files left
     in the old flat layout, the log says how to move them."""
+    from csa_stats.steps.taken import check_receipts
     from warehouse import db, queries
-    from warehouse.loader import received_digests
+    from warehouse.archive import received_digests
 
     settings = settings or get_settings()
     landing = settings.landing if folder is None else folder
@@ -50,18 +51,8 @@ def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
         with db.reader(settings.warehouse) as con:
             known = queries.received(con)  # data and side file together: new metadata is a new file
     received = {d for pair in digests.values() for d in pair} | {d for k in known for d in k[1:]}
-    check_receipts(settings, received - {None})
+    check_receipts(settings, received - {None})  # before any file is judged
     return [str(p) for p in files if (sender_of(p), *digests[p]) not in known]
-
-
-def check_receipts(settings: Settings, received: set[str]) -> None:
-    """CSA_RECEIPTS, read once before a run: a file that cannot be used raises ReceiptsInvalid
-    (a setting error); each receipt left out or refused is a warning, said here once."""
-    from transforms import receipts
-
-    times, problems = receipts.read(settings.receipts, settings.landing)
-    for problem in problems + receipts.never_received(times, received, settings.receipts):
-        log.warning("%s", problem)
 
 
 def landing_url(settings: Settings | None = None) -> str:

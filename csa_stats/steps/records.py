@@ -110,7 +110,7 @@ def record_retention(days: int, settings: Settings | None = None, dry_run: bool 
     from transforms.locations import as_path
     from transforms.records import record_files, sha256_file
     from warehouse import db, queries
-    from warehouse.loader import landed_at
+    from warehouse.archive import landed_at
 
     settings = settings or get_settings()
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from csa_stats.demo import DEMO_FACTS, generate_demo
 from csa_stats.settings import get_settings
 from transforms.readers import read_submission
 from transforms.writers import EXTENSIONS, write_submission
+from warehouse.archive import read_receipts
 
 C = load_contract()
 FORMATS = ["xlsx", "csv", "json", "sdmx-csv"]
@@ -224,7 +224,7 @@ def submissions(demo):
 def _mtime(path: Path) -> dt.datetime:
     """The demo's arrival time of a file: its receipt, recorded beside the landing folder (the
     file is in its state's prefix, landing/<GEO>/)."""
-    receipts = json.loads((path.parents[2] / "receipts.json").read_text(encoding="utf-8"))
+    receipts = read_receipts(path.parents[2] / "receipts.json")
     return dt.datetime.fromisoformat(receipts[hashlib.sha256(path.read_bytes()).hexdigest()])
 
 
@@ -353,7 +353,8 @@ def test_demo_magnitudes_follow_state_size(submissions):
 def test_demo_reports_show_the_warnings_its_gaps_cause(submissions):
     """Validated in landing order with the history the warehouse would have: no errors; the
     missing breakdowns and the NL revision are warnings, with old and new value."""
-    from transforms.validation import History, figures, reference_days, validate
+    from transforms.history import History, figures, reference_days
+    from transforms.validation import validate
 
     accepted: dict[tuple, tuple] = {}
     warned: dict[str, set] = {}

@@ -173,7 +173,7 @@ def test_a_file_that_breaks_judging_is_registered_and_the_batch_goes_on(csa_env,
     import duckdb
 
     from transforms import readers
-    from warehouse import loader
+    from warehouse import loader, queries
 
     landing = csa_env.landing
     first = write_json_submission(landing / "a", geo="AT")
@@ -186,15 +186,15 @@ def test_a_file_that_breaks_judging_is_registered_and_the_batch_goes_on(csa_env,
     with monkeypatch.context() as m:
         m.setattr(readers, "read_json", reader_bug)
         broken = loader.ingest_file(first, csa_env)
-    real_insert = loader._insert_observations
+    real_insert = queries.insert_observations
 
-    def unstorable(con, sid, sub):
+    def unstorable(con, sid, rows):
         raise duckdb.ConversionException("Type DOUBLE with value 1e+30 can't be cast to INT64")
 
     with monkeypatch.context() as m:
-        m.setattr(loader, "_insert_observations", unstorable)
+        m.setattr(queries, "insert_observations", unstorable)
         refused = loader.ingest_file(second, csa_env)
-    assert loader._insert_observations is real_insert
+    assert queries.insert_observations is real_insert
     fine = loader.ingest_file(third, csa_env)
     for result in (broken, refused):
         assert result.status == "rejected"

@@ -10,8 +10,8 @@ import pytest
 
 from tests.helpers import write_json_submission
 from tests.s3_server import create_bucket, s3_server
-from transforms.receipts import write as write_receipts
 from warehouse import storage
+from warehouse.archive import write_receipts
 
 CLI = str(Path(sys.executable).parent / "csa-stats")
 

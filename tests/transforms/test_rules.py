@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from contracts.contract import load_contract
 from tests.helpers import metadata, observations
+from transforms.history import History, figures
 from transforms.readers import read_submission
-from transforms.validation import History, figures, validate
+from transforms.validation import validate
 from transforms.writers import EXTENSIONS, write_submission
 
 C = load_contract()
@@ -119,14 +120,7 @@ CASES = [
     Case("L0_TYPE", "xlsx", at("xlsx", 3) + ", column obs_value", "n/a", rows=_set(3, obs_value="n/a")),
     Case("L0_TYPE", "csv", at("csv", 3), "1,5", rows=_set(3, obs_value="1,5")),
     Case("L0_TYPE", "json", meta_at("json", "revision"), 0, meta={"revision": 0}, id="revision"),
-    Case(
-        "L0_TOO_LONG",
-        "csv",
-        at("csv", 14),
-        2001,
-        rows=_set(14, comment="x" * 2001),
-        id="comment",
-    ),  # fmt: skip
+    Case("L0_TOO_LONG", "csv", at("csv", 14), 2001, rows=_set(14, comment="x" * 2001), id="comment"),
     Case("L0_THOUSANDS_SEPARATOR", "json", at("json", 14), "1,004", rows=_set(14, obs_value="1,004")),
     Case("L0_THOUSANDS_SEPARATOR", "csv", at("csv", 14), "1 004", rows=_set(14, obs_value="1 004")),
     Case(

@@ -6,9 +6,10 @@ import json
 
 from contracts.contract import load_contract
 from tests.helpers import metadata, observations, write_json_submission
+from transforms.history import History, figures
 from transforms.readers import read_submission
 from transforms.report import Report
-from transforms.validation import History, figures, validate
+from transforms.validation import validate
 
 
 def _validate(tmp_path, doc=None, history=None, name="ART8_AT_2023_R1.json", **kw):
@@ -26,6 +27,15 @@ def test_valid_submission_passes_without_issues(tmp_path):
     report = _validate(tmp_path)
     assert report.valid and report.issues == []
     assert report.contract_version == load_contract().version
+
+
+def test_an_over_long_comment_is_one_finding(tmp_path):
+    """The length limit is tested once: L0_TOO_LONG, not also L0_TYPE for the same text."""
+    rows = observations()
+    limit = next(f.max_length for f in load_contract().observation_fields if f.name == "comment")
+    rows[0]["comment"] = "x" * (limit + 1)
+    report = _validate(tmp_path, {"metadata": metadata(), "observations": rows})
+    assert [(i.rule, i.field) for i in report.issues] == [("L0_TOO_LONG", "comment")]
 
 
 def test_missing_breakdown_is_a_flagged_gap_not_an_error(tmp_path):
@@ -133,7 +143,6 @@ def test_csv_and_json_give_the_same_canonical_table(tmp_path):
 
 
 def test_report_json_follows_the_ess_shape_and_keeps_time_apart(tmp_path):
-    from transforms.report import write_report
 
     doc = {"metadata": metadata(), "observations": observations({("PERP_CNV", "_Z", "_Z", "_Z"): -1})}
     report = _validate(tmp_path, doc)
@@ -146,10 +155,10 @@ def test_report_json_follows_the_ess_shape_and_keeps_time_apart(tmp_path):
     rules = {r["rule"]: r["result"] for r in content["rules"]}
     assert rules["L1_NON_NEGATIVE"] == "failed" and rules["L1_SEX_SUM"] == "passed"
     assert rules["L2_YOY_CHANGE"] == "not evaluated"  # no history given
-    json_path, _ = write_report(report, tmp_path / "reports", "x")
+    json_path, _ = report.write(tmp_path / "reports", "x")
     written = json.loads(json_path.read_text(encoding="utf-8"))
     assert set(written["event"]) == {"actor", "agent", "trigger"}  # no wall-clock time: same file, same bytes
-    assert write_report(report, tmp_path / "again", "x")[0].read_bytes() == json_path.read_bytes()
+    assert report.write(tmp_path / "again", "x")[0].read_bytes() == json_path.read_bytes()
     assert Report.from_dict(written).to_dict() == written
     assert {k: v for k, v in written.items() if k != "event"} == json.loads(
         json.dumps({k: v for k, v in content.items() if k != "event"}, default=str)
@@ -171,14 +180,13 @@ def test_xlsx_and_csv_issues_name_sheet_row_and_column(tmp_path):
 
 
 def test_report_page_lists_every_rule_and_links_the_gx_data_docs(tmp_path):
-    from transforms.report import write_report
 
     doc = {"metadata": metadata(), "observations": observations({("CHILD_IDN", "F", "_Z", "_Z"): -6})}
     path = tmp_path / "ART8_AT_2023_R1.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     submission = read_submission(path)
     report = validate(submission)
-    _, html_path = write_report(report, tmp_path / "reports", "AT-2023", submission.rows())
+    _, html_path = report.write(tmp_path / "reports", "AT-2023", submission.rows())
     html = html_path.read_text(encoding="utf-8")
     for rule in load_contract().rules:
         assert f"<td>{rule}</td>" in html, rule

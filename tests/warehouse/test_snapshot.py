@@ -20,16 +20,16 @@ CLI = str(Path(sys.executable).parent / "csa-stats")
 SLOW_LOAD = """
 import pathlib, sys, time
 from csa_stats.settings import get_settings
-from warehouse import loader
+from warehouse import loader, queries
 
-original = loader._insert_observations
+original = queries.insert_observations
 def held(*args, **kwargs):
     original(*args, **kwargs)
     signal, hold = pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
     signal.write_text("loading")
     while hold.exists():
         time.sleep(0.05)
-loader._insert_observations = held
+queries.insert_observations = held
 loader.ingest_file(pathlib.Path(sys.argv[1]), get_settings())
 """
 
