@@ -107,6 +107,7 @@ def refused(when: dt.datetime, year: int | None) -> str | None:
 def never_received(times: dict[str, dt.datetime], received: set[str], path: Path | None) -> list[str]:
     """Receipts for content the system has neither archived nor found landed: refused, with why."""
     return [
-        f"{SETTING} {path}: receipt {digest} refused: content never received (no landed or archived file has this SHA-256)"
+        f"{SETTING} {path}: receipt {digest} refused: content never received "
+        "(no landed or archived file has this SHA-256)"
         for digest in sorted(set(times) - received)
     ]

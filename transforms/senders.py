@@ -50,11 +50,12 @@ def entry_kind(entry) -> str:
     device or socket) or missing. Local folders ask lstat; an object store its listing's type."""
     if is_local(entry):
         try:
-            mode = os.lstat(local_path(entry)).st_mode
+            info = os.lstat(local_path(entry))
         except (FileNotFoundError, NotADirectoryError):
             return MISSING
-        if stat.S_ISLNK(mode):
-            return LINK
+        mode = info.st_mode
+        if stat.S_ISLNK(mode) or (stat.S_ISREG(mode) and info.st_nlink > 1):
+            return LINK  # a hard link is a name for a file that may lie outside the landing too
         return FOLDER if stat.S_ISDIR(mode) else FILE if stat.S_ISREG(mode) else OTHER
     try:
         info = entry.fs.info(entry.path)
@@ -66,7 +67,7 @@ def entry_kind(entry) -> str:
 
 
 KIND_REASONS = {
-    LINK: "a symbolic link; links are never followed (send the file itself)",
+    LINK: "a symbolic or hard link; links are never followed (send the file itself)",
     OTHER: "not a regular file (a named pipe, device or socket); never opened",
     MISSING: "it does not exist",
 }

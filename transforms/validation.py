@@ -29,8 +29,8 @@ class _Checker:
         rule = self.c.rules[rule_id]
         location = self.c.neutralise(location)
         field = self.c.neutralise(field) if field else field
-        if isinstance(value, str):  # the report shows what was sent, without what hides text
-            value = self.c.neutralise(value)
+        if isinstance(value, str):  # what was sent, without what hides text, never megabytes of it
+            value = self.c.neutralise(value if len(value) <= 999 else f"{value[:40]}... ({len(value)} chars)")
         fill = {"field": field, "value": value, "expected": expected, "hint": "", **params}
         message = self.c.neutralise(rule.message.format_map(_Blank(fill)))
         where = place(location, field)

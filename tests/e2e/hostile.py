@@ -1234,6 +1234,10 @@ def _linked_file(data: Path, prefix: Path) -> None:
     os.symlink(_outside_secret(data), prefix / "ART8_AT_2023_R1.csv")
 
 
+def _hard_linked_file(data: Path, prefix: Path) -> None:
+    os.link(_outside_secret(data), prefix / "ART8_AT_2023_R1.csv")
+
+
 def _linked_side_file(data: Path, prefix: Path) -> None:
     path = _base(prefix, "csv")
     path.with_suffix(".meta.json").unlink()
@@ -1337,9 +1341,9 @@ def _entry(when, digest: str | None = None, year: int = 2023):
 
 
 LANDING = [
-    Landed("link to a file outside in a prefix", _in_prefix(_linked_file), VALID, "a symbolic link"),
+    Landed("link to a file outside in a prefix", _in_prefix(_linked_file), VALID, "never followed"),
     Landed(
-        "side file linked outside", _in_prefix(_linked_side_file), REJECTED, "a symbolic link", "L0_READABLE"
+        "side file linked outside", _in_prefix(_linked_side_file), REJECTED, "never followed", "L0_READABLE"
     ),
     Landed(
         "named pipe in a prefix",
@@ -1352,15 +1356,16 @@ LANDING = [
         "link to a folder in a prefix",
         _in_prefix(lambda d, p: os.symlink("/etc", p / "etc")),
         VALID,
-        "a symbolic link",
+        "never followed",
     ),  # fmt: skip
     Landed(
         "hidden link in a prefix",
         _in_prefix(lambda d, p: os.symlink("/etc/hostname", p / ".x.csv")),
         VALID,
-        "a symbolic link",
+        "never followed",
     ),  # fmt: skip
-    Landed("a state's prefix is a link", _linked_prefix, VALID, "a symbolic link"),
+    Landed("a state's prefix is a link", _linked_prefix, VALID, "never followed"),
+    Landed("hard link to a file outside in a prefix", _in_prefix(_hard_linked_file), VALID, "hard link"),
     Landed("folder GR", _folder("GR"), VALID, "Greece is 'EL'"),
     Landed("folder UK", _folder("UK"), VALID, "United Kingdom"),
     Landed("folder EU27_2020", _folder("EU27_2020"), VALID, "EU aggregate"),
@@ -1371,7 +1376,7 @@ LANDING = [
     Landed("--sender lower case", _named(_outside_file, "--sender", "lu"), UNREADABLE, "upper case: 'LU'"),
     Landed("--sender EU27_2020", _named(_outside_file, "--sender", "EU27_2020"), UNREADABLE, "EU aggregate"),
     Landed("named file in GR/", _named(_in_greek_alias), UNREADABLE, "Greece is 'EL'"),
-    Landed("named link in a prefix", _named(_named_link), UNREADABLE, "a symbolic link"),
+    Landed("named link in a prefix", _named(_named_link), UNREADABLE, "never followed"),
     Landed("named pipe named outright", _named(_named_pipe), UNREADABLE, "named pipe"),
     Landed("--sender against the prefix", _named(_in_at, "--sender", "DE"), UNREADABLE, "prefix of AT"),
     # receipts: an operator's input; the file unusable is a setting error, an entry a warning
