@@ -89,16 +89,16 @@ LANDED = $(CSA_DATA_DIR)/landing/$(DEMO_GEO)/ART8_$(DEMO_GEO)_$(DEMO_YEAR)_R*.js
 # `make airflow` and production leave them to a human.
 demo: export CSA_AUTO_APPROVE_AS := demo
 demo: export CSA_FEEDBACK_POLL ?= 5
-demo: export CSA_FEEDBACK_TIMEOUT ?= 0.1
+demo: export CSA_FEEDBACK_TIMEOUT ?= 1
 demo: airflow-init debian-packages
 	$(BIN)/csa-stats demo-data --national $(DEMO_GEO) --revisions-to $(CSA_DATA_DIR)/revisions
 	@# $(DEMO_GEO)'s $(DEMO_YEAR) file comes from its national pipeline, not from the demo generator
 	rm -f $(CSA_DATA_DIR)/landing/$(DEMO_GEO)/ART8_$(DEMO_GEO)_$(DEMO_YEAR)_*
 	@echo "National pipeline of $(DEMO_GEO) for $(DEMO_YEAR), sending to the Union; Union collection (through Airflow; approvals answered by the actor demo):"
-	@mkdir -p $(CSA_DATA_DIR)/logs; ($(call DAG_TEST,national_statistics -c '$(NATIONAL_CONF)',1-national_statistics)) & national=$$!; \
+	@set -m; mkdir -p $(CSA_DATA_DIR)/logs; ($(call DAG_TEST,national_statistics -c '$(NATIONAL_CONF)',1-national_statistics)) & national=$$!; \
 	  for _ in $$(seq 600); do ls $(LANDED) >/dev/null 2>&1 || ! kill -0 $$national 2>/dev/null && break; sleep 1; done; \
 	  ls $(LANDED) >/dev/null 2>&1 && echo "  $(DEMO_GEO) sent $$(basename $(LANDED)) into landing/$(DEMO_GEO)/"; \
-	  $(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',2-union_collection) || { wait $$national; exit 1; }; \
+	  $(call DAG_TEST,union_collection -c '$(COLLECT_CONF)',2-union_collection) || { kill -- -$$national; exit 1; }; \
 	  wait $$national
 	$(BIN)/csa-stats status --national $(DEMO_GEO)
 	@$(call DAG_TEST,union_release,3-union_release)

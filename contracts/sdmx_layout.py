@@ -1,5 +1,6 @@
 """The SDMX-CSV layout of the contract's dataflow, without pysdmx: its id, its component ids in
-the structure's order, the contract field each one carries, its frequencies and actions.
+the structure's order, the contract field each one carries, its frequencies and actions, the
+codes SDMX writes otherwise than the contract (_T for TOTAL ...) and the unit of each indicator.
 
 Reading and judging an SDMX-CSV submission needs only this, so `validate` of one file does not
 pay for importing pysdmx and pandas; contracts/sdmx.py builds the pysdmx structure on it.
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from contracts.contract import Contract, custom_properties, load_contract
 
 FREQ = "FREQ"
 TIME = "TIME_PERIOD"
 ACTIONS = ("I", "A", "R")  # the SDMX actions a file may carry: information, append, replace
+UNIT = "UNIT_MEASURE"  # the SDMX cross-domain concept of the unit
 
 
 @dataclass(frozen=True)
@@ -24,9 +26,28 @@ class Layout:
     dataflow: str
     version: str
     component_of: dict[str, str]  # contract field (and the EU coverage column) -> component id
-    components: tuple[str, ...]  # FREQ, the dimensions, TIME_PERIOD, the others, the coverage
+    components: tuple[str, ...]  # FREQ, the dimensions, TIME_PERIOD, the others, coverage, unit
     coverage: str  # component id of the EU aggregate's coverage: in releases, never in submissions
     frequencies: tuple[str, ...]
+    unit_of: dict[str, str]  # indicator -> unit code (the UNIT component: in releases only)
+    standard: dict[str, dict[str, str]]  # component id -> contract code -> the SDMX code written
+
+    @property
+    def release_only(self) -> tuple[str, str]:
+        """Components a release derives and a submission never carries."""
+        return self.coverage, UNIT
+
+    def sdmx_code(self, component: str, code: str | None) -> str | None:
+        """The code as SDMX files write it (the SDMX special code where the contract has its own)."""
+        return self.standard.get(component, {}).get(code, code)
+
+    def contract_code(self, component: str, code: str | None) -> str | None:
+        """The contract's code of a code an SDMX file gives (it may give either spelling)."""
+        return self._contract_codes.get(component, {}).get(code, code)
+
+    @cached_property
+    def _contract_codes(self) -> dict[str, dict[str, str]]:
+        return {c: {v: k for k, v in codes.items()} for c, codes in self.standard.items()}
 
     @property
     def structure_id(self) -> str:
@@ -69,7 +90,9 @@ def layout(contract: Contract | None = None) -> Layout:
         dataflow=sdmx["dataflow"]["id"],
         version=contract.version,
         component_of={**component_of, coverage_field: coverage},
-        components=(FREQ, *(component_of[n] for n in ordered), coverage),
+        components=(FREQ, *(component_of[n] for n in ordered), coverage, UNIT),
         coverage=coverage,
         frequencies=tuple(sdmx["frequency"]),
+        unit_of=sdmx["unit"]["byIndicator"],
+        standard=sdmx["standardCodes"],
     )

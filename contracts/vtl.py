@@ -25,12 +25,20 @@ def vtl_program(contract: Contract | None = None) -> str:
     groups = contract.additivity_groups()
     for n, (rule, total, parts) in enumerate(groups, start=1):
         name = rule if [g[0] for g in groups].count(rule) == 1 else f"{rule}_{n}"
+        total, parts = _sdmx_key(contract, s, total), [_sdmx_key(contract, s, p) for p in parts]
         blocks.append(_additivity(contract, s, dataset, name, rule, total, parts, by))
     for order in contract.ordering:
-        chain = [contract.series_key(step) for step in order["chain"]]
+        chain = [_sdmx_key(contract, s, contract.series_key(step)) for step in order["chain"]]
         for n, (small, large) in enumerate(zip(chain, chain[1:], strict=False), start=1):
             blocks.append(_order(contract, s, dataset, f"{order['rule']}_{n}", order["rule"], small, large))
     return "\n\n".join(blocks) + "\n"
+
+
+def _sdmx_key(contract: Contract, s, key: tuple) -> tuple:
+    """A series key in the codes the SDMX-CSV data carry (_T for the contract's TOTAL ...)."""
+    return tuple(
+        s.layout.sdmx_code(s.component_of[d], c) for d, c in zip(contract.series_dimensions, key, strict=True)
+    )
 
 
 def check_names(contract: Contract | None = None) -> dict[str, tuple[str, tuple]]:

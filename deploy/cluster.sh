@@ -53,6 +53,8 @@ load_env() {
   # shellcheck disable=SC1091
   . "$CSA_CLUSTER_DIR/secrets.env"
   # shellcheck disable=SC1091
+  if [ -s "$CSA_CLUSTER_DIR/s3-keys.env" ]; then . "$CSA_CLUSTER_DIR/s3-keys.env"; fi
+  # shellcheck disable=SC1091
   . "$CSA_ROOT/deploy/cluster.env"
   set +a
 }
@@ -131,19 +133,52 @@ start_redis() {
   wait_for redis 30 port_open "$CSA_REDIS_PORT"
 }
 
+# The object store with access keys and policies (moto's IAM, enforced once set up): the Union's
+# key may do everything; each state in CSA_S3_STATES only writes its landing prefix
+# csa-landing/landing/<GEO>/ and reads its feedback prefix csa-internal/reports/<GEO>/. Keys are
+# made by the store at every start (it keeps nothing) into s3-keys.env (mode 600).
 start_s3() {
+  if alive s3; then say "s3 already running (pid $(cat "$PIDS/s3.pid"))"; return; fi
   launch s3 "$BIN/moto_server" -H 127.0.0.1 -p "$CSA_S3_PORT"
   wait_for s3 30 port_open "$CSA_S3_PORT"
   # Buckets are created with boto3 (s3fs's mkdir asks for a location constraint moto refuses).
-  "$BIN/python" - <<'EOF'
+  (umask 077 && "$BIN/python" - "$CSA_S3_STATES" > "$CSA_CLUSTER_DIR/s3-keys.env") <<'EOF'
+import json
+import os
+import sys
+import urllib.request
+
 import boto3
 
-s3 = boto3.client("s3")
-have = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+iam, s3 = boto3.client("iam"), boto3.client("s3")
 for bucket in ("csa-landing", "csa-internal", "csa-public"):
-    if bucket not in have:
-        s3.create_bucket(Bucket=bucket)
+    s3.create_bucket(Bucket=bucket)
+
+
+def user(name, statements, prefix):
+    iam.create_user(UserName=name)
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    iam.put_user_policy(UserName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    print(f"{prefix}ACCESS_KEY_ID={key['AccessKeyId']}\n{prefix}SECRET_ACCESS_KEY={key['SecretAccessKey']}")
+
+
+user("union", [{"Effect": "Allow", "Action": "*", "Resource": "*"}], "AWS_")
+for geo in sys.argv[1].split():
+    user(f"state-{geo}", [
+        {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+         "Resource": f"arn:aws:s3:::csa-landing/landing/{geo}/*"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::csa-internal/reports/{geo}/*"},
+        # Listing is per bucket here; on AWS add the condition s3:prefix = landing/<GEO>/.
+        {"Effect": "Allow", "Action": "s3:ListBucket",
+         "Resource": ["arn:aws:s3:::csa-landing", "arn:aws:s3:::csa-internal"]},
+    ], f"CSA_{geo}_")
+# From now on every request must be signed with a key of the store and pass its policy.
+reset = f"{os.environ['AWS_ENDPOINT_URL']}/moto-api/reset-auth"
+# (not a form: the server reads the raw body)
+urllib.request.urlopen(urllib.request.Request(reset, b"0", {"Content-Type": "text/plain"}), timeout=10)
 EOF
+  load_env  # with the keys just made
 }
 
 start_airflow() {

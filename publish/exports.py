@@ -95,15 +95,15 @@ def _resource(file: ReleaseFile, data: bytes) -> dict:
 
 def sdmx_schema(data: bytes) -> dict:
     """Table Schema of observations_sdmx.csv, in the order pysdmx wrote its header: the SDMX-CSV
-    columns, then each contract column under its SDMX id (Eurostat's flag as OBS_FLAG ...)."""
+    columns, then each contract column under its SDMX id (Eurostat's flag as OBS_FLAG ...) with
+    its codes as SDMX writes them (_T for TOTAL ...), then the unit."""
     contract = load_contract()
     table = {f["name"]: f for f in table_schema()["fields"]}
-    # every contract column and the EU aggregate's coverage attribute, under its component id
-    by_sdmx_id = {component: table[name] for name, component in structure().component_of.items()}
+    by_sdmx_id = structure().table_fields(table)
     required = {"type": "string", "constraints": {"required": True}}
     header = data.split(b"\r\n", 1)[0].decode("utf-8").split(",")
     fields = [{**by_sdmx_id.get(column, required), "name": column} for column in header]
-    primary_key = [c for c in header if c in by_sdmx_id and by_sdmx_id[c]["name"] in contract.dimensions]
+    primary_key = [c for c in header if by_sdmx_id.get(c, {}).get("name") in contract.dimensions]
     return {"fields": fields, "missingValues": [""], "primaryKey": primary_key}
 
 

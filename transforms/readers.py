@@ -177,7 +177,7 @@ def read_sdmx_csv(file: Received, limits: Limits = Limits()) -> Submission:  # n
     findings: list[Finding] = []
     records = _csv_rows(file, findings, limits)
     optional = [sdmx.component_of[f] for f in _OPTIONAL_FIELDS]
-    submitted = [c for c in sdmx.components if c != sdmx.coverage]  # a state sends no EU sum
+    submitted = [c for c in sdmx.components if c not in sdmx.release_only]  # no EU sum, no unit
     columns = [*SDMX_PREFIX, *(c for c in submitted if c not in optional)]
     table = _table(records, columns, findings, optional)
     for loc, raw in table:
@@ -188,7 +188,7 @@ def read_sdmx_csv(file: Received, limits: Limits = Limits()) -> Submission:  # n
         table = list(zip([loc for loc, _ in table], _sdmx_data_rows(records), strict=True))
     observations, field_of = [], sdmx.field_of
     for loc, raw in table:
-        fields = {f: raw.get(c) for c, f in field_of.items() if c in raw}
+        fields = {f: sdmx.contract_code(c, raw.get(c)) for c, f in field_of.items() if c in raw}  # _T or T
         observations.append(Observation(values.typed_observation(fields, loc, findings), loc))
     values.settle_separators(observations, findings)
     return _with_sidecar(file, "sdmx-csv", observations, findings, limits)

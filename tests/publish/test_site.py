@@ -121,7 +121,8 @@ def test_every_page_passes_the_accessibility_check(site):
 @pytest.mark.parametrize("width", [320, 390])
 def test_every_page_reflows_to_a_small_screen(site, width):
     """WCAG 1.4.10: at 320 and 390 CSS px no page, national reports included, scrolls sideways
-    (wide tables scroll inside their own region) and chart text stays at least 9 px high."""
+    (wide tables scroll inside their own region) and chart text stays readable: its 12 px font
+    is drawn at least 11 px high (a chart shrunk to fit would draw it at 8)."""
     root, public = site
     pages = _pages(public)
     too_wide, small_text = {}, {}
@@ -137,7 +138,7 @@ def test_every_page_reflows_to_a_small_screen(site, width):
                 "() => [...document.querySelectorAll('svg.chart text')]"
                 ".map(t => t.getBoundingClientRect().height)"
             )
-            if heights and min(heights) < 9:
+            if heights and min(heights) < 11:
                 small_text[name] = min(heights)
         browser.close()
     assert too_wide == {} and small_text == {}

@@ -63,7 +63,10 @@ def oracle(engine, rows: list[list]) -> set[tuple]:
     for name, points in json.loads(answer).items():
         rule, key = names[name]
         for p in points:
-            verdicts.add((rule, p[S.component_of["geo"]], int(p[TIME]), key or tuple(p[d] for d in SERIES)))
+            series = key or tuple(
+                S.layout.contract_code(d, p[d]) for d in SERIES
+            )  # the data carry _T for TOTAL ...
+            verdicts.add((rule, p[S.component_of["geo"]], int(p[TIME]), series))
     return verdicts
 
 
@@ -85,11 +88,16 @@ def sdmx_rows(path: Path) -> list[list]:
 
 
 def canonical_rows(submission: Submission) -> list[list]:
-    """The rows of a submission in any format, laid out like its SDMX-CSV data."""
+    """The rows of a submission in any format, laid out like its SDMX-CSV data (the SDMX codes)."""
     rows = []
     for values in submission.rows():
         row = {**values, "geo": submission.geo, "time_period": submission.time_period}
-        rows.append([_text(row.get(S.field_of[c.id])) if c.id != FREQ else "A" for c in S.dsd.components])
+        rows.append(
+            [
+                S.layout.sdmx_code(c.id, _text(row.get(S.field_of.get(c.id)))) if c.id != FREQ else "A"
+                for c in S.dsd.components
+            ]
+        )
     return rows
 
 
