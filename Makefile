@@ -27,7 +27,10 @@ export CSA_DATA_DIR ?= $(CURDIR)/data
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 BIN := $(CURDIR)/.venv/bin
 DEMO_GEO ?= AT
-DEMO_YEAR ?= 2024
+DEMO_YEAR ?= 2026
+# The day the demo's story is told on: 2026 (two covered periods) has ended and is due, so it is
+# received, judged and published (settings: CSA_TODAY).
+DEMO_TODAY ?= 2027-09-30
 comma := ,
 NATIONAL_CONF := {"geo": "$(DEMO_GEO)"$(comma) "year": $(DEMO_YEAR)}
 COLLECT_CONF := {"wait_for_files": false}
@@ -88,6 +91,7 @@ LANDED = $(CSA_DATA_DIR)/landing/$(DEMO_GEO)/ART8_$(DEMO_GEO)_$(DEMO_YEAR)_R*.js
 # Only the demo answers approvals by itself, as the actor `demo` (recorded in the audit log);
 # `make airflow` and production leave them to a human.
 demo: export CSA_AUTO_APPROVE_AS := demo
+demo: export CSA_TODAY := $(DEMO_TODAY)
 demo: export CSA_FEEDBACK_POLL ?= 5
 demo: export CSA_FEEDBACK_TIMEOUT ?= 1
 demo: airflow-init debian-packages

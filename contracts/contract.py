@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass
@@ -10,6 +9,8 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+
+from contracts.law import Law, LegalGap, legal_basis
 
 CONTRACT_PATH = Path(__file__).with_name("article8.odcs.yaml")
 # Bits of the signed integer types a contract field may be stored as (DuckDB physical types).
@@ -45,39 +46,13 @@ class Field:
         return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 
-Period = tuple[dt.date, dt.date]  # first and last day, both included
-
-
-@dataclass(frozen=True)
-class LegalBasis:
-    code: str
-    valid_from: dt.date
-    valid_to: dt.date
-    amends: str | None = None  # the act it amends: naming it names that act in its amended form
-
-    def covers_year(self, year: int) -> bool:
-        return self.valid_from <= dt.date(year, 12, 31) and self.valid_to >= dt.date(year, 1, 1)
-
-    def __str__(self) -> str:
-        return f"{self.code} ({self.valid_from} to {self.valid_to})"
-
-
-@dataclass(frozen=True)
-class LegalGap:
-    """A known period no legal basis covers; `valid_to` None while it lasts."""
-
-    valid_from: dt.date
-    valid_to: dt.date | None
-    note: str
-
-
 @dataclass(frozen=True)
 class Disclosure:
     threshold: int  # non-zero counts below it are hidden (primary suppression)
     rule: str  # the rule in words, as published
 
 
-class Contract:
+class Contract(Law):
     """Read-only view of the contract document."""
 
     def __init__(self, doc: dict):
@@ -86,15 +61,14 @@ class Contract:
         self.id: str = doc["id"]
         custom = custom_properties(doc)
         self.code_lists: dict[str, dict[str, str]] = custom["codeLists"]
-        self.legal_bases = [
-            LegalBasis(b["code"], b["valid_from"], b["valid_to"], b.get("amends"))
-            for b in custom["legalBases"]
-        ]
+        self.legal_bases = [legal_basis(b) for b in custom["legalBases"]]
         self.reference_definitions: list[dict] = custom["referenceDefinitions"]
         self.definition_differs: str = custom["definitionDiffersStatus"]
         self.legal_gaps = [
             LegalGap(g["valid_from"], g.get("valid_to"), g["note"]) for g in custom["legalGaps"]
         ]
+        self.period_differs: dict[str, str] = custom["referencePeriodDiffers"]
+        self.comparability_notes: list[dict] = custom["comparabilityNotes"]
         self._check_legal_bases()
         self.series: list[dict] = _expand_series(custom["series"])
         self.additivity: list[dict] = custom["additivity"]
@@ -144,9 +118,9 @@ class Contract:
                 if c not in self.code_lists["conf_status"]
             ),
             *(
-                [f"obs_status {self.missing_status}"]
-                if self.missing_status not in self.code_lists["obs_status"]
-                else []
+                f"obs_status {status}"
+                for status in (self.missing_status, self.period_differs["status"])
+                if status not in self.code_lists["obs_status"]
             ),
             *([f"euAggregate {self.eu_aggregate}"] if self.eu_aggregate in self.code_lists["geo"] else []),
         ]
@@ -208,81 +182,6 @@ class Contract:
 
     def point_of(self, indicator: str) -> str:
         return next(s["point"] for s in self.series if s["indicator"] == indicator)
-
-    def legal_basis(self, code: str) -> LegalBasis | None:
-        return next((b for b in self.legal_bases if b.code == code), None)
-
-    def legal_basis_on(self, day: dt.date) -> LegalBasis | None:
-        """The legal basis in force on a day (None when no basis covers it)."""
-        return next((b for b in self.legal_bases if b.valid_from <= day <= b.valid_to), None)
-
-    def _check_legal_bases(self) -> None:
-        """Periods of application never overlap, every code is in the code list, gaps cover no basis."""
-        wrong = [b.code for b in self.legal_bases if b.code not in self.code_lists["legal_basis"]]
-        wrong += [
-            f"{b.code} amends unknown {b.amends}"
-            for b in self.legal_bases
-            if b.amends and not self.legal_basis(b.amends)
-        ]
-        ordered = sorted(self.legal_bases, key=lambda b: b.valid_from)
-        wrong += [
-            f"{a.code} overlaps {b.code}"
-            for a, b in itertools.pairwise(ordered)
-            if b.valid_from <= a.valid_to
-        ]
-        wrong += [
-            f"gap from {g.valid_from} overlaps {b.code}"
-            for g in self.legal_gaps
-            for b in self.legal_bases
-            if g.valid_from <= b.valid_to and (g.valid_to is None or b.valid_from <= g.valid_to)
-        ]
-        if wrong:
-            raise ValueError(f"contract {self.version}: inconsistent legal bases: {wrong}")
-
-    def legal_periods(self, code: str | None = None) -> list[Period]:
-        """Periods of application of one legal basis, with the acts it amends (all bases when None)."""
-        bases, named = [], self.legal_basis(code) if code else None
-        while named:
-            bases.append(named)
-            named = self.legal_basis(named.amends) if named.amends else None
-        return sorted((b.valid_from, b.valid_to) for b in (bases if code else self.legal_bases))
-
-    def covered(self, period: Period, code: str | None = None) -> list[Period]:
-        """The parts of `period` inside the periods of application of `code` (any basis when None)."""
-        start, end = period
-        merged: list[Period] = []
-        for a, b in self.legal_periods(code):  # adjacent periods join: 3 August, then 4 August
-            if merged and a <= merged[-1][1] + dt.timedelta(days=1):
-                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-            else:
-                merged.append((a, b))
-        parts = [(max(start, a), min(end, b)) for a, b in merged]
-        return [(a, b) for a, b in parts if a <= b]
-
-    def reference_period(self, year: int) -> Period | None:
-        """The days of `year` some legal basis covers, first to last (2021 starts on 2 August)."""
-        parts = self.covered((dt.date(year, 1, 1), dt.date(year, 12, 31)))
-        return (parts[0][0], parts[-1][1]) if parts else None
-
-    def nearest_legal_basis(self, period: Period) -> LegalBasis:
-        """The legal basis whose period of application is closest to `period`."""
-
-        def distance(b: LegalBasis) -> int:
-            return max((b.valid_from - period[1]).days, (period[0] - b.valid_to).days, 0)
-
-        return min(self.legal_bases, key=distance)
-
-    def legal_gap_in(self, period: Period) -> LegalGap | None:
-        """A known gap that overlaps `period`."""
-        start, end = period
-        return next(
-            (
-                g
-                for g in self.legal_gaps
-                if g.valid_from <= end and (g.valid_to is None or start <= g.valid_to)
-            ),
-            None,
-        )
 
     def submission_stem(self, geo: str, year: int | str, revision: int | str) -> str:
         """A submission's file name without extension, such as ART8_AT_2023_R1."""

@@ -42,7 +42,8 @@ def cmd_demo_data(args) -> int:
         return _demo_records(args, settings)
     out = Path(args.out) if args.out else settings.landing
     revisions = Path(args.revisions_to) if args.revisions_to else None
-    files = generate_demo(out, seed=args.seed, revisions_dir=revisions, receipts=settings.receipts)
+    years = range(2021, settings.today.year)  # every year ended by today (CSA_TODAY in the demo)
+    files = generate_demo(out, args.seed, years, revisions_dir=revisions, receipts=settings.receipts)
     submissions = [f for f in files if not f.name.endswith(".meta.json")]
     print(f"wrote {len(submissions)} submissions (+{len(files) - len(submissions)} metadata side files)")
     if revisions:
@@ -50,7 +51,7 @@ def cmd_demo_data(args) -> int:
     if args.national:
         national = settings.national_dir / args.national / "sources"
         written = generate_demo(
-            national, seed=args.seed, geos=[args.national], per_state=False, receipts=settings.receipts
+            national, args.seed, years, [args.national], per_state=False, receipts=settings.receipts
         )
         print(
             f"wrote {len(written) // 2 if written else 0} national sources of {args.national} to {national}"
@@ -60,7 +61,8 @@ def cmd_demo_data(args) -> int:
         f"no breakdown {DEMO_FACTS.missing_breakdown} (explained), 2021 from 1 January "
         f"{DEMO_FACTS.from_january} (flagged), definition differs {DEMO_FACTS.definition_differs} (d), "
         f"confirmed change {DEMO_FACTS.confirmed_change[:2]}, "
-        f"convictions linked {DEMO_FACTS.links_convictions}"
+        f"convictions linked {DEMO_FACTS.links_convictions}, 2026 from 1 January to 3 April "
+        f"{DEMO_FACTS.first_period_only} (flagged, d)"
     )
     return OK
 
@@ -148,7 +150,7 @@ def cmd_validate(args) -> int:
     event = ("validate", os.environ.get("USER", "csa-stats"))
     reports, code = [], OK
     for name in args.files:
-        verdict = judge_path(Path(name), settings.limits, contract, event)
+        verdict = judge_path(Path(name), settings.limits, contract, event, settings.today)
         verdict.log_failure(settings.debug)
         report = verdict.report
         reports.append(report)
@@ -278,16 +280,8 @@ def cmd_status(args) -> int:
     settings = get_settings()
     with db.reader(_analyst_warehouse(settings, args.live, say=True)) as con:
         rows = queries.tracker(con, args.year, settings.deadline_for(args.year) if args.year else None)
-    columns = [
-        "geo",
-        "time_period",
-        "deadline",
-        "status",
-        "legal_bases",
-        "first_received_at",
-        "current_revision",
-        "submissions",
-    ]
+    columns = ["geo", "time_period", "deadline", "status", "legal_bases", "deadlines"]
+    columns += ["first_received_at", "current_revision", "submissions"]
     _table(f"Submission tracker {args.year or ''}".strip(), columns, [[r[c] for c in columns] for r in rows])
     by_status: dict[str, list[str]] = {}
     for r in rows:

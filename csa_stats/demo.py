@@ -17,6 +17,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from contracts.contract import load_contract
+from csa_stats import demo_periods as periods
 from csa_stats.settings import get_settings
 from transforms.writers import EXTENSIONS, write_submission
 from warehouse.archive import write_receipts
@@ -75,16 +76,18 @@ class DemoFacts:
     confirmed_change: tuple[str, int, dict]  # (geo, year, series): a jump the state confirms
     links_convictions: tuple[str, ...]  # geos that can link convictions to reports
     definition_differs: tuple[str, dict]  # geo and the national definitions unlike the reference
+    first_period_only: tuple[str, ...]  # geos sending 2026 for its first covered period only
 
 
 DEMO_FACTS = DemoFacts(
     late=("HU", 2024),
     revised=("NL", 2023),
     missing_breakdown={"sex": ("CZ", "PT", "RO"), "service": ("BG", "HR", "SK")},
-    from_january="LU",
+    from_january=periods.FROM_JANUARY,
     confirmed_change=("PL", 2024, {"indicator": "PERP_CNV"}),
     links_convictions=("AT", "BE", "FI", "IE", "NL", "SE"),
     definition_differs=("FR", {"conviction_stage": "FIRST_INSTANCE"}),
+    first_period_only=periods.FIRST_PERIOD_ONLY,
 )
 # The structured national definitions of every other state: the contract's reference, and sources.
 DEFINITIONS = {
@@ -162,8 +165,6 @@ class _State:
         self.unit = rng.choice(COUNTING_UNITS)
         first_basis = min(b.valid_from for b in load_contract().legal_bases)
         self.first_day = FIRST_REPORTED_DAY if rng.random() < 0.8 else first_basis
-        if geo == DEMO_FACTS.from_january:  # counts the whole of 2021: flagged on receipt
-            self.first_day = dt.date(2021, 1, 1)
         self.gaps = _gaps(geo)
 
     def reports(self, year: int, days: int, rng: random.Random) -> int:
@@ -178,18 +179,16 @@ class _State:
 
 
 def _submission(state: _State, year: int, rng: random.Random) -> tuple[dict, dict]:
-    start, end = _reference_period(state, year)
-    reports = state.reports(year, (end - start).days + 1, rng)
+    counted = periods.counted_periods(state.geo, year, state.first_day)
+    reports = state.reports(year, periods.counted_days(counted), rng)
     metadata = {
         "geo": state.geo,
         "time_period": year,
         "revision": 1,
-        "ref_period_start": start,
-        "ref_period_end": end,
-        "legal_basis": _legal_basis(end),
+        **periods.period_metadata(counted),
         "reporting_authority": state.authority,
         "contact": f"article8-statistics@{state.geo.lower()}.example.org",
-        "national_definitions": _definitions(state, start, end),
+        "national_definitions": _definitions(state, periods.period_note(counted)),
         **_structured_definitions(state.geo),
         "breakdown_gaps": "; ".join(f"{dim}: {GAP_COMMENTS[dim]}" for dim in state.gaps) or None,
     }
@@ -201,22 +200,12 @@ def _submission(state: _State, year: int, rng: random.Random) -> tuple[dict, dic
     return metadata, figures
 
 
-def _reference_period(state: _State, year: int) -> tuple[dt.date, dt.date]:
-    """The calendar year, cut where the state starts counting (2021 is partial)."""
-    return max(dt.date(year, 1, 1), state.first_day), dt.date(year, 12, 31)
-
-
-def _legal_basis(end: dt.date) -> str:
-    """The legal basis in force at the end of the reference period."""
-    return next(b.code for b in load_contract().legal_bases if b.valid_from <= end <= b.valid_to)
-
-
 def _structured_definitions(geo: str) -> dict:
     differs, changes = DEMO_FACTS.definition_differs
     return {**DEFINITIONS, **(changes if geo == differs else {})}
 
 
-def _definitions(state: _State, start: dt.date, end: dt.date) -> str:
+def _definitions(state: _State, period: str | None) -> str:
     stage = _structured_definitions(state.geo)["conviction_stage"]
     judgments = "final judgments" if stage == "FINAL" else "first-instance judgments, appeals pending"
     text = [
@@ -225,8 +214,8 @@ def _definitions(state: _State, start: dt.date, end: dt.date) -> str:
         "Sources: police case management system; convictions from court statistics "
         f"({judgments} in the year).",
     ]
-    if start != dt.date(start.year, 1, 1):
-        text.append(f"Partial year: figures cover {start.isoformat()} to {end.isoformat()}.")
+    if period:
+        text.append(period)
     text += [f"Breakdown by {dim} not available: {GAP_COMMENTS[dim]}" for dim in state.gaps]
     return " ".join(text + ["Synthetic demo figures."])
 

@@ -62,7 +62,11 @@ VARIABLES = {
     ),
     "CSA_FEEDBACK_POLL": ("30", "seconds between two looks for the Union's verdict (deferred in between)"),
     "CSA_FEEDBACK_TIMEOUT": ("72", "hours the national pipeline waits for the Union's verdict"),
-    "CSA_DEADLINE": ("08-03", "legal deadline (MM-DD) in the year after the reporting year"),
+    "CSA_DEADLINE": (
+        "law",
+        "deadline of a reporting year: `law`, the last deadline of the acts it is due under (contract "
+        "legalBases), or MM-DD in the year after it",
+    ),
     "CSA_LOG_LEVEL": ("INFO", "logging level"),
     "CSA_DATA_DOCS": ("none", "GX Data Docs beside the loader's validation reports: none, rejected or all"),
     "CSA_RECORD_RETENTION_DAYS": (
@@ -151,6 +155,7 @@ class Settings:
     max_rows: int
     max_xlsx_ratio: float
     auto_approve_as: str = ""
+    story_day: str = ""  # CSA_TODAY: the demo's today (YYYY-MM-DD), empty for the real date
     max_unpacked_bytes: int = Limits.max_unpacked_bytes
     max_side_file_bytes: int = Limits.max_side_file_bytes
     receipts: Path | None = None
@@ -174,7 +179,21 @@ class Settings:
             self.max_side_file_bytes,
         )
 
+    @property
+    def today(self) -> dt.date:
+        """The day the pipeline judges against (a year not ended yet, the latest arrival)."""
+        if not self.story_day:
+            return dt.date.today()
+        try:
+            return dt.date.fromisoformat(self.story_day)
+        except ValueError:
+            raise SettingInvalid(f"CSA_TODAY is '{self.story_day}'; expected a day YYYY-MM-DD") from None
+
     def deadline_for(self, year: int) -> dt.date:
+        if self.deadline == "law":
+            from contracts.contract import load_contract
+
+            return load_contract().deadline(year)
         month, day = (int(x) for x in self.deadline.split("-"))
         return dt.date(year + 1, month, day)
 
@@ -207,6 +226,9 @@ def get_settings() -> Settings:
         # Demo and tests only (the Makefile's demo target): approvals answer themselves as this
         # actor. Unset, as in production and `make airflow`, a human approves in the Airflow UI.
         auto_approve_as=os.environ.get("CSA_AUTO_APPROVE_AS", ""),
+        # Demo only (the Makefile's demo target): the day the story is told on, so that a year
+        # that has not ended yet (2026 in December 2026) can be received, judged and published.
+        story_day=os.environ.get("CSA_TODAY", ""),
         snapshots=_location("CSA_SNAPSHOTS"),
         snapshot_keep=int(_get("CSA_SNAPSHOT_KEEP")),
         debug=bool(os.environ.get("CSA_DEBUG")),

@@ -10,9 +10,9 @@ from dag_common import WAREHOUSE_QUEUE, default_args
 
 DOC = """
 ### Submission deadlines
-Every day: for each reporting year past its deadline (`CSA_DEADLINE`, in the year after the
-reporting year), the Member States with no accepted submission in the warehouse (status
-`missing` or `rejected` in the view `submission_tracker`). If there are any, the task
+Every day: for each reporting year past its deadline (the last deadline of the acts it is
+due under, from the contract; or `CSA_DEADLINE`), the Member States with no accepted submission
+in the warehouse (status `missing` or `rejected` in the view `submission_tracker`). If there are any, the task
 `overdue_submissions` fails with their names, and the alert is logged and appended to
 `CSA_REPORTS/alerts/deadlines.jsonl` (the notifier `MissingSubmissionsAlert`).
 """

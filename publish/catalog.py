@@ -113,7 +113,7 @@ def _series(graph: Graph, base: str, release: ReleaseFolder, contract, contact: 
     _describe(graph, series, DCAT.DatasetSeries, title, description)
     graph.add((series, DCTERMS.publisher, _publisher(graph)))
     graph.add((series, DCAT.contactPoint, contact))
-    graph.add((series, DCTERMS.temporal, _period(graph, series, release.year, contract)))
+    _temporal(graph, series, release.year, contract)
     return series
 
 
@@ -171,7 +171,7 @@ def _dataset(
     graph.add((dataset, DCTERMS.modified, Literal(as_of(release.path), datatype=XSD.date)))
     graph.add((dataset, DCTERMS.publisher, _publisher(graph)))
     graph.add((dataset, DCAT.contactPoint, contact))
-    graph.add((dataset, DCTERMS.temporal, _period(graph, dataset, release.year, contract)))
+    _temporal(graph, dataset, release.year, contract)
     for geo in _geos(release):
         graph.add((dataset, DCTERMS.spatial, SPATIAL_EU if geo == EU_AGGREGATE else URIRef(NUTS + geo)))
     graph.add((dataset, DCAT.theme, THEME))
@@ -265,14 +265,15 @@ def _contact(graph: Graph, base: str, email: str | None) -> URIRef:
     return contact
 
 
-def _period(graph: Graph, dataset: URIRef, year: int, contract) -> URIRef:
-    period = URIRef(f"{dataset}#period")
-    graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
-    # The days of the year a legal basis covers (2021 from 2 August, 2026 to 3 April).
-    start, end = contract.reference_period(year) or (f"{year}-01-01", f"{year}-12-31")
-    graph.add((period, DCAT.startDate, Literal(str(start), datatype=XSD.date)))
-    graph.add((period, DCAT.endDate, Literal(str(end), datatype=XSD.date)))
-    return period
+def _temporal(graph: Graph, subject: URIRef, year: int, contract) -> None:
+    """One temporal coverage per covered period of the year (2026: to 3 April, from 31 July)."""
+    covered = contract.reference_periods(year) or [(f"{year}-01-01", f"{year}-12-31")]
+    for n, (start, end) in enumerate(covered, start=1):
+        period = URIRef(f"{subject}#period" + (str(n) if n > 1 else ""))
+        graph.add((subject, DCTERMS.temporal, period))
+        graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        graph.add((period, DCAT.startDate, Literal(str(start), datatype=XSD.date)))
+        graph.add((period, DCAT.endDate, Literal(str(end), datatype=XSD.date)))
 
 
 def _version_notes(folder: Path) -> str:
@@ -323,7 +324,7 @@ def _report(graph: Graph, base: str, release: ReleaseFolder, geo: str, contract,
     graph.add((report, DCTERMS.publisher, _publisher(graph)))
     graph.add((report, DCAT.contactPoint, contact))
     graph.add((report, DCTERMS.spatial, URIRef(NUTS + geo)))
-    graph.add((report, DCTERMS.temporal, _period(graph, report, release.year, contract)))
+    _temporal(graph, report, release.year, contract)
     graph.add((report, DCAT.theme, THEME))
     for keyword in KEYWORDS:
         graph.add((report, DCAT.keyword, Literal(keyword, lang="en")))

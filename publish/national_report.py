@@ -18,11 +18,22 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from contracts.law import parse_periods
 from publish import charts, notes
 from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY
 from publish.i18n import SOURCE, Translator, languages
 from publish.pdf_ids import with_id_tree
-from publish.published import SYMBOLS, Year, figure, marking, marking_legend, partial_period, period_text
+from publish.published import (
+    SYMBOLS,
+    Year,
+    comparability_lines,
+    figure,
+    law_lines,
+    marking,
+    marking_legend,
+    partial_period,
+    periods_text,
+)
 from transforms.files import write_atomic
 
 CAVEAT = (
@@ -40,7 +51,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["period"] = lambda p: period_text(*p)
+    env.filters["period"] = periods_text
     return env
 
 
@@ -70,9 +81,11 @@ def report_context(years: list[Year], year: int, geo: str, contract, t: Translat
         "secondary": SECONDARY,
         "data_date": y.data_date,
         "submission": submission,
-        "legal_basis": t(contract.code_lists["legal_basis"].get(submission.get("legal_basis"), "")),
+        "legal_basis": _bases(submission, contract, t),
         "period": (submission["ref_period_start"], submission["ref_period_end"]),
         "period_note": notes.reference_period_note(year, submission, contract, t, t.period),
+        "law": law_lines(contract, year),
+        "comparability": comparability_lines(contract, [o.year for o in published]),
         "sections": [
             _section(y, geo, state, point, spec, contract, marks, t)
             for point, spec in contract.article_points.items()
@@ -86,7 +99,11 @@ def report_context(years: list[Year], year: int, geo: str, contract, t: Translat
         "translations": [
             (lang, t.language_name(lang), _file(geo, lang)) for lang in _languages(contract, geo)
         ],
-        "partial_years": [(o.year, p) for o in published if (p := partial_period(contract, o.year))],
+        "partial_years": [
+            (o.year, t(" and ").join(t.period(*q) for q in p))
+            for o in published
+            if (p := partial_period(contract, o.year))
+        ],
         "caveat": t(CAVEAT),
         "threshold": y.release_info.get("suppression_threshold"),
         "definitions": submission.get("national_definitions") or t("None given."),
@@ -214,6 +231,15 @@ def _label(contract, dimension: str, code: str, t) -> str:
     return "" if code == contract.not_applicable else t(contract.code_lists[dimension][code])
 
 
+def _bases(submission: dict, contract, t) -> str:
+    """The legal basis a submission names, or the one of each period it declares (ref_periods)."""
+    labels = contract.code_lists["legal_basis"]
+    if submission.get("ref_periods"):
+        declared = parse_periods(submission["ref_periods"])
+        return "; ".join(f"{t(labels.get(code, code))} ({t.period(a, b)})" for (a, b), code in declared)
+    return t(labels.get(submission.get("legal_basis"), ""))
+
+
 def _value_text(row: dict | None, contract, t) -> str:
     why = marking(row)
     if why is None:
@@ -259,7 +285,7 @@ def _history_row(y: Year, geo: str, contract, t) -> dict:
     return {
         "year": y.year,
         "period": t.period(submission["ref_period_start"], submission["ref_period_end"]),
-        "legal_period": t.period(*partial) if partial else None,
+        "legal_period": t(" and ").join(t.period(*p) for p in partial) if partial else None,
         "figures": [
             _figure(y.row(geo, contract.key_figures[s["figure"]]), t)
             for s in contract.article_points.values()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from contracts.law import parse_periods
 from publish.disclosure import COVERAGE, EU_AGGREGATE, is_hidden, series_key
 
 NOT_COLLECTED = "–"
@@ -86,17 +87,20 @@ def definition_differences(indicator: str, submission: dict, contract, _: Callab
 
 
 def reference_period_note(year: int, submission: dict, contract, _: Callable, dates=None) -> str | None:
-    """The state's reference period when it is not the part of the year the legal bases cover."""
+    """The periods the state counted when they are not the covered periods of the year (its
+    reference period, or the periods it declared in ref_periods)."""
     start, end = submission.get("ref_period_start"), submission.get("ref_period_end")
-    legal = contract.reference_period(year)
+    legal = contract.reference_periods(year)
     if not (start and end and legal):
         return None
-    given = (dt.date.fromisoformat(str(start)[:10]), dt.date.fromisoformat(str(end)[:10]))
-    if given == tuple(legal):
+    given = [(dt.date.fromisoformat(str(start)[:10]), dt.date.fromisoformat(str(end)[:10]))]
+    if submission.get("ref_periods"):
+        given = [period for period, _code in parse_periods(submission["ref_periods"])]
+    if given == legal:
         return None
-    dates = dates or period_text
+    dates, joined = dates or period_text, _(" and ")
     return _("reference period {given}, while the Regulation applies from {legal}").format(
-        given=dates(*given), legal=dates(*legal)
+        given=joined.join(dates(*p) for p in given), legal=joined.join(dates(*p) for p in legal)
     )
 
 

@@ -26,7 +26,8 @@ def with_id_tree(pdf: bytes) -> bytes:
             names.append(ids[key])
         root.IDTree = document.make_indirect(pikepdf.Dictionary(Names=names))
         out = io.BytesIO()
-        document.save(out, deterministic_id=True)
+        # no object streams, as WeasyPrint writes it: offsets stay out of compressed streams
+        document.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
         return out.getvalue()
 
 

@@ -133,9 +133,42 @@ def marking_legend(contract) -> list[tuple[str, str, str]]:
     ]
 
 
-def partial_period(contract, year: int) -> tuple[dt.date, dt.date] | None:
-    """The part of `year` the legal bases cover, when it is not the whole calendar year."""
-    period = contract.reference_period(year)
-    if period and period != (dt.date(year, 1, 1), dt.date(year, 12, 31)):
-        return period
+def partial_period(contract, year: int) -> list[tuple[dt.date, dt.date]] | None:
+    """The covered periods of `year`, when they are not the whole calendar year (2021 from
+    2 August; 2026 to 3 April and from 31 July)."""
+    periods = contract.reference_periods(year)
+    if periods and periods != [(dt.date(year, 1, 1), dt.date(year, 12, 31))]:
+        return periods
     return None
+
+
+def periods_text(periods) -> str:
+    """A (start, end) pair or a list of them in words: '1 January to 3 April 2026 and ...'."""
+    if isinstance(periods, list):
+        return " and ".join(period_text(*p) for p in periods)
+    return period_text(*periods)
+
+
+def law_lines(contract, year: int) -> list[str]:
+    """The act each covered period of `year` is reported under, and the gaps between them."""
+    lines = []
+    for period in contract.reference_periods(year):
+        basis = contract.basis_of(period)
+        confirm = " (to confirm)" if basis.to_confirm and "confirm" not in basis.article else ""
+        label = contract.code_lists["legal_basis"][basis.code]
+        lines.append(f"{period_text(*period)}: {label}, {basis.article}{confirm}.")
+    for g in contract.legal_gaps:
+        if g.valid_from.year <= year and (g.valid_to is None or year <= g.valid_to.year):
+            note = " ".join(g.note.split())
+            lines.append(f"{note[:1].upper()}{note[1:]}.")
+    return lines
+
+
+def comparability_lines(contract, years: list[int]) -> list[str]:
+    """The changes of the law that break a series among `years` (a note from a day in one of
+    them, with an earlier year to compare it with)."""
+    return [
+        f"{n['point']}: {' '.join(n['note'].split())}"
+        for n in contract.comparability_notes
+        if n["from"].year in years and min(years) < n["from"].year
+    ]

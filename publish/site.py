@@ -22,12 +22,14 @@ from publish.national_report import CAVEAT, environment, write_national_reports
 from publish.published import (
     SYMBOLS,
     Year,
+    comparability_lines,
     figure,
+    law_lines,
     marking,
     marking_legend,
     national_geos,
     partial_period,
-    period_text,
+    periods_text,
     read_years,
 )
 from transforms.files import write_atomic
@@ -76,6 +78,7 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None, contract=Non
             notes=[n for h in headline for n in h["notes"]],
             grid=_completeness(years, contract, tracker),
             charts=_index_charts(years, contract, keys["reports"]),
+            comparability=comparability_lines(contract, [y.year for y in years]),
         ),
         "methodology.html": env.get_template("methodology.html.j2").render(
             title="Methodology",
@@ -92,6 +95,8 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None, contract=Non
             title=f"Article 8 statistics {y.year}",
             y=y,
             period=partial_period(contract, y.year),
+            law=law_lines(contract, y.year),
+            comparability=comparability_lines(contract, [o.year for o in years if o.year <= y.year]),
             coverage=y.coverage(keys["reports"]),
             charts=_year_charts(y, contract, keys),
             legend=notes.legend(shown, contract, SYMBOLS),
@@ -210,7 +215,7 @@ def _completeness(years: list[Year], contract, tracker: list[dict] | None) -> li
 def _year_charts(y: Year, contract, keys: dict) -> list[dict]:
     states = sorted(g for g in y.submissions)
     period = partial_period(contract, y.year)
-    when = f"{y.year}" + (f", partial year: {period_text(*period)}" if period else "")
+    when = f"{y.year}" + (f", partial year: {periods_text(period)}" if period else "")
     total, *parts = keys["children"]
     return [
         _chart(

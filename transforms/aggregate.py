@@ -46,6 +46,7 @@ def aggregate_metadata(geo: str, year: int, period: tuple, declaration: dict, ru
     from contracts.records import load_records_contract
 
     start, end = period
+    periods = load_contract().reference_periods(year)  # the records count each covered one
     sources = ", ".join(f"{f.path.name} ({f.rows} rows, sha256 {f.sha256[:12]})" for f in run.files)
     rules = " ".join(f"{r['indicator']}: {r['rule']}" for r in load_records_contract().counting_rules)
     return {
@@ -54,6 +55,7 @@ def aggregate_metadata(geo: str, year: int, period: tuple, declaration: dict, ru
         "ref_period_start": start,
         "ref_period_end": end,
         "legal_basis": legal_basis(end),
+        "ref_periods": load_contract().periods_field(periods) if len(periods) > 1 else None,
         "reporting_authority": declaration["reporting_authority"],
         "contact": declaration["contact"],
         "national_definitions": (

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from dataclasses import field as _field
 
 from contracts.contract import Contract, load_contract
+from transforms.periods import counted_days
 
 
 @dataclass
@@ -51,7 +52,5 @@ def figures(rows: list[dict], contract: Contract | None = None) -> dict[tuple, i
 
 
 def reference_days(metadata: dict) -> int:
-    start, end = metadata.get("ref_period_start"), metadata.get("ref_period_end")
-    if not (start and end) or end < start:
-        return 365
-    return (end - start).days + 1
+    """Days the figures count: the periods declared in ref_periods, else the reference period."""
+    return counted_days(metadata)

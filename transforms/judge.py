@@ -105,7 +105,11 @@ def refuse(
 
 
 def judge_path(
-    path: Path, limits: Limits, contract: Contract, event: tuple[str, str] = ("validate", "csa-stats")
+    path: Path,
+    limits: Limits,
+    contract: Contract,
+    event: tuple[str, str] = ("validate", "csa-stats"),
+    today: dt.date | None = None,
 ) -> Verdict:
     """The judge on a file on disk and its side file; one the system cannot read (gone, a folder,
     no permission) is refused with L0_READABLE."""
@@ -115,7 +119,7 @@ def judge_path(
         file = Received(Path(path).name, b"")
         submission = unreadable(file, detect_format(file) or "unknown", str(exc) or type(exc).__name__)
         return _unparsed(file, submission, contract, event)
-    return judge(file, limits, contract, event=event)
+    return judge(file, limits, contract, event=event, today=today)
 
 
 def _unparsed(file, submission, contract, event, failure: BaseException | None = None) -> Verdict:

@@ -76,8 +76,11 @@ def reference_period(year: int) -> tuple[dt.date, dt.date]:
 
 
 def _in_period(column: str, year: int) -> str:
-    start, end = reference_period(year)
-    return f"\"{column}\" BETWEEN DATE '{start}' AND DATE '{end}'"
+    """A record belongs to `year` when dated in one of its covered periods (never in a gap)."""
+    reference_period(year)  # a year no legal basis covers: the clear error
+    periods = load_contract().reference_periods(year)
+    between = (f"{sql_identifier(column)} BETWEEN DATE '{a}' AND DATE '{b}'" for a, b in periods)
+    return f"({' OR '.join(between)})"
 
 
 def _year(contract: RecordContract, table: str, year: int) -> str:

@@ -9,7 +9,7 @@ import datetime as dt
 from collections import Counter
 
 from contracts.contract import Contract, additivity_parts, load_contract
-from transforms import statuses
+from transforms import periods, statuses
 from transforms.canonical import Submission
 from transforms.history import History, reference_days
 from transforms.report import UNPARSED, Issue, Report, place
@@ -22,6 +22,7 @@ class _Checker:
     def __init__(self, submission: Submission, contract: Contract):
         self.s, self.c = submission, contract
         self.issues: list[Issue] = []
+        self.periods: list | None = None  # the declared periods, once judged against the law
 
     def add(
         self, rule_id: str, location: str, field: str | None = None, value=None, expected=None, **params
@@ -98,6 +99,8 @@ def validate(
         _metadata(check, today or dt.date.today())
         statuses.against_definitions(check)
         _definitions_differ(check)
+        if check.periods:
+            periods.mark_period_differs(check, submission.time_period, check.periods)
         index = _rows(check)
         _series(check, index)
         _additivity(check, index)
@@ -151,10 +154,10 @@ def _metadata(check: _Checker, today: dt.date) -> None:
             "L0_REF_PERIOD", check.meta_where("ref_period_start"), "ref_period", f"{start} to {end}", year
         )
     period = (start, end) if start and end and period_ok else (dt.date(year, 1, 1), dt.date(year, 12, 31))
-    if _year_covered(check, year, period):
-        basis = c.legal_basis(meta.get("legal_basis") or "")
-        if basis:
-            _ref_period_covered(check, basis, period)
+    declared = periods.check_declared(check, year)
+    if _year_covered(check, year, period) and declared:
+        periods.check_bases(check, year, declared)
+        check.periods = declared  # status d on figures counting other days, after the definitions
 
 
 def _year_covered(check: _Checker, year: int, period: tuple[dt.date, dt.date]) -> bool:
@@ -176,20 +179,6 @@ def _year_covered(check: _Checker, year: int, period: tuple[dt.date, dt.date]) -
         check.add("L0_LEGAL_BASIS", where, "legal_basis", year, str(basis), covering=text)
         return False
     return True
-
-
-def _ref_period_covered(check: _Checker, basis, period: tuple[dt.date, dt.date]) -> None:
-    """A reference period reaching beyond the named legal basis (2021 from 1 January) is flagged."""
-    covered = check.c.covered(period, basis.code)
-    if covered and covered != [period]:
-        check.add(
-            "L0_REF_PERIOD_UNCOVERED",
-            check.meta_where("ref_period_start"),
-            "ref_period",
-            f"{period[0]} to {period[1]}",
-            str(basis),
-            covered=" and ".join(f"{a} to {b}" for a, b in covered),
-        )
 
 
 def _definitions_differ(check: _Checker) -> None:

@@ -47,15 +47,19 @@ def landed_at(path: Path) -> dt.datetime:
     return min(mtime, dt.datetime.now(dt.UTC))
 
 
-def first_seen(con, digest: str, receipts: Path | None, year: int | None = None) -> dt.datetime:
+def first_seen(
+    con, digest: str, receipts: Path | None, year: int | None = None, today: dt.date | None = None
+) -> dt.datetime:
     """When the system first saw this content: as archived before, else as a receipt recorded
     outside the landing folder (CSA_RECEIPTS: files that arrived another way) that can be true of
-    a submission for `year`, else now. Never the file's modification time, which the sender
-    controls. A receipts file that cannot be used raises ReceiptsInvalid (a setting error)."""
+    a submission for `year`, else now (the demo's `today` when later). Never the file's
+    modification time, which the sender controls. A receipts file that cannot be used raises
+    ReceiptsInvalid (a setting error)."""
+    now = max(dt.datetime.now(dt.UTC), dt.datetime.combine(today or dt.date.min, dt.time.max, dt.UTC))
     known = queries.first_received(con, digest)
     if known:
         return known
-    return receipts_file.arrival(receipts, digest, year) or dt.datetime.now(dt.UTC)
+    return receipts_file.arrival(receipts, digest, year) or now
 
 
 def read_receipts(path: Path | None) -> dict[str, str]:

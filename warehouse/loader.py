@@ -45,6 +45,7 @@ class Places(Protocol):
     receipts: Path | None
     snapshots: str  # where the writer publishes read-only snapshots ("" none)
     snapshot_keep: int
+    today: dt.date  # what is judged against (a year not ended, the latest arrival)
     debug: bool
 
     @property
@@ -84,9 +85,10 @@ def ingest_file(
             content = digest if meta_digest is None else archive.sha256_of(f"{digest}{meta_digest}".encode())
             event = ("ingest", actor)
             # only now: a duplicate needs no parsing
-            verdict = judge(file, places.limits, contract, lambda geo, year: _history(con, geo, year), event)
+            history = lambda geo, year: _history(con, geo, year)  # noqa: E731
+            verdict = judge(file, places.limits, contract, history, event, places.today)
             year = verdict.submission.time_period  # a receipt before its year ended is refused
-            received_at = received_at or archive.first_seen(con, digest, places.receipts, year)
+            received_at = received_at or archive.first_seen(con, digest, places.receipts, year, places.today)
             files = [
                 (digest, path.name, file.data, stored),
                 (meta_digest, archive.side_file(path).name, side, stored_meta),

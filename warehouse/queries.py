@@ -94,6 +94,8 @@ def tracker(
             [year] if year else [],
         )
     )
+    for row in rows:
+        row["deadlines"] = act_deadlines(row["time_period"])
     if rows or not (year and deadline):
         return rows
     bases = ", ".join(b.code for b in load_contract().legal_bases if b.covers_year(year))
@@ -110,9 +112,17 @@ def tracker(
             "first_received_at": None,
             "current_revision": None,
             "submissions": 0,
+            "deadlines": act_deadlines(year),
         }
         for (geo,) in geos
     ]
+
+
+def act_deadlines(year: int) -> str | None:
+    """Each act `year` is due under and its deadline ('32024R1307 2027-08-03, ...'), the ones
+    whose deadline the Official Journal text has not confirmed marked so."""
+    due = load_contract().deadlines(year)
+    return ", ".join(f"{b.code} {d}{' (to confirm)' if b.to_confirm else ''}" for b, d in due) or None
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> list[dict]:

@@ -31,6 +31,7 @@ def _metadata(**changes) -> dict:
         "counting_unit": "CASE", "report_date": "REGISTERED", "child_upper_age": 18,
         "conviction_stage": "FINAL", "source_reports": "POLICE", "source_children": "VICTIM_REGISTER",
         "source_convictions": "COURT",
+        "ref_periods": "2023-01-01/2023-12-31: 32021R1232",
         "breakdown_gaps": "service: not recorded by the police",
         "confirmed_changes": "PERP_CNV/_Z/_Z/_Z: one large trial ended in 2023",
         **changes,

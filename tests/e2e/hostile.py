@@ -21,6 +21,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from contracts.contract import load_contract
 from tests.helpers import metadata, observations, write_json_submission
 from transforms.writers import write_submission
 
@@ -972,6 +973,7 @@ def _json_both(meta: dict, perp: dict):
 
 
 SIDE_OF = "ART8_AT_2023_R1.meta.json"
+GAPS_ROW = [f.name for f in load_contract().metadata_fields].index("breakdown_gaps") + 2  # the sheet's row
 META_ROW = "sheet 'Metadata', row"
 REFERENCE = {"counting_unit": "RECEIVED", "report_date": "RECEIVED"}
 
@@ -1050,10 +1052,10 @@ THIRD_ROUND = [
     ),  # fmt: skip
     Case(
         "xlsx breakdown gaps too long",
-        _sheet_cell("Metadata", "B18", "sex: " + "z" * 2100),
+        _sheet_cell("Metadata", f"B{GAPS_ROW}", "sex: " + "z" * 2100),
         REJECTED,
         "L0_TOO_LONG",
-        "sheet 'Metadata', row 18",
+        f"sheet 'Metadata', row {GAPS_ROW}",
     ),  # fmt: skip
     Case(
         "side file authority too long",

@@ -130,6 +130,31 @@ def test_a_case_crossing_years_counts_in_each_year_and_the_reference_period_star
     assert run2021.reports_in_year == 0 and [i.rule for i in run2021.issues] == ["R1_NO_RECORDS"]
 
 
+def test_a_record_dated_in_the_gap_of_2026_belongs_to_no_reporting_year(tmp_path):
+    folder = write_records(
+        tmp_path / "split",
+        [
+            report("Q1", D(2026, 4, 3), "G1"),  # last day of 2021/1232 as amended
+            report("Q2", D(2026, 5, 15), "G2"),  # in the gap: no act applied
+            report("Q3", D(2026, 7, 30), "G3"),  # the day before 2026/1881
+            report("Q4", D(2026, 7, 31), "G4"),  # first day of 2026/1881
+        ],
+        [
+            {"child_id": "K9", "sex": "F", "identification_date": D(2026, 6, 1), "case_key": "G2"},
+            {"child_id": "K8", "sex": "M", "identification_date": D(2026, 8, 1), "case_key": "G4"},
+        ],
+        [{"perpetrator_id": "P9", "conviction_date": D(2026, 6, 1), "final": True, "offence_code": "X"}],
+    )
+    f = figures(run_records(folder, "AT", 2026, manifest=False))
+    assert f[("REP_LEA", "_Z", "TOTAL", "TOTAL")] == 2  # Q1 and Q4
+    assert f[("CASE_UNQ", "_Z", "TOTAL", "TOTAL")] == 2
+    assert [f[("CHILD_IDN", s, "_Z", "_Z")] for s in "TFM"] == [1, 0, 1]  # K9 identified in the gap
+    assert f[("PERP_CNV", "_Z", "_Z", "_Z")] == 0
+    for year in (2025, 2027):  # nor to the years around it
+        run = run_records(folder, "AT", year, manifest=False)
+        assert run.reports_in_year == 0 and [i.rule for i in run.issues] == ["R1_NO_RECORDS"]
+
+
 def test_a_child_identified_twice_counts_once_with_the_latest_sex(hand_built):
     f2022 = figures(run_records(hand_built, "AT", 2022, manifest=False))
     assert [f2022[("CHILD_IDN", s, "_Z", "_Z")] for s in "TFMU"] == [1, 1, 0, 0]

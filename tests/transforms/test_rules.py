@@ -211,6 +211,42 @@ CASES = [
         **_year(2021),
     ),  # fmt: skip
     Case(
+        "L1_PERIOD_DIFFERS",
+        "csv",
+        meta_at("csv", "ref_period_start"),
+        "2023-03-01 to 2023-12-31",
+        meta={"ref_period_start": "2023-03-01"},
+    ),
+    Case(
+        "L0_PERIOD_NOT_REPORTED",
+        "json",
+        meta_at("json", "ref_period_start"),
+        "2026-07-31 to 2026-12-31",
+        name="ART8_AT_2026_R1",
+        meta={
+            "time_period": 2026,
+            "ref_period_start": "2026-01-01",
+            "ref_period_end": "2026-04-03",
+            "legal_basis": "32024R1307",
+        },
+        rows=lambda rows: [r.update(time_period=2026) for r in rows],
+    ),  # fmt: skip
+    Case(
+        "L0_PERIOD_OUTSIDE_LAW",
+        "xlsx",
+        meta_at("xlsx", "ref_periods"),
+        "2026-05-01 to 2026-05-31",
+        name="ART8_AT_2026_R1",
+        meta={
+            "time_period": 2026,
+            "ref_period_start": "2026-01-01",
+            "ref_period_end": "2026-05-31",
+            "legal_basis": "32024R1307",
+            "ref_periods": "2026-01-01/2026-04-03: 32024R1307; 2026-05-01/2026-05-31: 32024R1307",
+        },
+        rows=lambda rows: [r.update(time_period=2026) for r in rows],
+    ),  # fmt: skip
+    Case(
         "L0_YEAR_NOT_ENDED",
         "json",
         meta_at("json", "time_period"),
