@@ -10,11 +10,11 @@ from pathlib import Path
 
 import yaml
 
+from contracts.disclosure import Disclosure
 from contracts.law import Law, LegalGap, legal_basis
 
 CONTRACT_PATH = Path(__file__).with_name("article8.odcs.yaml")
-# Bits of the signed integer types a contract field may be stored as (DuckDB physical types).
-_INTEGER_BITS = {"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}
+_INTEGER_BITS = {"TINYINT": 8, "SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}  # a field's DuckDB integer types
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,6 @@ class Field:
         return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 
-@dataclass(frozen=True)
-class Disclosure:
-    threshold: int  # non-zero counts below it are hidden (primary suppression)
-    rule: str  # the rule in words, as published
-
-
 class Contract(Law):
     """Read-only view of the contract document."""
 
@@ -81,7 +75,7 @@ class Contract(Law):
         self.confidentiality: dict[str, str] = custom["confidentialityRoles"]  # role -> code
         self.missing_status: str = custom["missingStatus"]
         self.not_applicable: str = custom["notApplicable"]
-        self.disclosure = Disclosure(int(custom["disclosure"]["threshold"]), custom["disclosure"]["rule"])
+        self.disclosure = Disclosure.read(custom["disclosure"], self.code_lists["conf_status"])
         self.file_name: dict[str, str] = custom["submissionFileName"]
         self.yoy_band: float = float(custom["yearOnYearBand"]["band"])
         self.yoy_min_base: int = int(custom["yearOnYearBand"]["minimumBase"])

@@ -24,9 +24,9 @@ from csa_stats.commands import (
     cmd_status,
     cmd_summary,
     cmd_template,
-    cmd_validate,
 )
-from csa_stats.settings import SettingInvalid, get_settings
+from csa_stats.settings import SettingInvalid, debugging, get_settings, user
+from csa_stats.validate_command import cmd_validate
 from transforms.files import NotRegular
 from transforms.receipts import ReceiptsInvalid
 
@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="archive, validate and load files or folders into the warehouse")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--actor", default=os.environ.get("USER", "cli"))
+    p.add_argument("--actor", default=user("cli"))
     p.add_argument(
         "--sender",
         metavar="GEO",
@@ -185,7 +185,7 @@ def _failure(exc: Exception) -> int:
     if isinstance(exc, (SettingInvalid, ReceiptsInvalid, NotRegular)):  # an operator's input
         print(f"error: {exc}", file=sys.stderr)
         return UNREADABLE
-    if os.environ.get("CSA_DEBUG"):  # a bug, not bad input: say so in one line unless debugging
+    if debugging():  # a bug, not bad input: say so in one line unless debugging
         raise exc
     print(
         f"internal error ({type(exc).__name__}): {exc}; rerun with CSA_DEBUG=1 for details", file=sys.stderr

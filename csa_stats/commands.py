@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
+from contracts.vocabulary import SubmissionStatus, TrackerStatus
 from csa_stats.settings import get_settings
 
 # Exit codes (documented in README).
@@ -127,62 +127,6 @@ def cmd_contract(args) -> int:
     return OK
 
 
-def _openpyxl_without_numpy() -> None:
-    """openpyxl imports numpy (0.2 s) only to recognise numpy numbers when writing; reading a
-    workbook does without. Hide numpy while openpyxl loads; anything later may import it."""
-    if "numpy" in sys.modules or "openpyxl" in sys.modules:
-        return
-    sys.modules["numpy"] = None  # makes `import numpy` fail
-    try:
-        import openpyxl  # noqa: F401
-    finally:
-        del sys.modules["numpy"]
-
-
-def cmd_validate(args) -> int:
-    if not args.data_docs and any(Path(name).suffix.lower() == ".xlsx" for name in args.files):
-        _openpyxl_without_numpy()
-    from contracts.contract import load_contract
-    from transforms.judge import judge_path
-    from transforms.safety import safe_name
-
-    settings, contract = get_settings(), load_contract()
-    event = ("validate", os.environ.get("USER", "csa-stats"))
-    reports, code = [], OK
-    for name in args.files:
-        verdict = judge_path(Path(name), settings.limits, contract, event, settings.today)
-        verdict.log_failure(settings.debug)
-        report = verdict.report
-        reports.append(report)
-        if args.report_dir:
-            rows = verdict.rows() if args.data_docs else None
-            report.write(Path(args.report_dir), safe_name(Path(name).stem), rows)
-        if not report.readable:
-            code = max(code, UNREADABLE)
-        elif not report.valid:
-            code = max(code, ERRORS)
-        elif args.strict and report.count("warning"):
-            code = max(code, WARNINGS)
-    if args.json:
-        print(json.dumps([r.to_dict() for r in reports], indent=2, default=str, ensure_ascii=False))
-    else:
-        for r in reports:
-            _print_report(r)
-    return code
-
-
-def _print_report(report) -> None:
-    verdict = "VALID" if report.valid else ("UNREADABLE" if not report.readable else "REJECTED")
-    print(
-        f"{report.file}: {verdict} ({report.count('error')} errors, "
-        f"{report.count('warning')} warnings, {report.count('information')} notes; "
-        f"contract {report.contract_version})"
-    )
-    for i in report.issues:
-        value = "" if i.value is None else f" [value: {i.value}]"
-        print(f"  {i.severity:<11} {i.rule:<24} {i.location}: {i.message}{value}")
-
-
 def cmd_ingest(args) -> int:
     """Folders in the landing layout and files named outright (csa_stats.steps.taken.to_ingest),
     on a disk or an object store (s3://...: each file is copied to a local staging folder, as
@@ -202,7 +146,7 @@ def cmd_ingest(args) -> int:
         rows.append(
             [result["file"], result["submission_id"], result["status"], result["errors"], result["warnings"]]
         )
-        if result["status"] == "rejected":
+        if result["status"] == SubmissionStatus.REJECTED:
             code = max(code, ERRORS)
     _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
     for path, why in skipped:  # one plain line each: easy to grep in a log
@@ -287,7 +231,7 @@ def cmd_status(args) -> int:
     for r in rows:
         by_status.setdefault(r["status"], []).append(f"{r['geo']} {r['time_period']}")
     for status, which in sorted(by_status.items()):
-        shown = ", ".join(which) if status != "on time" else ""
+        shown = ", ".join(which) if status != TrackerStatus.ON_TIME else ""
         print(f"{status}: {len(which)}{'  (' + shown + ')' if shown else ''}")
     return OK
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 
 from contracts.contract import load_contract
 from csa_stats import demo_periods as periods
+from csa_stats.demo_figures import RANGES, YEARLY_JITTER, consistent_figures, key_of
+from csa_stats.demo_flags import owner_flag
 from csa_stats.settings import get_settings
 from transforms.writers import EXTENSIONS, write_submission
 from warehouse.archive import write_receipts
@@ -35,23 +35,7 @@ POPULATION_2024 = {
 # states from tens (MT, LU, CY) to tens of thousands (DE, FR, IT, ES, PL).
 SCALE, EXPONENT, LEVEL, GROWTH = 90.0, 1.35, (0.75, 1.25), (-0.05, 0.15)
 
-# Demo ranges keyed by contract code. A state draws its own value once; each year moves it
-# by up to YEARLY_JITTER, kept inside the range.
-CHAIN_SHARE = {  # of the next one up
-    "CASE_UNQ": (0.60, 0.90), "CASE_MULT": (0.05, 0.30), "PERP_CNV_LNK": (0.20, 0.60),
-}  # fmt: skip
-PER_REPORT = {"CHILD_IDN": (0.005, 0.03), "PERP_CNV": (0.003, 0.02)}  # of the reports
-PART_WEIGHT = {  # weights of the parts of an additivity total
-    "PROVIDER": (0.75, 0.95), "PIO": (0.05, 0.25),
-    "MESSAGING": (0.55, 0.75), "EMAIL": (0.12, 0.30), "VOIP": (0.005, 0.04),
-    "OTHER": (0.01, 0.06), "UNKNOWN": (0.0, 0.06),
-    "F": (0.55, 0.70), "M": (0.25, 0.40), "U": (0.0, 0.06),
-}  # fmt: skip
-RANGES = {**CHAIN_SHARE, **PER_REPORT, **PART_WEIGHT}
-YEARLY_JITTER = 0.08
-
 FORMAT_COUNTS = {"json": 5, "csv": 4, "sdmx-csv": 3}  # the other states send the XLSX template
-MISSING = load_contract().missing_status
 # Most states count from the day after entry into force; a few from the legal basis itself.
 FIRST_REPORTED_DAY = dt.date(2021, 8, 3)
 AUTHORITIES = ["National Police", "Ministry of the Interior", "Criminal Police Office",
@@ -192,11 +176,11 @@ def _submission(state: _State, year: int, rng: random.Random) -> tuple[dict, dic
         **_structured_definitions(state.geo),
         "breakdown_gaps": "; ".join(f"{dim}: {GAP_COMMENTS[dim]}" for dim in state.gaps) or None,
     }
-    figures = _figures(reports, lambda code: state.share(code, rng))
+    figures = consistent_figures(reports, lambda code: state.share(code, rng))
     geo, jump_year, spec = DEMO_FACTS.confirmed_change
     if (state.geo, year) == (geo, jump_year):  # three times the usual, confirmed in the submission
-        figures[_key(spec)] *= 3
-        metadata["confirmed_changes"] = f"{'/'.join(_key(spec))}: {CONFIRMED_REASON}"
+        figures[key_of(spec)] *= 3
+        metadata["confirmed_changes"] = f"{'/'.join(key_of(spec))}: {CONFIRMED_REASON}"
     return metadata, figures
 
 
@@ -220,53 +204,6 @@ def _definitions(state: _State, period: str | None) -> str:
     return " ".join(text + ["Synthetic demo figures."])
 
 
-def _key(spec: dict) -> tuple:
-    """The series key of the one contract series matching `spec`."""
-    contract = load_contract()
-    (series,) = (s for s in contract.series if spec.items() <= s.items())
-    return contract.series_key(series)
-
-
-def _figures(reports: int, share: Callable[[str], float]) -> dict[tuple, int]:
-    """Every figure of a submission from the reports total, consistent by construction:
-    down each ordering chain, then totals split into parts until every series has a value."""
-    contract = load_contract()
-    groups = contract.additivity_groups()
-    figures = {}
-    for rule in contract.ordering:
-        chain = rule["chain"]  # smallest first
-        top = chain[-1]["indicator"]
-        figures.setdefault(_key(chain[-1]), round(reports * share(top)) if top in PER_REPORT else reports)
-        for upper, lower in pairwise(reversed(chain)):
-            figures[_key(lower)] = round(figures[_key(upper)] * share(lower["indicator"]))
-    parts = {p for _, _, ps in groups for p in ps}
-    for s in contract.series:
-        key = contract.series_key(s)
-        if key not in figures and key not in parts:
-            figures[key] = round(reports * share(s["indicator"]))
-    pending = list(groups)
-    while pending:  # a part can be the total of another group: split outer totals first
-        ready = [g for g in pending if g[1] in figures]
-        if not ready:
-            raise ValueError("the contract's additivity groups do not reach every total")
-        for group in ready:
-            rule_id, total, part_keys = group
-            weights = [share(code) for code in load_contract().breakdown(rule_id)[1]]
-            figures.update(zip(part_keys, _split(figures[total], weights), strict=True))
-            pending.remove(group)
-    return figures
-
-
-def _split(total: int, weights: list[float]) -> list[int]:
-    """Whole parts adding up to `total` (largest remainder)."""
-    exact = [total * w / sum(weights) for w in weights]
-    parts = [int(x) for x in exact]
-    by_remainder = sorted(range(len(exact)), key=lambda i: parts[i] - exact[i])
-    for i in by_remainder[: total - sum(parts)]:
-        parts[i] += 1
-    return parts
-
-
 def _gaps(geo: str) -> list[str]:
     """Dimensions whose breakdown the state does not have."""
     return [dim for dim, geos in DEMO_FACTS.missing_breakdown.items() if geo in geos]
@@ -276,22 +213,24 @@ def _rows(metadata: dict, figures: dict, comments: dict) -> list[dict]:
     """Canonical rows in contract order; the parts of a missing breakdown are empty, flagged."""
     contract = load_contract()
     gaps = _gaps(metadata["geo"])
+    dimension = {rule_id: contract.breakdown(rule_id)[0] for rule_id, _, _ in contract.additivity_groups()}
     missing = {
-        part: GAP_COMMENTS[load_contract().breakdown(rule_id)[0]]
-        for rule_id, _, parts in contract.additivity_groups()
-        if load_contract().breakdown(rule_id)[0] in gaps
+        part: GAP_COMMENTS[dimension[r]]
+        for r, _, parts in contract.additivity_groups()
+        if dimension[r] in gaps
         for part in parts
     }
     if metadata["geo"] not in DEMO_FACTS.links_convictions:
-        missing[_key(LINKED)] = NOT_LINKED
+        missing[key_of(LINKED)] = NOT_LINKED
     rows = []
     for key in contract.series_keys():
         gap = key in missing
         rows.append({
             "geo": metadata["geo"], "time_period": metadata["time_period"],
             **dict(zip(contract.series_dimensions, key, strict=True)),
-            "obs_value": None if gap else figures[key], "obs_status": MISSING if gap else None,
-            "conf_status": None, "comment": missing.get(key, comments.get(key)),
+            "obs_value": None if gap else figures[key],
+            "obs_status": contract.missing_status if gap else None,
+            "conf_status": owner_flag(metadata, key), "comment": missing.get(key, comments.get(key)),
         })  # fmt: skip
     return rows
 

@@ -94,7 +94,7 @@ VARIABLES = {
         "$CSA_DATA_DIR/receipts.json",
         "arrival times recorded outside the landing folder (SHA-256 -> time), e.g. files received by mail",
     ),
-    # Read by dags/national_statistics.py itself (DAG files import only airflow.sdk and stdlib).
+    # What the DAG files read when they are parsed (dags/dag_common.setting): schedules, defaults.
     "CSA_NATIONAL_GEO": ("AT", "default Member State of the national_statistics DAG"),
     "CSA_NATIONAL_CRON": (
         "0 6 1 6 *",
@@ -118,6 +118,22 @@ def _get(name: str) -> str:
         variable, slash, rest = value[1:].partition("/")
         value = f"{_get(variable)}{slash}{rest}"
     return value
+
+
+def debugging() -> bool:
+    """CSA_DEBUG: a bug hunt, where tracebacks are shown (bad input never prints one)."""
+    return bool(os.environ.get("CSA_DEBUG"))
+
+
+def user(default: str) -> str:
+    """Who runs a command (the login name), for the audit log and reports."""
+    return os.environ.get("USER", default)
+
+
+def setting(name: str) -> str:
+    """One setting as its variable gives it, else its default above: the DAG files' schedules and
+    default parameters, read when a DAG file is parsed."""
+    return _get(name)
 
 
 def _path(name: str) -> Path:
@@ -162,12 +178,18 @@ class Settings:
     snapshots: str = ""  # "" publishes none
     snapshot_keep: int = 10
     debug: bool = False  # CSA_DEBUG: tracebacks in the log (a bug hunt); bad input never prints one
+    landing_store: str = ""  # CSA_LANDING when it is an object-store URL ("" a local folder)
     # folder -> object-store URL; such a folder's Path above is its local working copy
     stores: dict[str, str] = field(default_factory=dict)
     send_to: str = ""  # the Union landing the national pipeline sends into
     feedback: str = ""  # where the Union's receipts for the national office are read
     feedback_poll: int = 30
     feedback_timeout_hours: float = 72
+
+    @property
+    def landing_url(self) -> str:
+        """The landing as a URL for ObjectStoragePath: an object store as given, a folder as file://."""
+        return self.landing_store or self.landing.as_uri()
 
     @property
     def limits(self) -> Limits:
@@ -231,7 +253,8 @@ def get_settings() -> Settings:
         story_day=os.environ.get("CSA_TODAY", ""),
         snapshots=_location("CSA_SNAPSHOTS"),
         snapshot_keep=int(_get("CSA_SNAPSHOT_KEEP")),
-        debug=bool(os.environ.get("CSA_DEBUG")),
+        debug=debugging(),
+        landing_store=_get("CSA_LANDING") if is_object_store(_get("CSA_LANDING")) else "",
         stores=stores,
         send_to=_location("CSA_SEND_TO"),
         feedback=_location("CSA_FEEDBACK"),
@@ -252,5 +275,6 @@ def national_settings(geo: str, settings: Settings | None = None) -> Settings:
         warehouse=home / "warehouse.duckdb",
         public=home / "public",
         snapshots="",  # the office queries its own warehouse live
+        landing_store="",
         stores={},
     )

@@ -23,25 +23,26 @@ def push_folders(settings: Settings, *folders: str) -> None:
 def pull_releases(settings: Settings, year: int) -> None:
     """A writer on a new machine first fetches the year's published versions (numbering, changelog)
     and their LATEST pointer; what it has already is kept."""
+    from publish.folders import RELEASES
     from warehouse import storage
 
     if "public" in settings.stores:
-        storage.pull(settings.stores["public"], settings.public, f"releases/{year}")
+        storage.pull(settings.stores["public"], settings.public, f"{RELEASES}/{year}")
 
 
 def push_public(settings: Settings) -> None:
     """A release reaches the store whole before anything points at it: the version folders
     (immutable objects), then catalogue and site, then each year's LATEST pointer last."""
-    from publish.release import POINTER
+    from publish.folders import POINTER, RELEASES
     from warehouse import storage
 
     if "public" not in settings.stores:
         return
     url, public = settings.stores["public"], settings.public
-    storage.push(public / "releases", storage.join(url, "releases"), immutable=True, skip=(POINTER,))
+    storage.push(public / RELEASES, storage.join(url, RELEASES), immutable=True, skip=(POINTER,))
     storage.push(public, url, immutable=False, skip=(POINTER,))
-    for pointer in sorted((public / "releases").glob(f"*/{POINTER}")):
-        remote = storage.join(url, "releases", pointer.parent.name, POINTER)
+    for pointer in sorted((public / RELEASES).glob(f"*/{POINTER}")):
+        remote = storage.join(url, RELEASES, pointer.parent.name, POINTER)
         data = pointer.read_bytes()
         if not storage.exists(remote) or storage.read_bytes(remote) != data:
             storage.write_bytes(remote, data)

@@ -14,6 +14,14 @@ from airflow.sdk import Asset
 WAREHOUSE = Asset(name="article8_warehouse", uri="csa://warehouse/article8")
 
 
+def setting(name: str) -> str:
+    """A deployment setting (a DAG's schedule, a default parameter) as csa_stats/settings.py reads
+    it, with its one default there. Imported when called, not at the top of a DAG file."""
+    from csa_stats.settings import setting as configured
+
+    return configured(name)
+
+
 def default_args(owner: str) -> dict:
     """Every task retries twice, backing off from 20 seconds (a busy warehouse, a slow store)."""
     return {

@@ -3,11 +3,10 @@ release and the file it sends to the Commission."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
-from dag_common import WAREHOUSE_QUEUE, default_args
+from dag_common import WAREHOUSE_QUEUE, default_args, setting
 
 DOC = """
 ### National statistics
@@ -33,14 +32,14 @@ and its report.
 @dag(
     dag_id="national_statistics",
     # Yearly, well before the legal deadline (3 August): the cron is configurable.
-    schedule=os.environ.get("CSA_NATIONAL_CRON", "0 6 1 6 *"),
+    schedule=setting("CSA_NATIONAL_CRON"),
     start_date=datetime(2022, 1, 1),
     catchup=False,
     max_active_runs=1,
     tags=["article8", "national"],
     doc_md=DOC,
     params={
-        "geo": Param(os.environ.get("CSA_NATIONAL_GEO", "AT"), type="string", pattern="^[A-Z]{2}$"),
+        "geo": Param(setting("CSA_NATIONAL_GEO"), type="string", pattern="^[A-Z]{2}$"),
         "year": Param(datetime.now().year - 1, type="integer", minimum=2021),
     },
     # Every task on the warehouse host: the office's sources, warehouse and release are its files.

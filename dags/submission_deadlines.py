@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from airflow.sdk import BaseNotifier, dag, task
-from dag_common import WAREHOUSE_QUEUE, default_args
+from dag_common import WAREHOUSE_QUEUE, default_args, setting
 
 DOC = """
 ### Submission deadlines
@@ -31,7 +30,7 @@ class MissingSubmissionsAlert(BaseNotifier):
 
 @dag(
     dag_id="submission_deadlines",
-    schedule=os.environ.get("CSA_DEADLINE_CRON", "0 7 * * *"),
+    schedule=setting("CSA_DEADLINE_CRON"),
     start_date=datetime(2022, 1, 1),
     catchup=False,
     max_active_runs=1,

@@ -3,11 +3,10 @@ after the quality gate, disclosure control and a human's approval."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
-from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_args
+from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_args, setting
 
 DOC = """
 ### Union release
@@ -30,7 +29,7 @@ deadline (`CSA_RELEASE_CRON`).
 @dag(
     dag_id="union_release",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(os.environ.get("CSA_RELEASE_CRON", "0 6 10 8 *"), timezone="UTC"),
+        timetable=CronTriggerTimetable(setting("CSA_RELEASE_CRON"), timezone="UTC"),
         assets=[WAREHOUSE],
     ),
     start_date=datetime(2022, 1, 1),

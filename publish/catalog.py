@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDFS
 
 from contracts.contract import load_contract
 from contracts.sdmx import STRUCTURE_21
-from publish.disclosure import EU_AGGREGATE, NOT_FOR_PUBLICATION, PRIMARY, SECONDARY
+from publish.disclosure import EU_AGGREGATE, PUBLIC_HIDDEN
 from publish.exports import RELEASE_FILES, SDMX_CSV, ReleaseFile
 from publish.folders import ReleaseFolder, as_of, checksums, release_folders
 from publish.i18n import AUTHORITY_CODES, SOURCE, languages
@@ -157,7 +157,7 @@ def _dataset(
     description = (
         f"{_purpose(contract)} Reporting year {release.year}, {scope}, version {release.version}. "
         f"{_limitations(contract)} Figures a Member State marked confidential and small counts are hidden "
-        f"(CONF_STATUS {PRIMARY}, {NOT_FOR_PUBLICATION} and {SECONDARY})."
+        f"(CONF_STATUS {PUBLIC_HIDDEN}, one marking whatever the reason)."
     )
     _describe(graph, dataset, DCAT.Dataset, f"{title} (v{release.version})", description)
     graph.add((dataset, DCTERMS.identifier, Literal(f"csa-stats/{release.relative}")))

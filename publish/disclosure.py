@@ -5,8 +5,10 @@ the contract's confidentialityRoles but free: C, N, or D) is hidden with that co
 built from that submission; only a later submission of the state (which replaces all its
 figures) can lift it. Primary suppression then hides small non-zero counts (C). Secondary
 suppression (D) is an optimisation (publish/suppression.py): the cheapest set of further
-cells such that the linear-programming attacker, over everything published, narrows no
-hidden figure to less than the threshold.
+cells such that the integer attacker, over everything published, narrows no hidden figure
+below its protection (the threshold's width; for a figure its owner flagged, also the
+contract's share of its value on each side). The reasons stay internal: every public output
+shows one marking (`public_marking`).
 
 Two steps, so a state's national release and the Union release never undo each other:
 1. each Member State on its own (exactly its national release): the within-state
@@ -23,7 +25,7 @@ import logging
 from collections import defaultdict
 
 from contracts.contract import load_contract
-from publish.suppression import FREE, HIDDEN, KNOWN, Table, suppress
+from publish.suppression import FREE, HIDDEN, KNOWN, Protection, Table, suppress
 
 log = logging.getLogger(__name__)
 CONTRACT = load_contract()
@@ -34,6 +36,8 @@ PRIMARY = CONTRACT.confidentiality["primary"]
 SECONDARY = CONTRACT.confidentiality["secondary"]
 NOT_FOR_PUBLICATION = CONTRACT.confidentiality["notForPublication"]
 HIDDEN_CODES = CONTRACT.confidential_codes
+PUBLIC_CODE = CONTRACT.disclosure.public  # conf_status -> the code public outputs show
+PUBLIC_HIDDEN = PUBLIC_CODE[PRIMARY]  # the one marking of a hidden figure in public
 MISSING = CONTRACT.missing_status
 COVERAGE = EU_RULE["coverageAttribute"]
 SERIES = CONTRACT.series_keys()
@@ -128,6 +132,15 @@ def apply_disclosure_control(
     return rows
 
 
+def public_marking(rows: list[dict]) -> list[dict]:
+    """The rows as every public output shows them: one code for a hidden figure whatever the
+    reason (the contract's publicMarking), so a reader cannot tell small counts from the rest."""
+    return [
+        {**row, "conf_status": PUBLIC_CODE.get(row.get("conf_status"), row.get("conf_status"))}
+        for row in rows
+    ]
+
+
 def state_flags(rows: list[dict], threshold: int | None = None) -> list[dict]:
     """One Member State's figures with the contract's disclosure rule applied, values kept:
     what a national office sends, so the Commission receives its confidentiality flags."""
@@ -144,6 +157,18 @@ def primary_status(row: dict, threshold: int) -> str | None:
     return PRIMARY if value is not None and 0 < value < threshold else None
 
 
+def protection(row: dict, threshold: int) -> Protection:
+    """A small count: an interval at least the threshold wide. A figure its owner flagged (N, or
+    C on a count that is not small): also the contract's protection levels on either side,
+    max(threshold, share of its value), as far as zero allows below."""
+    value, status = row["obs_value"], row["conf_status"]
+    owner = status == NOT_FOR_PUBLICATION or (status == PRIMARY and not 0 < value < threshold)
+    if not owner:
+        return Protection(threshold)
+    level = max(float(threshold), CONTRACT.disclosure.owner_share * value)
+    return Protection(threshold, level, min(level, value))
+
+
 def _protect_state(rows: list[dict], threshold: int) -> None:
     """A Member State's pattern from its own figures only (its national release)."""
     for row in rows:
@@ -153,7 +178,9 @@ def _protect_state(rows: list[dict], threshold: int) -> None:
     for row in rows:
         if row["obs_value"] is not None:
             kind = HIDDEN if row["conf_status"] else FREE
-            cells[series_key(row)] = table.add(row["obs_value"], kind, _cost(row, total, _tier(row["geo"])))
+            cost = _cost(row, total, _tier(row["geo"]))
+            shield = protection(row, threshold) if row["conf_status"] else None
+            cells[series_key(row)] = table.add(row["obs_value"], kind, cost, shield)
     _state_relations(table, cells)
     for i in _suppress(table, threshold, rows[0]["geo"] if rows else "?"):
         next(r for r in rows if cells.get(series_key(r)) == i)["conf_status"] = SECONDARY
@@ -184,7 +211,8 @@ def _tier(geo: str) -> float:
 
 def suppression_cost(rows: list[dict], published: list[dict]) -> float:
     """The cost of a pattern: the sum of `_cost` over its secondary (D) cells, each against
-    its table's total (its state's; for the EU row, all states')."""
+    its table's total (its state's; for the EU row, all states'); an empty figure (an EU sum
+    below the minimum coverage, which the heuristic may mark) loses nothing."""
     totals: dict[str, float] = defaultdict(float)
     for row in rows:
         if row["geo"] != EU_AGGREGATE and row["obs_value"] is not None:
@@ -194,7 +222,7 @@ def suppression_cost(rows: list[dict], published: list[dict]) -> float:
     return sum(
         _cost(truth[r["geo"], series_key(r)], totals[r["geo"]], _tier(r["geo"]))
         for r in published
-        if r["conf_status"] == SECONDARY
+        if r["conf_status"] == SECONDARY and truth[r["geo"], series_key(r)]["obs_value"] is not None
     )
 
 
@@ -227,9 +255,10 @@ def _protect_eu(rows: list[dict], earlier: list[list[dict]], threshold: int) -> 
                 continue
             name = _unknown_name(row, number)
             if name not in unknowns:
-                unknowns[name] = _add_cell(table, row, current, total)
-            elif current and table.values[unknowns[name]] is None:
-                table.values[unknowns[name]] = row["obs_value"]  # hidden before, still hidden
+                unknowns[name] = _add_cell(table, row, current, total, threshold)
+            elif current and table.values[unknowns[name]] is None:  # hidden before, still hidden
+                table.values[unknowns[name]] = row["obs_value"]
+                table.protections[unknowns[name]] = protection(row, threshold)
             cells[row["geo"], series_key(row)] = unknowns[name]
         _column_relations(table, cells)
         for geo in {g for g, _ in cells} - {EU_AGGREGATE}:
@@ -263,11 +292,13 @@ def _contributes(row: dict, current: bool) -> bool:
     return row["obs_value"] is not None or (not current and is_hidden(row))
 
 
-def _add_cell(table: Table, row: dict, current: bool, total: float) -> int:
+def _add_cell(table: Table, row: dict, current: bool, total: float, threshold: int) -> int:
     if not current:
         return table.add(None if is_hidden(row) else row["obs_value"], HIDDEN if is_hidden(row) else KNOWN)
     if row["geo"] != EU_AGGREGATE:
-        return table.add(row["obs_value"], HIDDEN if is_hidden(row) else KNOWN)
+        if is_hidden(row):
+            return table.add(row["obs_value"], HIDDEN, protection=protection(row, threshold))
+        return table.add(row["obs_value"], KNOWN)
     return table.add(row["obs_value"], FREE, _cost(row, total, _tier(EU_AGGREGATE)))
 
 

@@ -19,8 +19,7 @@ from contracts.contract import load_contract
 from contracts.sdmx import STRUCTURE_21, STRUCTURE_30, structure, write_sdmx_csv
 from contracts.vtl import RULES_FILE, vtl_program
 from publish import workbook
-from publish.disclosure import COVERAGE, EU_AGGREGATE, MISSING, series_key
-from publish.disclosure import HIDDEN_CODES as CONFIDENTIAL
+from publish.disclosure import COVERAGE, EU_AGGREGATE, MISSING, PUBLIC_HIDDEN, public_marking, series_key
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -29,9 +28,9 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 def render_exports(rows: list[dict], submissions: list[dict], year: int) -> dict[str, bytes]:
     """File name -> content of every data file of a release (RELEASE_FILES), from the published rows.
     Text is written with U+FFFD for any character the contract forbids (L0_CONTROL_CHARACTER), so
-    none reaches a file."""
+    none reaches a file; a hidden figure carries the one public marking, whatever the reason."""
     contract = load_contract()
-    rows = sort_observations(contract.neutralised(rows))
+    rows = sort_observations(contract.neutralised(public_marking(rows)))
     submissions = contract.neutralised(submissions)
     return {f.name: f.render(rows, submissions, year) for f in RELEASE_FILES if f.render}
 
@@ -127,10 +126,16 @@ def _parquet(rows: list[dict]) -> bytes:
 
 
 def flags_legend(contract=None) -> dict[str, tuple[str, dict[str, str]]]:
-    """Attribute -> (code list, code -> meaning) for every coded attribute (the flags)."""
+    """Attribute -> (code list, code -> meaning) for every coded attribute (the flags) as public
+    outputs use them: conf_status with the public marking's codes, never the reasons."""
     contract = contract or load_contract()
     return {
-        f.name: (f.code_list, contract.code_lists[f.code_list])
+        f.name: (
+            f.code_list,
+            contract.disclosure.public_labels
+            if f.name == "conf_status"
+            else contract.code_lists[f.code_list],
+        )
         for f in contract.observation_fields
         if f.role == "attribute" and f.code_list
     }
@@ -144,8 +149,8 @@ def _readme_lines(year: int) -> list[str]:
         " ".join(contract.doc["description"]["purpose"].split()),
         " ".join(contract.doc["description"]["limitations"].split()),
         "Sheet 'observations': one row per figure. An empty obs_value has an obs_status saying why "
-        f"({MISSING}: not available) or a conf_status {'/'.join(sorted(CONFIDENTIAL))} (hidden: "
-        "confidential by the sender or by disclosure control). 0 is a real zero.",
+        f"({MISSING}: not available) or the conf_status {PUBLIC_HIDDEN} (confidential: hidden by the "
+        "sender or by disclosure control; the reason is not said). 0 is a real zero.",
         f"Geo {EU_AGGREGATE} is the sum of the Member States that gave the figure: {COVERAGE} says how "
         "many; a sum over fewer than all carries an obs_status (see 'flags') and the comment names "
         "the missing states.",

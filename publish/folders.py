@@ -1,13 +1,34 @@
-"""The release folders of a public folder: releases/<year>/[<geo>/]v<N>, as the catalogue, the
-site and the national reports read them back."""
+"""The layout of a public folder, known here only: releases/<year>/[<geo>/]v<N>, with the pointer
+to a year's newest version beside its versions; the release builder writes it, the catalogue,
+the site, the national reports and the object-store sync read it back."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from publish.disclosure import EU_AGGREGATE
+
+RELEASES = "releases"
+POINTER = "LATEST"  # the text pointer to the newest version; on an object store, written last
+
+
+def release_root(public_dir: Path, year: int, geo: str | None = None) -> Path:
+    """Where the versions of a year's release live (a national release: under its geo)."""
+    root = Path(public_dir) / RELEASES / str(year)
+    return root / geo if geo else root
+
+
+def version_name(version: int) -> str:
+    return f"v{version}"
+
+
+def version_of(folder: Path) -> int | None:
+    """N of a v<N> folder, else None."""
+    found = re.fullmatch(r"v(\d+)", folder.name)
+    return int(found[1]) if found else None
 
 
 @dataclass(frozen=True)
@@ -21,14 +42,16 @@ class ReleaseFolder:
 
     @property
     def relative(self) -> str:
-        parts = [str(self.year)] + ([self.geo] if self.geo != EU_AGGREGATE else []) + [f"v{self.version}"]
-        return "releases/" + "/".join(parts)
+        parts = (
+            [str(self.year)] + ([self.geo] if self.geo != EU_AGGREGATE else []) + [version_name(self.version)]
+        )
+        return f"{RELEASES}/" + "/".join(parts)
 
 
 def release_folders(public_dir: Path) -> list[ReleaseFolder]:
     """Every release version under public_dir, in year, geo, version order."""
     found = []
-    for folder in Path(public_dir).glob("releases/*/**/v*"):
+    for folder in Path(public_dir).glob(f"{RELEASES}/*/**/v*"):
         info_file = folder / "release.json"
         if folder.is_dir() and not folder.is_symlink() and info_file.exists():
             info = json.loads(info_file.read_text(encoding="utf-8"))

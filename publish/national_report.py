@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from contracts.law import parse_periods
 from publish import charts, notes
-from publish.disclosure import EU_AGGREGATE, PRIMARY, SECONDARY
+from publish.disclosure import EU_AGGREGATE, PUBLIC_HIDDEN
 from publish.i18n import SOURCE, Translator, languages
 from publish.pdf_ids import with_id_tree
 from publish.published import (
@@ -77,8 +77,7 @@ def report_context(years: list[Year], year: int, geo: str, contract, t: Translat
         "title": t("Article 8 statistics {year}: {state}").format(year=year, state=state),
         "release": y.release,
         "eu": EU_AGGREGATE,
-        "primary": PRIMARY,
-        "secondary": SECONDARY,
+        "hidden": PUBLIC_HIDDEN,
         "data_date": y.data_date,
         "submission": submission,
         "legal_basis": _bases(submission, contract, t),
@@ -167,7 +166,11 @@ class Footnotes:
         lists = self.contract.code_lists
         if why == "hidden":
             return [
-                self.mark(t("Hidden: {reason}.").format(reason=t(lists["conf_status"][row["conf_status"]])))
+                self.mark(
+                    t("Hidden: {reason}.").format(
+                        reason=t(self.contract.disclosure.public_labels[PUBLIC_HIDDEN])
+                    )
+                )
             ]
         if why == "not_collected":
             text = t(" ".join(self.contract.markings["not_collected"]["explanation"].split()))
@@ -268,7 +271,7 @@ def _headline(y: Year, geo: str, state: str, spec: dict, contract, t) -> str:
         sentence = t(" ".join(spec["sentence"].split()))
         return sentence.format(year=year, state=state, value=t.number(row["obs_value"]))
     if why == "hidden":
-        reason = t(contract.code_lists["conf_status"][row["conf_status"]]).lower()
+        reason = t(contract.disclosure.public_labels[PUBLIC_HIDDEN]).lower()
         text = t("The number of {counts} in {state} in {year} is not published: {reason}.")
         return text.format(counts=counts, state=state, year=year, reason=reason)
     if why == "not_available":

@@ -17,9 +17,7 @@ from publish.disclosure import (
     COVERAGE,
     EU_AGGREGATE,
     MISSING,
-    NOT_FOR_PUBLICATION,
-    PRIMARY,
-    SECONDARY,
+    PUBLIC_HIDDEN,
     is_hidden,
     series_key,
 )
@@ -28,9 +26,8 @@ from publish.notes import NOT_COLLECTED, period_text
 
 __all__ = ["period_text"]  # said alike by the site, the national reports and the notes
 
-# every status a hidden figure can show: the sender's C or N, or D from secondary suppression
-HIDDEN = f"{PRIMARY}, {NOT_FOR_PUBLICATION} or {SECONDARY}"
-SYMBOLS = {"hidden": HIDDEN, "not_available": MISSING, "not_collected": NOT_COLLECTED}
+# a hidden figure shows the one public marking, whatever the reason (the contract's publicMarking)
+SYMBOLS = {"hidden": PUBLIC_HIDDEN, "not_available": MISSING, "not_collected": NOT_COLLECTED}
 
 
 @dataclass
@@ -102,11 +99,11 @@ def marking(row: dict | None) -> str | None:
 
 def figure(row: dict | None, member_states: int | None = None) -> str:
     """A published figure as text: '1,234' (with its status, as '1,234 p'), or the code of its
-    marking: its confidentiality status (hidden), 'm' (not available), '–' (not collected). Given the
+    marking: the public confidentiality marking (hidden), 'm' (not available), '–' (not collected). Given the
     number of Member States, an EU figure over fewer of them says over how many: '1,234 u (24/27)'."""
     why = marking(row)
     if why == "hidden":
-        return row["conf_status"]
+        return PUBLIC_HIDDEN
     if why == "not_collected":
         return NOT_COLLECTED
     if why == "not_available":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import uuid
@@ -24,11 +23,11 @@ from publish.disclosure import (
     apply_disclosure_control,
     eu_aggregate,
     is_hidden,
+    public_marking,
     series_key,
 )
 from publish.exports import PACKAGE, data_package, publication_order, render_exports
-
-POINTER = "LATEST"  # the text pointer to the newest version; on an object store, written last
+from publish.folders import POINTER, release_root, version_name, version_of
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo,
     root = release_root(public_dir, year, geo)
     _clear_unfinished(root)
     latest = latest_version(root)
-    earlier = [_observations(root, v) for v in range(1, latest + 1) if (root / f"v{v}").is_dir()]
+    earlier = [_observations(root, v) for v in range(1, latest + 1) if (root / version_name(v)).is_dir()]
     published = publish_rows(rows, year, threshold, geo, earlier)
     submissions = [s for s in submissions if geo is None or s["geo"] == geo]
     exports = render_exports(published, submissions, year)
@@ -91,7 +90,7 @@ def _build_release(rows, submissions, year, public_dir, threshold, dry_run, geo,
     if latest and _release_info(root, latest)["fingerprint"] == fingerprint:
         if not dry_run:
             _point_latest(root, latest)
-        return ReleaseResult(year, latest, root / f"v{latest}", False, [], fingerprint)
+        return ReleaseResult(year, latest, root / version_name(latest), False, [], fingerprint)
     version = latest + 1
     changes = compare(_observations(root, latest), published) if latest else []
     if dry_run:
@@ -134,11 +133,6 @@ def _clear_unfinished(root: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def release_root(public_dir: Path, year: int, geo: str | None = None) -> Path:
-    root = Path(public_dir) / "releases" / str(year)
-    return root / geo if geo else root
-
-
 def publish_rows(
     rows: list[dict],
     year: int,
@@ -146,13 +140,14 @@ def publish_rows(
     geo: str | None,
     earlier: list[list[dict]] | None = None,
 ) -> list[dict]:
-    """The rows as published: one state's (national release) or all plus the EU aggregate;
-    `earlier`: the observations of the earlier versions, which an attacker reads too."""
+    """The rows as published (one marking for every hidden figure): one state's (national
+    release) or all plus the EU aggregate; `earlier`: the observations of the earlier versions,
+    which an attacker reads too."""
     rows = [r for r in rows if r["geo"] == geo] if geo else rows + eu_aggregate(rows, year)
     other_years = {r["time_period"] for r in rows} - {year}
     if other_years:
         raise ValueError(f"rows for {sorted(other_years)} given to the {year} release")
-    return apply_disclosure_control(rows, threshold, earlier)
+    return public_marking(apply_disclosure_control(rows, threshold, earlier))
 
 
 def published_versions(public_dir: Path, year: int, geo: str | None = None) -> dict[int, tuple[Path, int]]:
@@ -160,16 +155,15 @@ def published_versions(public_dir: Path, year: int, geo: str | None = None) -> d
     found = {}
     for path in release_root(public_dir, year, geo).glob("v*"):
         changelog = path / "CHANGELOG.md"
-        if re.fullmatch(r"v\d+", path.name) and changelog.exists():
+        if version_of(path) is not None and changelog.exists():
             lines = changelog.read_text(encoding="utf-8").splitlines()
-            found[int(path.name[1:])] = (path, sum(line.startswith("- ") for line in lines))
+            found[version_of(path)] = (path, sum(line.startswith("- ") for line in lines))
     return dict(sorted(found.items()))
 
 
 def latest_version(root: Path) -> int:
     """Highest N of the v<N> folders under root; 0 when there is none."""
-    versions = [int(p.name[1:]) for p in root.glob("v*") if re.fullmatch(r"v\d+", p.name)]
-    return max(versions, default=0)
+    return max((v for p in root.glob("v*") if (v := version_of(p)) is not None), default=0)
 
 
 def compare(old_rows: list[dict], new_rows: list[dict]) -> list[Change]:
@@ -187,7 +181,8 @@ def compare(old_rows: list[dict], new_rows: list[dict]) -> list[Change]:
 
 
 def _figure(row: dict) -> str:
-    """A figure as a reader sees it: '12', '12 (p)', 'empty (m)', 'confidential (C)'."""
+    """A figure as a reader sees it: '12', '12 (p)', 'empty (m)', 'confidential (C)' (the one
+    public marking, whatever the reason)."""
     if is_hidden(row):
         return f"confidential ({row['conf_status']})"
     text = "empty" if row["obs_value"] is None else str(row["obs_value"])
@@ -222,18 +217,18 @@ def _checksums(files: dict[str, bytes]) -> str:
 
 
 def _release_info(root: Path, version: int) -> dict:
-    return json.loads((root / f"v{version}" / "release.json").read_text(encoding="utf-8"))
+    return json.loads((root / version_name(version) / "release.json").read_text(encoding="utf-8"))
 
 
 def _observations(root: Path, version: int) -> list[dict]:
-    path = root / f"v{version}" / "observations.json"
+    path = root / version_name(version) / "observations.json"
     return json.loads(path.read_text(encoding="utf-8"))["observations"]
 
 
 def _write_release(root: Path, version: int, files: dict[str, bytes]) -> Path:
     """Write into a hidden temporary folder, then rename it to v<N> (never overwritten)."""
     root.mkdir(parents=True, exist_ok=True)
-    target = root / f"v{version}"
+    target = root / version_name(version)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
         for name, data in files.items():
@@ -251,7 +246,7 @@ def _write_release(root: Path, version: int, files: dict[str, bytes]) -> Path:
 
 def _point_latest(root: Path, version: int) -> None:
     """Replace the `latest` symlink and the `LATEST` file atomically."""
-    name = f"v{version}"
+    name = version_name(version)
     link = root / f".tmp-{uuid.uuid4().hex}"
     os.symlink(name, link)
     os.replace(link, root / "latest")

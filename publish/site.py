@@ -15,7 +15,7 @@ from markupsafe import Markup
 from contracts.contract import load_contract
 from publish import charts, notes
 from publish.catalog import RIGHTS
-from publish.disclosure import EU_AGGREGATE, MISSING, NOT_FOR_PUBLICATION, PRIMARY, SECONDARY, series_key
+from publish.disclosure import EU_AGGREGATE, MISSING, PUBLIC_HIDDEN, series_key
 from publish.exports import RELEASE_FILE, flags_legend, publication_order
 from publish.folders import ReleaseFolder, checksums
 from publish.national_report import CAVEAT, environment, write_national_reports
@@ -61,9 +61,7 @@ def build_site(public_dir: Path, tracker: list[dict] | None = None, contract=Non
         markings=marking_legend(contract),
         members=members,
         eu=EU_AGGREGATE,
-        primary=PRIMARY,
-        not_for_publication=NOT_FOR_PUBLICATION,
-        secondary=SECONDARY,
+        hidden=PUBLIC_HIDDEN,
         missing=MISSING,
         partial=lambda year: partial_period(contract, year),
         **keys,

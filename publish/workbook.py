@@ -54,8 +54,11 @@ def render(
     legend = wb.create_sheet("flags")
     legend.append(["attribute", "code", "meaning"])
     for f in contract.observation_fields:
-        if f.role == "attribute" and f.code_list:
-            for code, label in contract.code_lists[f.code_list].items():
+        if f.role == "attribute" and f.code_list:  # conf_status: the public marking, never the reasons
+            public = f.name == "conf_status"
+            for code, label in (
+                contract.disclosure.public_labels if public else contract.code_lists[f.code_list]
+            ).items():
                 legend.append([f.name, code, label])
     for ws in wb.worksheets[1:]:
         _header(ws)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.contract import Contract
+from contracts.vocabulary import SubmissionStatus
 from transforms.canonical import Finding, Received, Submission
 from transforms.history import History
 from transforms.readers import detect_format, not_judged, read, unreadable
@@ -44,7 +45,7 @@ class Verdict:
 
     @property
     def status(self) -> str:
-        return "accepted" if self.accepted else "rejected"
+        return SubmissionStatus.ACCEPTED if self.accepted else SubmissionStatus.REJECTED
 
     def rows(self) -> list[dict]:
         """The canonical rows (status d already set where a national definition differs)."""

@@ -11,9 +11,10 @@ import csv
 import io
 import zipfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
-from transforms import safety, values
+from transforms import flag_columns, safety, values
 from transforms.canonical import Finding, Observation, Received, Submission, name_metadata
 from transforms.metadata import (
     duplicate_keys,
@@ -39,8 +40,8 @@ def detect_format(file: Received) -> str | None:
 
 
 def read_submission(path: Path, limits: Limits = Limits()) -> Submission:  # noqa: B008 (frozen)
-    """A file on disk (and its side file) read as it would be received: for tools and tests."""
-    return read(Received.from_path(path), limits)
+    """A file on disk and its side file, read as received, its source the path: for tools, tests."""
+    return replace(read(Received.from_path(path), limits), source=Path(path))
 
 
 def read(file: Received, limits: Limits) -> Submission:
@@ -54,7 +55,7 @@ def read(file: Received, limits: Limits) -> Submission:
         refused = safety.refusal(file, fmt, limits)
         if refused:
             return Submission(source, fmt, name_metadata(source), [], [refused])
-        submission = readers[fmt](file, limits)
+        submission = flag_columns.flags_never_dropped(readers[fmt](file, limits), fmt)
         if fmt == "xlsx":
             submission.findings += safety.workbook_findings(file)
         if fmt in ("xlsx", "json"):

@@ -11,63 +11,13 @@ from collections import Counter
 from contracts.contract import Contract, additivity_parts, load_contract
 from transforms import periods, statuses
 from transforms.canonical import Submission
-from transforms.history import History, reference_days
-from transforms.report import UNPARSED, Issue, Report, place
+from transforms.checker import ANNOTATED, Checker
+from transforms.history import History, level_2
+from transforms.report import UNPARSED, Report
 from transforms.senders import geo_hint
 
-KEY_SEP = "/"
 
-
-class _Checker:
-    def __init__(self, submission: Submission, contract: Contract):
-        self.s, self.c = submission, contract
-        self.issues: list[Issue] = []
-        self.periods: list | None = None  # the declared periods, once judged against the law
-
-    def add(
-        self, rule_id: str, location: str, field: str | None = None, value=None, expected=None, **params
-    ) -> None:
-        rule = self.c.rules[rule_id]
-        location = self.c.neutralise(location)
-        field = self.c.neutralise(field) if field else field
-        if isinstance(value, str):  # what was sent, without what hides text, never megabytes of it
-            value = self.c.neutralise(value if len(value) <= 999 else f"{value[:40]}... ({len(value)} chars)")
-        fill = {"field": field, "value": value, "expected": expected, "hint": "", **params}
-        message = self.c.neutralise(rule.message.format_map(_Blank(fill)))
-        where = place(location, field)
-        if self.s.format == "sdmx-csv" and where["column"]:
-            from contracts.sdmx_layout import layout
-
-            where["column"] = layout().column(where["column"])  # SDMX-CSV headers are component ids
-        self.issues.append(
-            Issue(rule.id, rule.level, rule.severity, message, self.s.source.name, location, field,
-                  value, expected, **where)
-        )  # fmt: skip
-
-    def meta_where(self, name: str) -> str:
-        return self.s.metadata_location(name)
-
-    def key_text(self, key: tuple) -> str:
-        return KEY_SEP.join(str(k) for k in key)
-
-    def annotations(self, name: str) -> dict[str, str]:
-        """A metadata field of 'name: reason' pairs separated by ';' (read by parse_annotations)."""
-        return parse_annotations(self.s.metadata.get(name))
-
-
-ANNOTATED = {  # metadata field -> what each of its names must be
-    "breakdown_gaps": "dimension broken down by an additivity rule",
-    "confirmed_changes": "series key of the contract",
-}
-
-
-def parse_annotations(text: str | None) -> dict[str, str]:
-    """'sex: not recorded; service: not kept' -> {'sex': 'not recorded', 'service': 'not kept'}."""
-    pairs = (part.partition(":") for part in (text or "").split(";") if part.strip())
-    return {name.strip(): reason.strip() for name, _, reason in pairs}
-
-
-def _annotation_names(check: _Checker) -> None:
+def _annotation_names(check: Checker) -> None:
     """Every name in an annotated metadata field must be a breakdown dimension or a series key."""
     c = check.c
     allowed = {
@@ -80,11 +30,6 @@ def _annotation_names(check: _Checker) -> None:
                 check.add("L0_ANNOTATION", check.meta_where(name), name, given, expected)
 
 
-class _Blank(dict):
-    def __missing__(self, key):
-        return ""
-
-
 def validate(
     submission: Submission,
     history: History | None = None,
@@ -92,7 +37,7 @@ def validate(
     contract: Contract | None = None,
 ) -> Report:
     contract = contract or load_contract()
-    check = _Checker(submission, contract)
+    check = Checker(submission, contract)
     for f in submission.findings:
         check.add(f.rule, f.location, f.field, f.value, **f.params)
     if submission.observations or not any(f.rule in UNPARSED for f in submission.findings):
@@ -106,7 +51,7 @@ def validate(
         _additivity(check, index)
         _ordering(check, index)
         if history:
-            _history(check, index, history)
+            level_2(check, index, history)
     return Report(
         submission.source.name,
         submission.format,
@@ -122,7 +67,7 @@ def validate(
 # --- level 0 --------------------------------------------------------------------------------
 
 
-def _code(check: _Checker, value, codelist: str, location: str, field: str) -> bool:
+def _code(check: Checker, value, codelist: str, location: str, field: str) -> bool:
     if value is None or value in check.c.code_lists[codelist]:
         return True
     hint = geo_hint(value, check.c) if codelist == "geo" else ""
@@ -130,7 +75,7 @@ def _code(check: _Checker, value, codelist: str, location: str, field: str) -> b
     return False
 
 
-def _metadata(check: _Checker, today: dt.date) -> None:
+def _metadata(check: Checker, today: dt.date) -> None:
     meta, c = check.s.metadata, check.c
     for f in c.metadata_fields:
         where = check.meta_where(f.name)
@@ -160,7 +105,7 @@ def _metadata(check: _Checker, today: dt.date) -> None:
         check.periods = declared  # status d on figures counting other days, after the definitions
 
 
-def _year_covered(check: _Checker, year: int, period: tuple[dt.date, dt.date]) -> bool:
+def _year_covered(check: Checker, year: int, period: tuple[dt.date, dt.date]) -> bool:
     """Some legal basis covers a day of `year`, and the one named covers some of `period` (the
     reference period); else say which does."""
     c, where = check.c, check.meta_where("legal_basis")
@@ -181,7 +126,7 @@ def _year_covered(check: _Checker, year: int, period: tuple[dt.date, dt.date]) -
     return True
 
 
-def _definitions_differ(check: _Checker) -> None:
+def _definitions_differ(check: Checker) -> None:
     """Where a declared national definition is not the contract's reference, set status d on the
     given figures it affects that carry no status (the submission's rows change, the report says so)."""
     for ref in check.c.reference_definitions:
@@ -206,7 +151,7 @@ def _definitions_differ(check: _Checker) -> None:
         check.add("L1_DEFINITION_DIFFERS", where, ref["field"], declared, ref["reference"], series=series)
 
 
-def _rows(check: _Checker) -> dict[tuple, dict]:
+def _rows(check: Checker) -> dict[tuple, dict]:
     """Check each row's fields; index the usable rows by series key."""
     c, meta = check.c, check.s.metadata
     fields = {f.name: f for f in c.observation_fields}
@@ -249,7 +194,7 @@ def _rows(check: _Checker) -> dict[tuple, dict]:
     return index
 
 
-def _untyped(check: _Checker, location: str) -> bool:
+def _untyped(check: Checker, location: str) -> bool:
     """The value was there but unreadable: L0_TYPE already says so."""
     return any(
         i.field == "obs_value" and (i.location == location or i.location.startswith(f"{location},"))
@@ -257,7 +202,7 @@ def _untyped(check: _Checker, location: str) -> bool:
     )
 
 
-def _series(check: _Checker, index: dict) -> None:
+def _series(check: Checker, index: dict) -> None:
     if not check.s.observations:
         check.add("L0_SERIES_MISSING", "file", None, "all", key="(all series)")
         return
@@ -270,7 +215,7 @@ def _series(check: _Checker, index: dict) -> None:
 # --- level 1 --------------------------------------------------------------------------------
 
 
-def _additivity(check: _Checker, index: dict) -> None:
+def _additivity(check: Checker, index: dict) -> None:
     for rule, total_key, part_keys in check.c.additivity_groups():
         total = index.get(total_key)
         if total is None:
@@ -302,7 +247,7 @@ def _additivity(check: _Checker, index: dict) -> None:
                 check.add("L1_BREAKDOWN_MISSING", total["_location"], "obs_value", ", ".join(missing))
 
 
-def _ordering(check: _Checker, index: dict) -> None:
+def _ordering(check: Checker, index: dict) -> None:
     dims = check.c.series_dimensions
     for o in check.c.ordering:
         chain = [index.get(tuple(step[d] for d in dims)) for step in o["chain"]]
@@ -317,51 +262,3 @@ def _ordering(check: _Checker, index: dict) -> None:
                     f"{small['indicator']} {small['obs_value']} > {large['indicator']} {large['obs_value']}"
                 )
                 check.add(o["rule"], small["_location"], "obs_value", text)
-
-
-# --- level 2 --------------------------------------------------------------------------------
-
-
-def _history(check: _Checker, index: dict, history: History) -> None:
-    band, min_base = check.c.yoy_band, check.c.yoy_min_base
-    year = check.s.time_period
-    days = reference_days(check.s.metadata)
-    earlier = [y for y in history.years if year is not None and y < year]
-    if earlier:
-        prev_year = max(earlier)
-        prev, prev_days = history.years[prev_year]
-        for key, row in index.items():
-            old, new = prev.get(key), row.get("obs_value")
-            if old is None or new is None or old < min_base:
-                continue
-            # Compare daily rates: reference periods differ (2021 covers only August-December).
-            change = (new / days) / (old / prev_days) - 1
-            if abs(change) > band:
-                reason = check.annotations("confirmed_changes").get(check.key_text(key))
-                check.add(
-                    "L2_YOY_CONFIRMED" if reason else "L2_YOY_CHANGE",
-                    row["_location"],
-                    "obs_value",
-                    f"{change:+.0%}",
-                    f"{prev_year} ({old} over {prev_days} days)",
-                    key=check.key_text(key),
-                    reason=reason,
-                )
-    _revision_order(check, history)
-    if history.previous_revision:
-        for key, row in index.items():
-            old, new = history.previous_revision.get(key), row.get("obs_value")
-            if key in history.previous_revision and old != new:
-                check.add(
-                    "L2_REVISION_CHANGE", row["_location"], "obs_value", new, old, key=check.key_text(key)
-                )
-
-
-def _revision_order(check: _Checker, history: History) -> None:
-    """Revisions only go up, and a revision number names one content."""
-    revision, where = check.s.revision, check.meta_where("revision")
-    if revision in history.revisions:
-        check.add("L2_REVISION_TAKEN", where, "revision", revision, history.revisions[revision],
-                  sha256=history.checksum or "unknown")  # fmt: skip
-    elif history.revisions and revision < max(history.revisions):
-        check.add("L2_REVISION_ORDER", where, "revision", revision, max(history.revisions))

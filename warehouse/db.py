@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
+from contracts import vocabulary
 from contracts.contract import load_contract
 from warehouse import snapshot
 
@@ -271,6 +272,7 @@ def view_codes() -> dict[str, str]:
         "sex_parts": ", ".join(by_sex["parts"]["sex"]),
         "contract_version": contract.version,
         **{f"ref_{r['field']}": str(r["reference"]) for r in contract.reference_definitions},
+        **vocabulary.view_codes(),
     }
     if any("'" in code for code in codes.values()):
         raise WarehouseError(f"a contract code for the views holds a quote: {codes}")

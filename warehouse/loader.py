@@ -18,6 +18,7 @@ import duckdb
 from filelock import FileLock
 
 from contracts.contract import load_contract
+from contracts.vocabulary import AuditAction, SubmissionStatus
 from transforms.judge import History, Limits, Received, Report, Verdict, judge, refuse
 from warehouse import archive, db, queries
 
@@ -79,7 +80,7 @@ def ingest_file(
         stored_meta = archive.archive_bytes(side, ".meta.json", places.archive) if side else None
         existing = queries.received_as(con, digest, meta_digest, sender)
         if existing:
-            db.audit(con, actor, "duplicate", existing, json.dumps({"file": path.name}))
+            db.audit(con, actor, AuditAction.DUPLICATE, existing, json.dumps({"file": path.name}))
             stored_report = None if _has_report(places, existing) else _stored_report(con, existing)
         else:
             content = digest if meta_digest is None else archive.sha256_of(f"{digest}{meta_digest}".encode())
@@ -108,9 +109,11 @@ def ingest_file(
             with _feedback_lock(places):
                 stored_report.write(_report_folder(places, existing), existing)
         log.info("%s: already received as %s", path.name, existing)
-        return IngestResult(existing, "duplicate", None, None, path.name)
+        return IngestResult(existing, SubmissionStatus.DUPLICATE, None, None, path.name)
     report = verdict.report
-    docs = places.data_docs == "all" or (places.data_docs == "rejected" and not verdict.accepted)
+    docs = places.data_docs == "all" or (
+        places.data_docs == SubmissionStatus.REJECTED and not verdict.accepted
+    )
     with _feedback_lock(places):
         report_path, _ = report.write(
             _report_folder(places, sid), sid, verdict.rows() if docs else None, "ingest"
@@ -168,9 +171,10 @@ def _record(con, verdict: Verdict, content, files, received_at, places, actor, s
         db.register_deadline(con, submission.time_period, places.deadline_for(submission.time_period))
     claimed = report.geo if sender and report.geo != sender else None
     detail = {"file": files[0][1], "sha256": digest, "sender": sender, "claimed_geo": claimed}
-    db.audit(con, actor, "ingest", sid, json.dumps({k: v for k, v in detail.items() if v}))
+    db.audit(con, actor, AuditAction.INGEST, sid, json.dumps({k: v for k, v in detail.items() if v}))
     counts = {"errors": report.count("error"), "warnings": report.count("warning")}
-    db.audit(con, actor, "accept" if verdict.accepted else "reject", sid, json.dumps(counts))
+    action = AuditAction.ACCEPT if verdict.accepted else AuditAction.REJECT
+    db.audit(con, actor, action, sid, json.dumps(counts))
     con.execute("COMMIT")
     return sid
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from contracts.contract import load_contract
+from contracts.vocabulary import SubmissionStatus, TrackerStatus
 from warehouse import db
 
 SUBMISSION_FIELDS = (
@@ -27,7 +28,6 @@ SUBMISSION_FIELDS = (
 
 
 UNPUBLISHED_METADATA = ("contact",)  # a contact point's address: kept, never published
-NOT_DUE = "not due"  # the tracker's status of a year no legal basis covers
 
 
 def _declared(submission: dict) -> dict:
@@ -99,8 +99,8 @@ def tracker(
     if rows or not (year and deadline):
         return rows
     bases = ", ".join(b.code for b in load_contract().legal_bases if b.covers_year(year))
-    status = "missing" if dt.date.today() > deadline else "not yet due"
-    status = status if bases else NOT_DUE  # no legal basis covers any day of the year
+    status = TrackerStatus.MISSING if dt.date.today() > deadline else TrackerStatus.NOT_YET_DUE
+    status = status if bases else TrackerStatus.NOT_DUE  # no legal basis covers any day of the year
     geos = con.execute("SELECT DISTINCT code FROM code_list WHERE list = 'geo' ORDER BY 1").fetchall()
     return [
         {
@@ -184,6 +184,11 @@ def current_submission(con: duckdb.DuckDBPyConnection, geo: str, year: int) -> t
         f"SELECT {', '.join(columns)} FROM observation WHERE submission_id = ?", [current["submission_id"]]
     ).fetchall()
     return current, [dict(zip(columns, r, strict=True)) for r in rows]
+
+
+def audited_objects(con: duckdb.DuckDBPyConnection, action: str) -> set[str]:
+    """The objects the audit log records an action on."""
+    return {o for (o,) in con.execute("SELECT object FROM audit_log WHERE action = ?", [action]).fetchall()}
 
 
 def record_sources(con: duckdb.DuckDBPyConnection, rows: list[list]) -> None:
@@ -296,8 +301,8 @@ def accepted_revisions(con: duckdb.DuckDBPyConnection, geo: str, year: int) -> l
     """(revision, SHA-256, side file's SHA-256) of a state's accepted submissions of a year."""
     return con.execute(
         "SELECT revision, sha256, metadata_sha256 FROM submission "
-        "WHERE geo = ? AND time_period = ? AND status = 'accepted' ORDER BY received_at",
-        [geo, year],
+        "WHERE geo = ? AND time_period = ? AND status = ? ORDER BY received_at",
+        [geo, year, SubmissionStatus.ACCEPTED],
     ).fetchall()
 
 

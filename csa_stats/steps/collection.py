@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import TypedDict
 
@@ -57,12 +56,7 @@ def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
 
 def landing_url(settings: Settings | None = None) -> str:
     """CSA_LANDING as a URL for ObjectStoragePath: an object store as given, a folder as file://."""
-    from transforms.locations import is_object_store
-
-    raw = os.environ.get("CSA_LANDING", "")
-    if is_object_store(raw):
-        return raw
-    return (settings or get_settings()).landing.as_uri()
+    return (settings or get_settings()).landing_url
 
 
 def local_copy(landed, settings: Settings | None = None) -> Path:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from contracts.vocabulary import TrackerStatus
 from csa_stats import stores
 from csa_stats.settings import Settings, get_settings
 
@@ -22,7 +23,11 @@ def overdue_submissions(settings: Settings | None = None) -> dict[int, list[str]
     missing: dict[int, list[str]] = {}
     for row in rows:
         due = row["legal_bases"]  # a year no legal basis covers is not due, whatever arrived
-        if due and row["status"] in ("missing", "rejected") and row["deadline"] < dt.date.today():
+        if (
+            due
+            and row["status"] in (TrackerStatus.MISSING, TrackerStatus.REJECTED)
+            and row["deadline"] < dt.date.today()
+        ):
             missing.setdefault(row["time_period"], []).append(row["geo"])
     return missing
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from contracts.vocabulary import SubmissionStatus
 from csa_stats.settings import Settings, national_settings
 from csa_stats.steps.collection import Ingested, ingest
 from csa_stats.steps.release import Release, release
@@ -30,7 +31,7 @@ def national_load(geo: str, path: str, settings: Settings | None = None) -> Inge
     """Archive, validate (once) and load the source; a rejected source raises SourceRejected
     naming its errors (it stays archived and registered as rejected, with its report)."""
     loaded = ingest(path, national_settings(geo, settings))
-    if loaded["status"] == "rejected":
+    if loaded["status"] == SubmissionStatus.REJECTED:
         issues = json.loads(Path(loaded["report"]).read_text(encoding="utf-8"))["issues"]
         problems = "; ".join(f"{i['location']}: {i['message']}" for i in issues if i["severity"] == "error")
         raise SourceRejected(f"{loaded['file']} does not pass the contract: {problems} ({loaded['report']})")

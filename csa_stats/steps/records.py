@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import TypedDict
 
+from contracts.vocabulary import AuditAction
 from csa_stats.settings import SettingInvalid, Settings, get_settings, national_settings
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def national_aggregate(
         warnings = [i for i in run.issues if i.severity == "warning"]
         detail = {"file": path.name, "reports_in_year": run.reports_in_year, "warnings": len(warnings),
                   "information": run.information}  # fmt: skip
-        db.audit(con, "system", "aggregate", f"{geo}-{year}", json.dumps(detail))
+        db.audit(con, "system", AuditAction.AGGREGATE, f"{geo}-{year}", json.dumps(detail))
     log.info("%s %s: %d reports counted into %s", geo, year, run.reports_in_year, path)
     return str(path)
 
@@ -143,7 +144,9 @@ def record_retention(days: int, settings: Settings | None = None, dry_run: bool 
             for entry in entries:
                 entry["aggregated_before"] = queries.record_counted(con, entry["sha256"])
                 as_path(entry["file"]).unlink()
-                db.audit(con, "retention", "delete_records", Path(entry["file"]).name, json.dumps(entry))
+                db.audit(
+                    con, "retention", AuditAction.DELETE_RECORDS, Path(entry["file"]).name, json.dumps(entry)
+                )
                 log.info(
                     "retention: deleted %s (landed %s, older than %d days)",
                     entry["file"],

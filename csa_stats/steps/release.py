@@ -6,6 +6,7 @@ import json
 import logging
 from typing import TypedDict
 
+from contracts.vocabulary import AuditAction
 from csa_stats import stores
 from csa_stats.settings import DEFAULT_PUBLIC_BASE_URL, Settings, get_settings
 
@@ -91,17 +92,21 @@ def audit_releases(year: int, geo: str | None, settings: Settings) -> list[str]:
     """One audit entry per published version: the one this run made, and any a killed run left
     without its entry (its folder was renamed into place, the audit row never written)."""
     from publish.release import published_versions
-    from warehouse import db
+    from warehouse import db, queries
 
     written = []
     with db.writer(settings.warehouse, snapshots=settings.snapshots, keep=settings.snapshot_keep) as con:
-        logged = {
-            o for (o,) in con.execute("SELECT object FROM audit_log WHERE action = 'release'").fetchall()
-        }
+        logged = queries.audited_objects(con, AuditAction.RELEASE)
         for version, (path, changes) in published_versions(settings.public, year, geo).items():
             name = f"{_object(geo, year)}-v{version}"
             if name not in logged:
-                db.audit(con, "system", "release", name, json.dumps({"path": str(path), "changes": changes}))
+                db.audit(
+                    con,
+                    "system",
+                    AuditAction.RELEASE,
+                    name,
+                    json.dumps({"path": str(path), "changes": changes}),
+                )
                 written.append(name)
     return written
 
@@ -183,7 +188,7 @@ def record_release_decision(
     from csa_stats.settings import national_settings
     from warehouse import db
 
-    action = "approve" if approved else "reject_release"
+    action = AuditAction.APPROVE if approved else AuditAction.REJECT_RELEASE
     by_geo: dict[str | None, list[Release]] = {}  # one write (and snapshot) per warehouse
     for pending in releases:
         by_geo.setdefault(pending["geo"], []).append(pending)

@@ -54,5 +54,5 @@ def test_the_legend_names_every_code_the_cells_show_and_nothing_else():
     legend = dict(notes.legend(shown, CONTRACT, SYMBOLS))
     assert set(legend) == {"d", "m", "(n/27)", SYMBOLS["hidden"], SYMBOLS["not_collected"]}  # EU: no sum of 3
     assert legend["d"] == "Definition differs (see metadata)"
-    assert legend[SYMBOLS["hidden"]].startswith("hidden: The figure exists but is kept confidential")
+    assert legend[SYMBOLS["hidden"]].startswith("hidden: The figure exists but is confidential (C)")
     assert dict(notes.legend([cells["AT", PERP]], CONTRACT, SYMBOLS)) == {}

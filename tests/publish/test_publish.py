@@ -312,7 +312,9 @@ def test_data_package_is_valid_and_parquet_and_xlsx_hold_the_same_rows(tmp_path)
     assert workbook.sheetnames == ["README", "figures", "observations", "labels", "flags"]
     assert workbook["observations"].max_row == len(csv_rows) + 1
     legend = {(r[0], r[1]) for r in workbook["flags"].iter_rows(min_row=2, values_only=True)}
-    assert ("conf_status", "D") in legend and ("obs_status", "m") in legend
+    assert ("conf_status", "C") in legend and ("obs_status", "m") in legend
+    assert {code for name, code in legend if name == "conf_status"} == {"F", "C"}  # one marking
+    assert {r["conf_status"] for r in csv_rows} == {"F", "C"}  # MT's small count and its protection
 
 
 def test_the_spreadsheet_reads_in_words_with_every_code_explained(tmp_path):

@@ -274,7 +274,9 @@ def test_hidden_not_available_and_not_collected_are_three_explained_markings(sit
     methodology = _text((public / "methodology.html").read_text(encoding="utf-8"))
     for spec in load_contract().markings.values():
         assert " ".join(spec["explanation"].split()) in methodology
-    assert "Non-zero counts below the threshold of 3 are hidden (C)" in methodology
+    assert "Non-zero counts below the threshold of 3 are hidden too" in methodology
+    assert "Every hidden figure is marked C (confidential), whatever the reason" in methodology
+    assert '<abbr class="hidden" title="hidden">D</abbr>' not in page  # no reason in public
     first = (public / f"{YEAR - 1}.html").read_text(encoding="utf-8")
     assert "LU" not in _text(first).split("Figures per Member State")[1].split("Downloads")[0]
     lu = _text((public / "reports" / str(YEAR) / "LU.html").read_text(encoding="utf-8"))

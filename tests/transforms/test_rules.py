@@ -153,6 +153,37 @@ CASES = [
         "note",
         text=_json_edit(lambda d: d["observations"][0].update(note="x")),
     ),  # fmt: skip
+    # A confidentiality column in another case or misspelt, in every format: the flags in it would be lost.
+    Case(
+        "L0_FLAG_COLUMN",
+        "csv",
+        "row 1 (header)",
+        "CONF_STATUS",
+        rows=_set(13, conf_status="C"),
+        text=lambda t: t.replace("conf_status", "CONF_STATUS", 1),
+    ),  # fmt: skip
+    Case(
+        "L0_FLAG_COLUMN",
+        "sdmx-csv",
+        "row 1 (header)",
+        "CONF_STAUS",
+        rows=_set(13, conf_status="C"),
+        text=lambda t: t.replace("CONF_STATUS", "CONF_STAUS", 1),
+    ),  # fmt: skip
+    Case(
+        "L0_FLAG_COLUMN",
+        "json",
+        "$.observations[13].Conf_Status",
+        "Conf_Status",
+        text=_json_edit(lambda d: d["observations"][13].update(Conf_Status="C")),
+    ),  # fmt: skip
+    Case(
+        "L0_FLAG_COLUMN",
+        "xlsx",
+        "sheet '8(b) Children', row 1 (header)",
+        "CONF_STATUS",
+        rows=_set(13, conf_status="N"),
+    ),
     Case(
         "L0_DUPLICATE_COLUMN",
         "csv",
@@ -391,6 +422,10 @@ def _xlsx_edits(path: Path, case: Case) -> None:
     if case.id.endswith("xlsx") and case.rule == "L0_DUPLICATE_COLUMN":
         wb = load_workbook(path)
         wb["8(b) Children"]["I1"] = "comment"
+        wb.save(path)
+    if case.rule == "L0_FLAG_COLUMN" and case.fmt == "xlsx":  # the drop-down column's header, upper case
+        wb = load_workbook(path)
+        next(c for c in wb["8(b) Children"][1] if c.value == "conf_status").value = "CONF_STATUS"
         wb.save(path)
     if case.id.endswith("xlsx-row-cleared"):
         wb = load_workbook(path)

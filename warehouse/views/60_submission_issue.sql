@@ -16,4 +16,4 @@ FROM (
          LATERAL (SELECT json_extract(s.report, '$.issues[*]') AS issues) i
     WHERE len(i.issues) > 0
 );
-COMMENT ON VIEW submission_issue IS 'Grain: submission x issue. Every validation issue of every submission (rule, ESS level, severity, location, value, message), with the submission''s life-cycle status. Rejected submissions with their errors: WHERE status = ''rejected'' AND severity = ''error''.';
+COMMENT ON VIEW submission_issue IS 'Grain: submission x issue. Every validation issue of every submission (rule, ESS level, severity, location, value, message), with the submission''s life-cycle status. Rejected submissions with their errors: WHERE status = ''{{submission_rejected}}'' AND severity = ''error''.';

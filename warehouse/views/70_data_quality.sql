@@ -2,8 +2,8 @@
 CREATE OR REPLACE VIEW data_quality AS
 WITH received AS (
     SELECT geo, time_period, count(*) AS submissions,
-           count(*) FILTER (WHERE status = 'rejected') AS rejected_submissions,
-           CAST(coalesce(sum(errors) FILTER (WHERE status = 'rejected'), 0) AS BIGINT) AS errors_in_rejected
+           count(*) FILTER (WHERE status = '{{submission_rejected}}') AS rejected_submissions,
+           CAST(coalesce(sum(errors) FILTER (WHERE status = '{{submission_rejected}}'), 0) AS BIGINT) AS errors_in_rejected
     FROM submission_status GROUP BY ALL),
 current_issues AS (
     SELECT submission_id,
