@@ -111,9 +111,11 @@ def run(n: int, runs: int) -> None:
 def _formats(files: list[Path]) -> str:
     from collections import Counter
 
+    from transforms.canonical import Received
     from transforms.readers import detect_format
 
-    return ", ".join(f"{fmt} {n}" for fmt, n in sorted(Counter(map(detect_format, files)).items()))
+    found = Counter(detect_format(Received.from_path(p)) for p in files)
+    return ", ".join(f"{fmt} {n}" for fmt, n in sorted(found.items()))
 
 
 def main() -> None:

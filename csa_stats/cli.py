@@ -19,6 +19,7 @@ from csa_stats.commands import (
     cmd_dictionary,
     cmd_ingest,
     cmd_query,
+    cmd_rebuild,
     cmd_release,
     cmd_retention,
     cmd_status,
@@ -94,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         "<landing>/<GEO>/); a file claiming another state is rejected",
     )
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "rebuild", help="judge every archived submission again, in arrival order, into a new warehouse"
+    )
+    p.add_argument("--to", required=True, metavar="FILE.duckdb", help="the new warehouse (must not exist)")
+    p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("release", help="publish an immutable release of current figures")
     p.add_argument("--year", type=int, help="reporting year (default: every year with data)")

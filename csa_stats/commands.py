@@ -131,7 +131,7 @@ def cmd_ingest(args) -> int:
     """Folders in the landing layout and files named outright (csa_stats.steps.taken.to_ingest),
     on a disk or an object store (s3://...: each file is copied to a local staging folder, as
     the collection DAG does); CSA_RECEIPTS is read once, before any file is judged."""
-    from csa_stats.steps.collection import ingest, local_copy
+    from csa_stats.steps.collection import ingest_all, local_copy
     from csa_stats.steps.taken import check_receipts_of, to_ingest
 
     settings = get_settings()
@@ -140,18 +140,21 @@ def cmd_ingest(args) -> int:
         print(f"error: {line}", file=sys.stderr)
     code = UNREADABLE if errors else OK
     check_receipts_of(settings, [p for p, _ in paths])
-    rows = []
-    for p, sender in paths:
-        result = ingest(str(local_copy(p)), actor=args.actor, sender=sender)
-        rows.append(
-            [result["file"], result["submission_id"], result["status"], result["errors"], result["warnings"]]
-        )
-        if result["status"] == SubmissionStatus.REJECTED:
-            code = max(code, ERRORS)
+    files = [(str(local_copy(p)), sender) for p, sender in paths]
+    results = ingest_all(files, actor=args.actor)  # one warehouse session for them all
+    code = max(code, ERRORS) if any(r["status"] == SubmissionStatus.REJECTED for r in results) else code
+    rows = [[r["file"], r["submission_id"], r["status"], r["errors"], r["warnings"]] for r in results]
     _table("Ingested", ["file", "submission", "status", "errors", "warnings"], rows)
     for path, why in skipped:  # one plain line each: easy to grep in a log
         print(f"not taken: {path}: {why}")
     return code
+
+
+def cmd_rebuild(args) -> int:
+    from csa_stats.steps.rebuild import rebuild
+
+    print(json.dumps(rebuild(Path(args.to))))
+    return OK
 
 
 def cmd_release(args) -> int:

@@ -15,10 +15,11 @@ prefix `CSA_LANDING/<GEO>/` (through `ObjectStoragePath`: a folder, `file://` or
 seconds until files arrive that the warehouse has not seen (by SHA-256). Then every new file
 is archived byte for byte, validated against the Article 8 contract (a file claiming another
 state than its prefix is rejected, `L0_SENDER_MISMATCH`) and loaded into the warehouse
-(`CSA_WAREHOUSE`), one mapped task per submission in the one-slot pool `warehouse_writer`, and
-the feedback report (JSON + HTML) is written to `CSA_REPORTS/<GEO>/` of the sending state.
-Files directly in `CSA_LANDING` (the old flat layout) are not collected; the sensor's log says
-how to move them. A rejected or unreadable file fails only its own path; the others proceed.
+(`CSA_WAREHOUSE`) by one task in the one-slot pool `warehouse_writer`, in one warehouse
+session (each file in its own transaction), and the feedback report (JSON + HTML) is written to
+`CSA_REPORTS/<GEO>/` of the sending state. Files directly in `CSA_LANDING` (the old flat layout)
+are not collected; the sensor's log says how to move them. A rejected or unreadable file gets a
+verdict of its own; the others proceed.
 Loading updates the asset `article8_warehouse`, which triggers `union_release`.
 Run by hand with `wait_for_files: false` to collect what is there and stop.
 """
@@ -50,22 +51,24 @@ def union_collection():
         found = collection.new_submissions(folder=landing)
         return PokeReturnValue(is_done=bool(found) or not params["wait_for_files"], xcom_value=found)
 
-    @task(**WAREHOUSE_WRITER, map_index_template="{{ task.op_kwargs['url'].rsplit('/', 1)[-1] }}")
-    def ingest(url: str) -> dict:
-        """Archive, validate, load and write the feedback report of one landed file."""
+    @task(**WAREHOUSE_WRITER)
+    def ingest(urls: list[str]) -> list[dict]:
+        """Archive, validate, load and write the feedback report of every landed file, in one
+        warehouse session (each file its own transaction and verdict)."""
         from airflow.sdk import ObjectStoragePath
 
         from csa_stats.steps import collection
 
-        landed = ObjectStoragePath(url)
-        return collection.ingest(str(collection.local_copy(landed)), sender=collection.sender_of(landed))
+        landed = [ObjectStoragePath(url) for url in urls]
+        files = [(str(collection.local_copy(p)), collection.sender_of(p)) for p in landed]
+        return collection.ingest_all(files)
 
     @task(outlets=[WAREHOUSE])
     def summarise(results: list[dict]) -> dict:
         statuses = [r["status"] for r in results]
         return {s: statuses.count(s) for s in sorted(set(statuses))}
 
-    summarise(ingest.expand(url=new_submissions()))
+    summarise(ingest(new_submissions()))
 
 
 union_collection()

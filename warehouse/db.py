@@ -72,14 +72,15 @@ class Session:
 
     def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, snapshots: str, keep: int, every: float):
         self.path, self.con, self.snapshots, self.keep, self.every = path, con, snapshots, keep, every
-        self._last = time.monotonic()
+        self._last, self.published = time.monotonic(), False  # published: holds every commit so far
 
     def committed(self) -> None:
+        self.published = False
         if self.snapshots and time.monotonic() - self._last >= self.every:
             self.con.close()  # DuckDB checkpoints on close: the file holds every commit
             snapshot.publish(self.path, self.snapshots, self.keep)
             self.con = _connect_for_writing(self.path, time.monotonic() + WRITE_WAIT_SECONDS)
-            self._last = time.monotonic()
+            self._last, self.published = time.monotonic(), True
 
 
 @contextlib.contextmanager
@@ -102,7 +103,7 @@ def session(
                 yield batch
             finally:
                 batch.con.close()
-            if snapshots:
+            if snapshots and not batch.published:
                 snapshot.publish(path, snapshots, keep)
     except Timeout as exc:
         raise WarehouseBusy(f"{path} is being written by another process; retry later") from exc

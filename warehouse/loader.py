@@ -1,8 +1,11 @@
-"""Idempotent, atomic loading: archive the raw file, have the judge give its verdict, and store
-the verdict (the submission with its report and, if accepted, its observations) in one
-transaction under the writer lock; the feedback report is written after the commit.
+"""Idempotent, atomic loading of a batch of files in one writer session: each file archived,
+given the judge's verdict and stored (the submission with its report and, if accepted, its
+observations) in a transaction of its own; its feedback report is written after its commit.
 
 The loader judges nothing itself: `transforms.judge` does, the same way for `csa-stats validate`.
+The contract's own rules already check what the pandera model would (types, codes, ranges,
+lengths, the key), so nothing else runs before the insert; what the warehouse still cannot hold
+is refused by the judge's `refuse`.
 """
 
 from __future__ import annotations
@@ -46,13 +49,24 @@ class Places(Protocol):
     receipts: Path | None
     snapshots: str  # where the writer publishes read-only snapshots ("" none)
     snapshot_keep: int
-    today: dt.date  # what is judged against (a year not ended, the latest arrival)
     debug: bool
+    today: dt.date  # what is judged against (a year not ended, the latest arrival)
 
     @property
     def limits(self) -> Limits: ...
 
     def deadline_for(self, year: int) -> dt.date: ...
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A file to load: the state whose landing prefix it came from (None: an operator's file,
+    taken as it says), when it arrived (None: when the system first sees it) and who loads it."""
+
+    path: Path
+    sender: str | None = None
+    received_at: dt.datetime | None = None
+    actor: str = "system"
 
 
 def ingest_file(
@@ -62,54 +76,62 @@ def ingest_file(
     actor: str = "system",
     sender: str | None = None,
 ) -> IngestResult:
-    """Archive and duplicate check -> the judge's verdict -> insert, in one transaction under the
-    writer lock; then the feedback report, after the commit and outside the lock.
+    """One file: a batch of one (see ingest_files)."""
+    return ingest_files([Arrival(Path(path), sender, received_at, actor)], places)[0]
 
-    `sender` is the state whose landing prefix the file came from: a file claiming another state
-    is rejected and registered under the sender. None: an operator's file, taken as it says."""
-    path = Path(path)
+
+def ingest_files(arrivals: list[Arrival], places: Places) -> list[IngestResult]:
+    """Every file in one writer session: the lock taken, the migrations checked and the views
+    created once; each file archived, judged and stored in its own transaction (a bad file gets
+    its own verdict and never stops the others), its feedback report written after its commit;
+    an analyst snapshot at most every few seconds and at the end (warehouse/db.py, Session)."""
+    contract = load_contract()
+    results = []
+    with db.session(places.warehouse, snapshots=places.snapshots, keep=places.snapshot_keep) as batch:
+        archive.clear_unfinished(places.archive)
+        for arrival in arrivals:
+            results.append(_ingest(batch.con, arrival, places, contract))
+            batch.committed()
+    return results
+
+
+def _ingest(con, arrival: Arrival, places: Places, contract) -> IngestResult:
+    """Archive and duplicate check -> the judge's verdict -> insert in one transaction -> the
+    feedback report."""
+    path, sender, actor = arrival.path, arrival.sender, arrival.actor
     file = Received.from_path(path, sender)  # read once: what is judged is what is archived
     digest, meta_digest = file.digest, file.side_file_digest
-    contract = load_contract()
-
-    with db.writer(places.warehouse, snapshots=places.snapshots, keep=places.snapshot_keep) as con:
-        archive.clear_unfinished(places.archive)
-        # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
-        stored = archive.archive_bytes(file.data, path.suffix, places.archive)
-        side = file.side_file
-        stored_meta = archive.archive_bytes(side, ".meta.json", places.archive) if side else None
-        existing = queries.received_as(con, digest, meta_digest, sender)
-        if existing:
-            db.audit(con, actor, AuditAction.DUPLICATE, existing, json.dumps({"file": path.name}))
-            stored_report = None if _has_report(places, existing) else _stored_report(con, existing)
-        else:
-            content = digest if meta_digest is None else archive.sha256_of(f"{digest}{meta_digest}".encode())
-            event = ("ingest", actor)
-            # only now: a duplicate needs no parsing
-            history = lambda geo, year: _history(con, geo, year)  # noqa: E731
-            verdict = judge(file, places.limits, contract, history, event, places.today)
-            year = verdict.submission.time_period  # a receipt before its year ended is refused
-            received_at = received_at or archive.first_seen(con, digest, places.receipts, year, places.today)
-            files = [
-                (digest, path.name, file.data, stored),
-                (meta_digest, archive.side_file(path).name, side, stored_meta),
-            ]
-            verdict = _storable(verdict, file, contract, event)
-            verdict.log_failure(places.debug)
-            try:
-                sid = _record(con, verdict, content, files, received_at, places, actor, sender)
-            except _UNSTORABLE as exc:  # validation let through what the warehouse cannot hold
-                con.execute("ROLLBACK")
-                verdict = refuse(file, exc, contract, event)
-                verdict.log_failure(places.debug)
-                sid = _record(con, verdict, content, files, received_at, places, actor, sender)
-
+    # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
+    stored = archive.archive_bytes(file.data, path.suffix, places.archive)
+    side = file.side_file
+    stored_meta = archive.archive_bytes(side, ".meta.json", places.archive) if side else None
+    existing = queries.received_as(con, digest, meta_digest, sender)
     if existing:  # a load killed after its commit left no report files: write them now
-        if stored_report is not None:
+        db.audit(con, actor, AuditAction.DUPLICATE, existing, json.dumps({"file": path.name}))
+        if not _has_report(places, existing):
             with _feedback_lock(places):
-                stored_report.write(_report_folder(places, existing), existing)
+                _stored_report(con, existing).write(_report_folder(places, existing), existing)
         log.info("%s: already received as %s", path.name, existing)
         return IngestResult(existing, SubmissionStatus.DUPLICATE, None, None, path.name)
+    content = digest if meta_digest is None else archive.sha256_of(f"{digest}{meta_digest}".encode())
+    event = ("ingest", actor)
+    # only now: a duplicate needs no parsing
+    history = lambda geo, year: _history(con, geo, year)  # noqa: E731
+    verdict = judge(file, places.limits, contract, history, event, places.today)
+    year = verdict.submission.time_period  # a receipt before its year ended is refused
+    received_at = arrival.received_at or archive.first_seen(con, digest, places.receipts, year, places.today)
+    files = [
+        (digest, path.name, file.data, stored),
+        (meta_digest, archive.side_file(path).name, side, stored_meta),
+    ]
+    verdict.log_failure(places.debug)
+    try:
+        sid = _record(con, verdict, content, files, received_at, places, actor, sender)
+    except _UNSTORABLE as exc:  # validation let through what the warehouse cannot hold
+        con.execute("ROLLBACK")
+        verdict = refuse(file, exc, contract, event)
+        verdict.log_failure(places.debug)
+        sid = _record(con, verdict, content, files, received_at, places, actor, sender)
     report = verdict.report
     docs = places.data_docs == "all" or (
         places.data_docs == SubmissionStatus.REJECTED and not verdict.accepted
@@ -140,20 +162,6 @@ _UNSTORABLE = (
     TypeError,
     ValueError,
 )
-
-
-def _storable(verdict: Verdict, file: Received, contract, event: tuple[str, str]) -> Verdict:
-    """An accepted verdict's rows checked by pandera against the contract's types, codes and key
-    before insert; rows it refuses are refused like any file the warehouse cannot hold."""
-    if not verdict.accepted:
-        return verdict
-    from contracts.pandera_model import check_rows
-
-    try:
-        check_rows(verdict.rows())
-    except Exception as exc:  # noqa: BLE001 (the file gets a verdict of its own)
-        return refuse(file, exc, contract, event)
-    return verdict
 
 
 def _record(con, verdict: Verdict, content, files, received_at, places, actor, sender) -> str:

@@ -149,22 +149,29 @@ def received(con: duckdb.DuckDBPyConnection) -> set[tuple[str | None, str, str |
     return set(con.execute("SELECT geo, sha256, metadata_sha256 FROM submission").fetchall())
 
 
-def verdicts(con: duckdb.DuckDBPyConnection, submission_id: str) -> list[dict]:
-    """A submission and the others of its state and year: status, file, when received and
-    decided (the audit log's accept or reject), errors and report; one row each, oldest first."""
-    return _dicts(
+def verdicts(con: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> list[list[dict]]:
+    """For each submission, it and the others of its state and year: status, file, when received
+    and decided (the audit log's accept or reject), errors and report; one row each, oldest first.
+    One query for a whole batch."""
+    rows = _dicts(
         con.execute(
+            "WITH asked AS (SELECT DISTINCT geo, time_period FROM submission "
+            "  WHERE submission_id IN (SELECT unnest($1))) "
             "SELECT s.submission_id, s.geo, s.time_period, s.revision, s.status, s.sha256, "
             "r.original_name AS file, s.received_at, d.decided_at, s.errors, s.warnings, s.report "
             "FROM submission_status s JOIN raw_file r USING (sha256) LEFT JOIN ("
             "  SELECT object AS submission_id, max(logged_at) AS decided_at FROM audit_log "
             "  WHERE action IN ('accept', 'reject') GROUP BY object) d USING (submission_id) "
-            "WHERE s.submission_id = $1 OR (s.geo, s.time_period) = "
-            "  (SELECT (geo, time_period) FROM submission WHERE submission_id = $1) "
+            "WHERE (s.geo, s.time_period) IN (SELECT (geo, time_period) FROM asked) "
+            "  OR s.submission_id IN (SELECT unnest($1)) "
             "ORDER BY s.received_at, s.submission_id",
-            [submission_id],
+            [list(submission_ids)],
         )
     )
+    by_key: dict[tuple, list[dict]] = {}
+    for row in rows:
+        by_key.setdefault((row["geo"], row["time_period"]), []).append(row)
+    return list(by_key.values())
 
 
 def figures_of_year(con: duckdb.DuckDBPyConnection, year: int):
@@ -332,8 +339,9 @@ def insert_submission(con: duckdb.DuckDBPyConnection, values: list) -> None:
 
 def insert_observations(con: duckdb.DuckDBPyConnection, sid: str, rows: list[dict]) -> None:
     columns = load_contract().columns
-    values = [[sid, *(row.get(c) for c in columns)] for row in rows]
-    placeholders = ", ".join("?" * (len(columns) + 1))
-    con.executemany(
-        f"INSERT INTO observation (submission_id, {', '.join(columns)}) VALUES ({placeholders})", values
-    )
+    if not rows:
+        return
+    values = [value for row in rows for value in (sid, *(row.get(c) for c in columns))]
+    one = f"({', '.join('?' * (len(columns) + 1))})"
+    tuples = ", ".join([one] * len(rows))  # one statement: executemany runs one per row
+    con.execute(f"INSERT INTO observation (submission_id, {', '.join(columns)}) VALUES {tuples}", values)

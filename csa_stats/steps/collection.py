@@ -76,23 +76,34 @@ def local_copy(landed, settings: Settings | None = None) -> Path:
 def ingest(
     path: str, settings: Settings | None = None, actor: str = "system", sender: str | None = None
 ) -> Ingested:
-    """Archive, validate and load one file; `sender` is the state whose prefix it came from. Its
-    receipt in the sender's feedback prefix says `received`, then the verdict (steps/receipts.py)."""
+    """Archive, validate and load one file (a batch of one); `sender` is the state whose prefix
+    it came from."""
+    return ingest_all([(path, sender)], settings, actor)[0]
+
+
+def ingest_all(
+    files: list[tuple[str, str | None]], settings: Settings | None = None, actor: str = "system"
+) -> list[Ingested]:
+    """Archive, validate and load files, each (path, the state whose prefix it came from), in one
+    warehouse session: each file stored in its own transaction with a verdict of its own. Their
+    receipts in the senders' feedback prefixes say `received`, then the verdicts (steps/receipts.py)."""
     from csa_stats.steps.receipts import acknowledge, acknowledge_arrival
-    from warehouse.loader import ingest_file
+    from warehouse.loader import Arrival, ingest_files
 
     settings = settings or get_settings()
-    if acknowledge_arrival(Path(path), sender, settings):
+    if [path for path, sender in files if acknowledge_arrival(Path(path), sender, settings)]:
         stores.push_folders(settings, "reports")
-    result = ingest_file(Path(path), settings, actor=actor, sender=sender)
-    acknowledge(result.submission_id, settings)
+    results = ingest_files([Arrival(Path(path), sender, actor=actor) for path, sender in files], settings)
+    acknowledge([r.submission_id for r in results], settings)
     stores.push_folders(settings, "archive", "reports")
-    report = result.report
-    return Ingested(
-        file=result.file,
-        submission_id=result.submission_id,
-        status=result.status,
-        errors=report.count("error") if report else 0,
-        warnings=report.count("warning") if report else 0,
-        report=str(result.report_path) if result.report_path else None,
-    )
+    return [
+        Ingested(
+            file=r.file,
+            submission_id=r.submission_id,
+            status=r.status,
+            errors=r.report.count("error") if r.report else 0,
+            warnings=r.report.count("warning") if r.report else 0,
+            report=str(r.report_path) if r.report_path else None,
+        )
+        for r in results
+    ]

@@ -34,14 +34,20 @@ def acknowledge_arrival(path: Path, sender: str | None, settings: Settings) -> P
     return write_atomic(target, json.dumps(receipt, indent=2) + "\n")
 
 
-def acknowledge(submission_id: str, settings: Settings) -> list[Path]:
-    """The receipts of a submission and of every other of its state and year, as the warehouse
-    now judges them (a new accepted revision supersedes the one before)."""
-    from transforms.files import write_atomic
+def acknowledge(submission_ids: list[str], settings: Settings) -> list[Path]:
+    """The receipts of submissions and of every other of their states and years, as the warehouse
+    now judges them (a new accepted revision supersedes the one before); one read for a batch."""
     from warehouse import db, queries
 
     with db.reader(settings.warehouse) as con:
-        rows = queries.verdicts(con, submission_id)
+        batches = queries.verdicts(con, submission_ids)
+    return [path for rows in batches for path in _acknowledged(rows, settings)]
+
+
+def _acknowledged(rows: list[dict], settings: Settings) -> list[Path]:
+    """The receipts of one submission's state and year."""
+    from transforms.files import write_atomic
+
     written = []
     current = next((r for r in rows if r["status"] == "accepted"), None)
     for row in rows:

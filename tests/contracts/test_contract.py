@@ -289,3 +289,23 @@ def test_no_rule_of_the_contract_is_written_outside_it():
         if re.search(rf"['\"]{re.escape(code)}['\"]", p.read_text(encoding="utf-8"))
     ]
     assert not found
+
+
+def test_what_the_rules_accept_pandera_accepts(tmp_path):
+    """The loader stores an accepted verdict without pandera: whatever the contract's rules accept,
+    of the demo and of the hostile corpus, the pandera model (same types, codes, ranges, lengths,
+    key) accepts too, so pandera would add no check."""
+    from contracts.pandera_model import check_rows
+    from csa_stats.demo import generate_demo
+    from tests.e2e.hostile import build_corpus
+    from transforms.judge import Limits, judge_path
+
+    contract = load_contract()
+    demo = [p for p in generate_demo(tmp_path / "demo", years=range(2023, 2024)) if ".meta" not in p.suffixes]
+    accepted = 0
+    for path in demo + [path for _, path in build_corpus(tmp_path / "corpus")]:
+        verdict = judge_path(path, Limits(), contract)
+        if verdict.accepted:
+            check_rows(verdict.rows())
+            accepted += 1
+    assert accepted >= len(demo)
