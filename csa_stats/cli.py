@@ -28,6 +28,8 @@ from csa_stats.commands import (
 )
 from csa_stats.settings import SettingInvalid, debugging, get_settings, user
 from csa_stats.validate_command import cmd_validate
+from transforms.files import NotRegular
+from transforms.receipts import ReceiptsInvalid
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,7 +189,7 @@ def _failure(exc: Exception) -> int:
     if isinstance(exc, (unavailable, FileNotFoundError)):
         print(f"error: {exc}", file=sys.stderr)
         return UNAVAILABLE
-    if isinstance(exc, SettingInvalid):
+    if isinstance(exc, (SettingInvalid, ReceiptsInvalid, NotRegular)):  # an operator's input
         print(f"error: {exc}", file=sys.stderr)
         return UNREADABLE
     if debugging():  # a bug, not bad input: say so in one line unless debugging

@@ -128,34 +128,19 @@ def cmd_contract(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    """A folder is read in the landing layout (`<GEO>/` prefixes name the sender); files directly
-    in it only with --sender. A file named outright is its folder's state's, or --sender's.
-    A folder or file may be on an object store (s3://...): each file is copied to a local
-    staging folder, as the collection DAG does."""
+    """Folders in the landing layout and files named outright (csa_stats.steps.taken.to_ingest),
+    on a disk or an object store (s3://...: each file is copied to a local staging folder, as
+    the collection DAG does); CSA_RECEIPTS is read once, before any file is judged."""
     from csa_stats.steps.collection import ingest_all, local_copy
-    from transforms.landing import flat_layout_error, landed_files, not_taken, sender_of, state_submissions
-    from transforms.locations import as_path
+    from csa_stats.steps.taken import check_receipts_of, to_ingest
 
-    code, paths, skipped = OK, [], []  # paths: (file, the state that sent it)
-    for name in args.paths:
-        p = as_path(name)
-        if not p.is_dir():
-            paths.append((p, args.sender or _state_folder(p)))
-            continue
-        paths += [(f, sender_of(f)) for f in state_submissions(p)]
-        skipped += not_taken(p, flat=bool(args.sender))
-        if flat := landed_files(p):
-            if args.sender:
-                paths += [(f, args.sender) for f in flat]
-            else:
-                print(
-                    f"error: {flat_layout_error(p, flat)}; or name the sender: --sender GEO", file=sys.stderr
-                )
-                code = UNREADABLE
-    for p in [p for p, _ in paths if not p.is_file()]:
-        print(f"{p}: no such file", file=sys.stderr)
-        code = UNREADABLE
-    files = [(str(local_copy(p)), sender) for p, sender in paths if p.is_file()]
+    settings = get_settings()
+    paths, skipped, errors = to_ingest(args.paths, args.sender, settings)
+    for line in errors:
+        print(f"error: {line}", file=sys.stderr)
+    code = UNREADABLE if errors else OK
+    check_receipts_of(settings, [p for p, _ in paths])
+    files = [(str(local_copy(p)), sender) for p, sender in paths]
     results = ingest_all(files, actor=args.actor)  # one warehouse session for them all
     code = max(code, ERRORS) if any(r["status"] == SubmissionStatus.REJECTED for r in results) else code
     rows = [[r["file"], r["submission_id"], r["status"], r["errors"], r["warnings"]] for r in results]
@@ -170,13 +155,6 @@ def cmd_rebuild(args) -> int:
 
     print(json.dumps(rebuild(Path(args.to))))
     return OK
-
-
-def _state_folder(path: Path) -> str | None:
-    """A file named on the command line in a state's landing prefix is that state's."""
-    from contracts.contract import load_contract
-
-    return path.parent.name if path.parent.name in load_contract().code_lists["geo"] else None
 
 
 def cmd_release(args) -> int:

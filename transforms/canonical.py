@@ -25,13 +25,21 @@ class Received:
     data: bytes
     side_file: bytes | None = None
     sender: str | None = None
+    side_file_refused: str | None = None  # why the side file in its place was not read
 
     @classmethod
     def from_path(cls, path: Path, sender: str | None = None) -> Received:
+        """Read without blocking or, for the side file, following a link: a named pipe or device
+        raises NotRegular (an OSError); a side file that is a link or pipe is refused unread."""
+        from transforms.files import read_regular
+        from transforms.senders import FILE, KIND_REASONS, MISSING, entry_kind
+
         path = Path(path)
         side = path.with_suffix(SIDE_FILE)
-        side_data = side.read_bytes() if side != path and side.is_file() else None
-        return cls(path.name, path.read_bytes(), side_data, sender)
+        kind = entry_kind(side) if side != path else MISSING
+        side_data = read_regular(side, follow=False) if kind == FILE else None
+        refused = KIND_REASONS.get(kind, "a folder") if kind not in (FILE, MISSING) else None
+        return cls(path.name, read_regular(path), side_data, sender, refused)
 
     @property
     def digest(self) -> str:

@@ -23,7 +23,7 @@ class Checker:
         location = self.c.neutralise(location)
         field = self.c.neutralise(field) if field else field
         if isinstance(value, str):  # the report shows what was sent, without what hides text
-            value = self.c.neutralise(value)
+            value = self.c.neutralise(value if len(value) <= 999 else f"{value[:40]}... ({len(value)} chars)")
         fill = {"field": field, "value": value, "expected": expected, "hint": "", **params}
         message = self.c.neutralise(rule.message.format_map(_Blank(fill)))
         where = place(location, field)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import zipfile
 from collections import Counter
 from dataclasses import replace
@@ -17,6 +16,14 @@ from pathlib import Path
 
 from transforms import flag_columns, safety, values
 from transforms.canonical import Finding, Observation, Received, Submission, name_metadata
+from transforms.metadata import (
+    duplicate_keys,
+    given,
+    metadata_names,
+    parse_json,
+    side_fields,
+    side_file_beside,
+)
 from transforms.safety import Limits
 
 SDMX_PREFIX = ("STRUCTURE", "STRUCTURE_ID", "ACTION")
@@ -51,6 +58,8 @@ def read(file: Received, limits: Limits) -> Submission:
         submission = flag_columns.flags_never_dropped(readers[fmt](file, limits), fmt)
         if fmt == "xlsx":
             submission.findings += safety.workbook_findings(file)
+        if fmt in ("xlsx", "json"):
+            side_file_beside(submission, file, limits)
     except safety.TooManyRows as exc:
         return Submission(source, fmt, name_metadata(source), [], [safety.too_many_rows(exc.count, limits)])
     except (OSError, ValueError, RecursionError, UnicodeError, csv.Error, zipfile.BadZipFile) as exc:
@@ -107,6 +116,7 @@ def _csv_rows(file: Received, findings: list[Finding], limits: Limits) -> list[l
     header = content.lstrip("\r\n").partition("\n")[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     rows, filled, limit = [], 0, limits.max_rows
+    csv.field_size_limit(max(limits.max_file_bytes, 131_072))  # a long cell is judged, not refused
     for row in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True):
         rows.append(row)
         filled += any(cell.strip() for cell in row)
@@ -220,35 +230,13 @@ def _check_structure_columns(loc: str, raw: dict, sdmx, findings: list[Finding])
 def _with_sidecar(
     file: Received, fmt: str, observations: list[Observation], findings: list[Finding], limits: Limits
 ) -> Submission:
-    source, sidecar = Path(file.name), file.side_file_name
+    source = Path(file.name)
     raw = name_metadata(source)
-    where = f"{sidecar} field '{{field}}'"
-    if file.side_file is not None:
-        try:
-            limit = limits.max_side_file_bytes
-            if len(file.side_file) > limit:
-                raise ValueError(f"it is above the limit of {limit:,} bytes (CSA_MAX_SIDE_FILE_BYTES)")
-            loaded = parse_json(file.side_file.decode("utf-8-sig"))
-            if not isinstance(loaded, dict):
-                raise ValueError("it is not a JSON object")
-            _duplicate_keys(loaded, "", findings, lambda path: where.format(field=path.lstrip(".")))
-            known = _metadata_names()
-            for key in loaded:
-                if key not in known:
-                    findings.append(Finding("L0_UNKNOWN_COLUMN", where.format(field=key), key, key))
-            raw.update(_given(loaded))
-        except (ValueError, UnicodeError, RecursionError) as exc:
-            findings.append(
-                Finding("L0_READABLE", sidecar, None, None, {"format": "metadata JSON", "detail": str(exc)})
-            )
+    fields, where = side_fields(file, limits, findings)
+    raw.update(fields)
     _fill_from_rows(raw, observations)
     metadata = values.typed_metadata(raw, lambda f: where.format(field=f), findings)
     return Submission(source, fmt, metadata, observations, findings, where)
-
-
-def _given(fields: dict) -> dict:
-    """Fields with a value: an empty one leaves the file-name fallback in place."""
-    return {k: v for k, v in fields.items() if not values.empty(v)}
 
 
 def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
@@ -261,39 +249,6 @@ def _fill_from_rows(raw: dict, observations: list[Observation]) -> None:
 # --- JSON ------------------------------------------------------------------------------
 
 
-class _Object(dict):
-    """A JSON object that remembers the keys it was given more than once."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def _object(pairs: list[tuple[str, object]]) -> _Object:
-    obj = _Object()
-    seen = Counter(key for key, _ in pairs)
-    for key, value in pairs:
-        obj.setdefault(key, value)  # the first one; the duplicate is an error anyway
-    obj.duplicates = tuple(key for key, n in seen.items() if n > 1)
-    return obj
-
-
-def parse_json(text: str):
-    """JSON whose objects remember duplicate keys (the standard parser keeps the last silently)."""
-    return json.loads(text, object_pairs_hook=_object)
-
-
-def _duplicate_keys(doc, root: str, findings: list[Finding], where=lambda path: path) -> None:
-    """Every key given twice in one object, at its JSON path (iterative: any depth)."""
-    stack = [(root, doc)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, dict):
-            for key in getattr(node, "duplicates", ()):
-                findings.append(Finding("L0_DUPLICATE_FIELD", where(f"{path}.{key}"), key, key))
-            stack += [(f"{path}.{key}", value) for key, value in node.items()]
-        elif isinstance(node, list):
-            stack += [(f"{path}[{i}]", value) for i, value in enumerate(node)]
-
-
 _TOP_LEVEL = {"metadata", "observations"}
 
 
@@ -304,7 +259,7 @@ def read_json(file: Received, limits: Limits = Limits()) -> Submission:  # noqa:
         raise ValueError("the top level is not a JSON object with 'metadata' and 'observations'")
     if isinstance(doc.get("observations"), list):
         safety.check_rows(len(doc["observations"]), limits)
-    _duplicate_keys(doc, "$", findings)
+    duplicate_keys(doc, "$", findings)
     _unknown_keys(doc, _TOP_LEVEL, "$", findings)
     raw_meta = doc.get("metadata")
     if not isinstance(raw_meta, dict):
@@ -314,9 +269,10 @@ def read_json(file: Received, limits: Limits = Limits()) -> Submission:  # noqa:
     if not isinstance(raw_obs, list):
         findings.append(Finding("L0_REQUIRED_FIELD", "$.observations", "observations"))
         raw_obs = []
-    meta = {**name_metadata(Path(file.name)), **_given(raw_meta)}
+    meta = {**name_metadata(Path(file.name)), **given(raw_meta)}
     metadata = values.typed_metadata(meta, lambda f: f"$.metadata.{f}", findings)
-    _unknown_keys(raw_meta, _metadata_names(), "$.metadata", findings)
+    inside = {k: f"$.metadata.{k}" for k in given(raw_meta) if isinstance(k, str)}
+    _unknown_keys(raw_meta, metadata_names(), "$.metadata", findings)
     observations, known = [], _observation_names()
     for i, item in enumerate(raw_obs):
         loc = f"$.observations[{i}]"
@@ -327,13 +283,7 @@ def read_json(file: Received, limits: Limits = Limits()) -> Submission:  # noqa:
         row = {"geo": metadata.get("geo"), "time_period": metadata.get("time_period"), **item}
         observations.append(Observation(values.typed_observation(row, loc, findings), loc))
     values.settle_separators(observations, findings)
-    return Submission(Path(file.name), "json", metadata, observations, findings, "$.metadata.{field}")
-
-
-def _metadata_names() -> set[str]:
-    from contracts.contract import load_contract
-
-    return {f.name for f in load_contract().metadata_fields}
+    return Submission(Path(file.name), "json", metadata, observations, findings, "$.metadata.{field}", inside)
 
 
 def _observation_names() -> set[str]:

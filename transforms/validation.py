@@ -9,11 +9,12 @@ import datetime as dt
 from collections import Counter
 
 from contracts.contract import Contract, additivity_parts, load_contract
-from transforms import periods
+from transforms import periods, statuses
 from transforms.canonical import Submission
 from transforms.checker import ANNOTATED, Checker
 from transforms.history import History, level_2
 from transforms.report import UNPARSED, Report
+from transforms.senders import geo_hint
 
 
 def _annotation_names(check: Checker) -> None:
@@ -41,6 +42,7 @@ def validate(
         check.add(f.rule, f.location, f.field, f.value, **f.params)
     if submission.observations or not any(f.rule in UNPARSED for f in submission.findings):
         _metadata(check, today or dt.date.today())
+        statuses.against_definitions(check)
         _definitions_differ(check)
         if check.periods:
             periods.mark_period_differs(check, submission.time_period, check.periods)
@@ -68,7 +70,7 @@ def validate(
 def _code(check: Checker, value, codelist: str, location: str, field: str) -> bool:
     if value is None or value in check.c.code_lists[codelist]:
         return True
-    hint = " (Greece is 'EL' in Eurostat geo codes)" if codelist == "geo" and value == "GR" else ""
+    hint = geo_hint(value, check.c) if codelist == "geo" else ""
     check.add("L0_CODE_LIST", location, field, value, codelist=codelist, hint=hint)
     return False
 
@@ -165,9 +167,6 @@ def _rows(check: Checker) -> dict[tuple, dict]:
                 if not any(i.location == loc and i.field == name for i in check.issues):
                     check.add("L0_REQUIRED_FIELD", loc, name)
         for name, f in fields.items():
-            text = row.get(name)
-            if f.max_length and isinstance(text, str) and len(text) > f.max_length:
-                check.add("L0_TOO_LONG", loc, name, len(text), f.max_length)
             inherited = name in ("geo", "time_period") and row.get(name) == meta.get(name)
             if f.code_list and not inherited:  # metadata problems are reported once, there
                 known = _code(check, row.get(name), f.code_list, loc, name)
@@ -181,8 +180,7 @@ def _rows(check: Checker) -> dict[tuple, dict]:
         value = row.get("obs_value")
         if value is not None and value < 0:
             check.add("L1_NON_NEGATIVE", loc, "obs_value", value)
-        if value is None and not row.get("obs_status") and not _untyped(check, loc):
-            check.add("L1_EMPTY_NEEDS_STATUS", loc, "obs_value")
+        statuses.against_value(check, row, loc, _untyped(check, loc))
         if not ok:
             continue
         key = c.series_key(row)

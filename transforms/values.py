@@ -38,7 +38,7 @@ def count(
     else is a finding and None."""
     value = _whole(raw, location, field, findings)
     if value is not None and not bounds[0] <= value <= bounds[1]:
-        findings.append(Finding("L0_TYPE", location, field, _shown(raw), {"type": _range(bounds)}))
+        findings.append(Finding("L0_TYPE", location, field, shown(raw), {"type": _range(bounds)}))
         return None
     return value
 
@@ -47,7 +47,7 @@ def _range(bounds: tuple[int, int]) -> str:
     return f"whole number from {bounds[0]:,} to {bounds[1]:,} (the warehouse's range)"
 
 
-def _shown(raw) -> str:
+def shown(raw) -> str:
     text = str(raw)
     return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
 
@@ -94,7 +94,7 @@ def settle_separators(observations: list, findings: list[Finding]) -> None:
 def year(raw, location: str, field: str, findings: list[Finding]) -> int | None:
     value = count(raw, location, field, findings)
     if value is not None and not 1900 <= value <= 2999:
-        findings.append(Finding("L0_TYPE", location, field, _shown(raw), {"type": "year"}))
+        findings.append(Finding("L0_TYPE", location, field, shown(raw), {"type": "year"}))
         return None
     return value
 
@@ -127,8 +127,8 @@ def typed_metadata(raw: dict, location_of, findings: list[Finding]) -> dict:
 def typed(f, raw, location: str, findings: list[Finding], contract) -> object:
     """One value as the contract field `f` types it; what does not fit is a finding and None."""
     if isinstance(raw, (list, dict, tuple, set)):  # JSON arrays and objects are never one value
-        shown = _shown(json.dumps(raw, default=str, ensure_ascii=False))
-        findings.append(Finding("L0_TYPE", location, f.name, shown, {"type": "single value"}))
+        text_ = shown(json.dumps(raw, default=str, ensure_ascii=False))
+        findings.append(Finding("L0_TYPE", location, f.name, text_, {"type": "single value"}))
         return None
     if f.name == "time_period":
         return year(raw, location, f.name, findings)
@@ -137,6 +137,9 @@ def typed(f, raw, location: str, findings: list[Finding], contract) -> object:
     if f.logical_type == "date":
         return date(raw, location, f.name, findings)
     value = text(raw)
+    if value is not None and f.max_length is not None and len(value) > f.max_length:
+        findings.append(Finding("L0_TOO_LONG", location, f.name, len(value), {"expected": f.max_length}))
+        return None  # the contract's limit, in every format and field: kept neither whole nor cut
     forbidden = contract.forbidden_character(value) if value else None
     if forbidden:
         findings.append(Finding("L0_CONTROL_CHARACTER", location, f.name, forbidden))

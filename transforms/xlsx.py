@@ -80,9 +80,15 @@ def _metadata(
             if name and name not in known:
                 findings.append(Finding("L0_UNKNOWN_COLUMN", _where(METADATA_SHEET, i), name, name))
                 continue
-            if name:
-                places[name] = f"{_where(METADATA_SHEET, i)}, column value"
-            if name and not values.empty(value):
+            if not name:
+                continue
+            here = f"{_where(METADATA_SHEET, i)}, column value"
+            if name in places:  # each field once: a second row never overrides the first silently
+                both = {"places": f" (in {places[name]} and in {here})"}
+                findings.append(Finding("L0_DUPLICATE_FIELD", here, name, name, both))
+                continue
+            places[name] = here
+            if not values.empty(value):
                 raw[name] = value
     where = f"{_where(METADATA_SHEET)}, field '{{field}}'"
     metadata = values.typed_metadata(raw, lambda f: places.get(f) or where.format(field=f), findings)

@@ -9,7 +9,9 @@ import hashlib
 import json
 from pathlib import Path
 
+from transforms import receipts as receipts_file
 from transforms.files import write_atomic
+from transforms.senders import FILE, entry_kind
 from warehouse import queries
 
 
@@ -31,9 +33,10 @@ def side_file(path: Path) -> Path:
 
 
 def received_digests(path: Path) -> tuple[str, str | None]:
-    """What identifies a received submission: the SHA-256 of its file and of its metadata side file."""
-    side = side_file(path)
-    meta = side.read_bytes() if side != path and side.is_file() else None
+    """What identifies a received submission: the SHA-256 of its file and of its metadata side file
+    (a link or a pipe in the side file's place is never read)."""
+    side = side_file(path)  # a local path or an object-store one (the sensor's listing)
+    meta = side.read_bytes() if side != path and entry_kind(side) == FILE else None
     return sha256_of(path.read_bytes()), sha256_of(meta) if meta is not None else None
 
 
@@ -44,16 +47,19 @@ def landed_at(path: Path) -> dt.datetime:
     return min(mtime, dt.datetime.now(dt.UTC))
 
 
-def first_seen(con, digest: str, receipts: Path | None, today: dt.date | None = None) -> dt.datetime:
+def first_seen(
+    con, digest: str, receipts: Path | None, year: int | None = None, today: dt.date | None = None
+) -> dt.datetime:
     """When the system first saw this content: as archived before, else as a receipt recorded
-    outside the landing folder (CSA_RECEIPTS: files that arrived another way), else now (the
-    demo's `today` when later). Never the file's modification time, which the sender controls."""
+    outside the landing folder (CSA_RECEIPTS: files that arrived another way) that can be true of
+    a submission for `year`, else now (the demo's `today` when later). Never the file's
+    modification time, which the sender controls. A receipts file that cannot be used raises
+    ReceiptsInvalid (a setting error)."""
     now = max(dt.datetime.now(dt.UTC), dt.datetime.combine(today or dt.date.min, dt.time.max, dt.UTC))
     known = queries.first_received(con, digest)
     if known:
         return known
-    receipt = read_receipts(receipts).get(digest)
-    return min(dt.datetime.fromisoformat(receipt), now) if receipt else now
+    return receipts_file.arrival(receipts, digest, year) or now
 
 
 def read_receipts(path: Path | None) -> dict[str, str]:

@@ -187,31 +187,30 @@ def _check_unchanged(con, name: str, version: int, recorded: str | None, digest:
 
 
 def _register_contract(con: duckdb.DuckDBPyConnection) -> None:
-    """Code lists, series and legal bases, registered from the contract (once per contract version)."""
-    contract = load_contract()
-    registered = con.execute(
-        "SELECT count(*) FROM series WHERE contract_version = ?", [contract.version]
-    ).fetchone()[0]
-    if not registered:  # a contract version never changes once released: register it once
-        rows = [
-            (name, code, label, contract.version)
+    """Code lists, series and legal bases of the contract version, in one transaction and each
+    row only if it is not there (by its key): a kill at any write leaves all or none of them, and
+    a warehouse left half-registered by an earlier version is completed on its next open."""
+    contract, version = load_contract(), load_contract().version
+    tables = {
+        "code_list": [
+            (name, code, label, version)
             for name, codes in contract.code_lists.items()
             for code, label in codes.items()
-        ]
-        con.execute("BEGIN")
-        con.executemany("INSERT OR IGNORE INTO code_list VALUES (?, ?, ?, ?)", rows)
-        con.executemany(
-            "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(code, *key, point, label, contract.version) for code, key, point, label in series_columns()],
-        )
-        con.execute("COMMIT")
-    if not con.execute(
-        "SELECT count(*) FROM legal_basis WHERE contract_version = ?", [contract.version]
-    ).fetchone()[0]:
-        con.executemany(
-            "INSERT INTO legal_basis VALUES (?, ?, ?, ?)",
-            [(b.code, b.valid_from, b.valid_to, contract.version) for b in contract.legal_bases],
-        )
+        ],
+        "series": [(code, *key, point, label, version) for code, key, point, label in series_columns()],
+        "legal_basis": [(b.code, b.valid_from, b.valid_to, version) for b in contract.legal_bases],
+    }
+    counts = " UNION ALL ".join(
+        f"SELECT '{t}', count(*) FROM {t} WHERE contract_version = $v" for t in tables
+    )
+    have = dict(con.execute(counts, {"v": version}).fetchall())
+    if all(have[t] >= len(rows) for t, rows in tables.items()):
+        return  # registered: an open that has nothing to add writes nothing
+    con.execute("BEGIN")
+    for table, rows in tables.items():
+        marks = ", ".join("?" * len(rows[0]))
+        con.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", rows)
+    con.execute("COMMIT")
 
 
 def _create_changed_views(con: duckdb.DuckDBPyConnection, force: bool) -> None:

@@ -113,12 +113,13 @@ def _ingest(con, arrival: Arrival, places: Places, contract) -> IngestResult:
                 _stored_report(con, existing).write(_report_folder(places, existing), existing)
         log.info("%s: already received as %s", path.name, existing)
         return IngestResult(existing, SubmissionStatus.DUPLICATE, None, None, path.name)
-    received_at = arrival.received_at or archive.first_seen(con, digest, places.receipts, places.today)
     content = digest if meta_digest is None else archive.sha256_of(f"{digest}{meta_digest}".encode())
     event = ("ingest", actor)
     # only now: a duplicate needs no parsing
     history = lambda geo, year: _history(con, geo, year)  # noqa: E731
     verdict = judge(file, places.limits, contract, history, event, places.today)
+    year = verdict.submission.time_period  # a receipt before its year ended is refused
+    received_at = arrival.received_at or archive.first_seen(con, digest, places.receipts, year, places.today)
     files = [
         (digest, path.name, file.data, stored),
         (meta_digest, archive.side_file(path).name, side, stored_meta),

@@ -8,7 +8,9 @@ exit code of `csa-stats validate` (0 valid, 2 rejected, 3 unreadable or refused 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import random
 import re
 import shutil
@@ -19,7 +21,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.helpers import metadata, observations
+from contracts.contract import load_contract
+from tests.helpers import metadata, observations, write_json_submission
 from transforms.writers import write_submission
 
 VALID, REJECTED, UNREADABLE = 0, 2, 3
@@ -882,6 +885,302 @@ SECOND_ROUND = [
 CASES += SECOND_ROUND
 
 
+# --- third round (issue 29): metadata once, every text field's limit, statuses that agree with
+# values, and entries that are not regular files; the landing's own cases are LANDING below.
+
+SECRET = "root:x:0:0:secret first line of a file outside the landing"
+BIG = 200_000  # above the 131,072 characters the csv module accepted by default
+
+
+def _metadata_row(name: str, value):
+    """One more row on the Metadata sheet: the field given a second time."""
+
+    def edit(wb) -> None:
+        wb["Metadata"].append([name, value])
+
+    return _xlsx_edit(edit)
+
+
+def _beside(fmt: str, side: dict):
+    """A JSON or XLSX submission (metadata inside) with a .meta.json side file beside it."""
+
+    def build(folder: Path) -> Path:
+        path = _base(folder, fmt)
+        path.with_suffix(".meta.json").write_text(json.dumps(side), encoding="utf-8")
+        return path
+
+    return build
+
+
+def _fifo(name: str):
+    def build(folder: Path) -> Path:
+        path = folder / name
+        os.mkfifo(path)
+        return path
+
+    return build
+
+
+def _link(name: str, target: str):
+    def build(folder: Path) -> Path:
+        path = folder / name
+        os.symlink(target, path)
+        return path
+
+    return build
+
+
+def _side_replaced(make: Callable[[Path], None]):
+    """The valid CSV whose side file is replaced by a named pipe or a link (never read)."""
+
+    def build(folder: Path) -> Path:
+        path = _base(folder, "csv")
+        side = path.with_suffix(".meta.json")
+        side.unlink()
+        make(side)
+        return path
+
+    return build
+
+
+def _secret_link(side: Path) -> None:
+    secret = side.parent / "outside" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text(json.dumps({SECRET: 1}), encoding="utf-8")
+    os.symlink(secret, side)
+
+
+def _csv_meta(edit: Callable[[str], str], meta: dict):
+    """The valid CSV with its rows edited and its side file's fields set."""
+
+    def build(folder: Path) -> Path:
+        path = _csv_edit(edit)(folder)
+        side = path.with_suffix(".meta.json")
+        side.write_text(
+            json.dumps({**json.loads(side.read_text(encoding="utf-8")), **meta}), encoding="utf-8"
+        )
+        return path
+
+    return build
+
+
+def _json_both(meta: dict, perp: dict):
+    def edit(doc: dict) -> None:
+        doc["metadata"].update(meta)
+        doc["observations"][14].update(perp)
+
+    return _json_doc(edit)
+
+
+SIDE_OF = "ART8_AT_2023_R1.meta.json"
+GAPS_ROW = [f.name for f in load_contract().metadata_fields].index("breakdown_gaps") + 2  # the sheet's row
+META_ROW = "sheet 'Metadata', row"
+REFERENCE = {"counting_unit": "RECEIVED", "report_date": "RECEIVED"}
+
+THIRD_ROUND = [
+    # every metadata field once, in every format: the second is an error naming both places
+    Case("xlsx metadata geo twice", _metadata_row("geo", "DE"), REJECTED, "L0_DUPLICATE_FIELD", META_ROW),
+    Case(
+        "xlsx metadata counting unit twice",
+        _metadata_row("counting_unit", "CASE"),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        META_ROW,
+    ),
+    Case(
+        "xlsx metadata field twice, second empty",
+        _metadata_row("contact", None),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        META_ROW,
+    ),  # fmt: skip
+    Case(
+        "xlsx metadata field twice, padded name",
+        _metadata_row(" revision ", 2),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        META_ROW,
+    ),  # fmt: skip
+    Case(
+        "xlsx metadata also in a side file",
+        _beside("xlsx", {"geo": "DE"}),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        SIDE_OF,
+    ),  # fmt: skip
+    Case(
+        "json metadata also in a side file",
+        _beside("json", {"revision": 2}),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        SIDE_OF,
+    ),  # fmt: skip
+    Case(
+        "json side file gives a field the file leaves out",
+        _beside("json", {"source_reports": "POLICE"}),
+        VALID,
+        None,
+    ),  # fmt: skip
+    Case(
+        "side file geo twice",
+        _side(lambda t: t.replace('"geo": "AT"', '"geo": "AT", "geo": "DE"')),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        f"{SIDE} 'geo'",
+    ),  # fmt: skip
+    Case(
+        "json metadata contact twice",
+        _json_replace('"contact"', '"contact": "a@b.c", "contact"'),
+        REJECTED,
+        "L0_DUPLICATE_FIELD",
+        "$.metadata.contact",
+    ),  # fmt: skip
+    # every text field's limit from the contract; a cell of any size is `too long` at its place
+    Case(
+        "side file breakdown gaps too long",
+        _side_field("breakdown_gaps", "sex: " + "x" * 2000),
+        REJECTED,
+        "L0_TOO_LONG",
+        f"{SIDE} 'breakdown_gaps'",
+    ),  # fmt: skip
+    Case(
+        "json confirmed changes too long",
+        _meta("confirmed_changes", "REP_LEA/_Z/TOTAL/TOTAL: " + "y" * 2000),
+        REJECTED,
+        "L0_TOO_LONG",
+        "$.metadata.confirmed_changes",
+    ),  # fmt: skip
+    Case(
+        "xlsx breakdown gaps too long",
+        _sheet_cell("Metadata", f"B{GAPS_ROW}", "sex: " + "z" * 2100),
+        REJECTED,
+        "L0_TOO_LONG",
+        f"sheet 'Metadata', row {GAPS_ROW}",
+    ),  # fmt: skip
+    Case(
+        "side file authority too long",
+        _side_field("reporting_authority", "P" * 10_000),
+        REJECTED,
+        "L0_TOO_LONG",
+        f"{SIDE} 'reporting_authority'",
+    ),  # fmt: skip
+    Case(
+        "json contact too long",
+        _meta("contact", "a" * 400 + "@example.org"),
+        REJECTED,
+        "L0_TOO_LONG",
+        "$.metadata.contact",
+    ),  # fmt: skip
+    Case(
+        "side file definitions too long",
+        _side_field("national_definitions", "n" * 5000),
+        REJECTED,
+        "L0_TOO_LONG",
+        f"{SIDE} 'national_definitions'",
+    ),  # fmt: skip
+    Case(
+        "csv comment of 200,000 characters",
+        _csv_edit(lambda t: _cell(t, PERP, "comment", "c" * BIG)),
+        REJECTED,
+        "L0_TOO_LONG",
+        f"row {PERP}",
+    ),  # fmt: skip
+    Case(
+        "sdmx comment of 200,000 characters",
+        _sdmx_edit("COMMENT_OBS", "s" * BIG),
+        REJECTED,
+        "L0_TOO_LONG",
+        "row 2",
+    ),  # fmt: skip
+    Case(
+        "json comment of 300,000 characters",
+        _perp("comment", "j" * 300_000),
+        REJECTED,
+        "L0_TOO_LONG",
+        PERP_JSON,
+    ),  # fmt: skip
+    Case(
+        "xlsx comment of 40,000 characters",
+        _sheet_cell("8(c) Convictions", "H2", "w" * 40_000),
+        REJECTED,
+        "L0_TOO_LONG",
+        f"{XLSX_PERP}, column comment",
+    ),  # fmt: skip
+    Case(
+        "csv indicator of 200,000 characters",
+        _csv_edit(lambda t: _cell(t, PERP, "indicator", "I" * BIG)),
+        REJECTED,
+        "L0_CODE_LIST",
+        f"row {PERP}",
+    ),  # fmt: skip
+    # statuses agree with values (the contract's noValueStatuses and reference definitions)
+    Case(
+        "csv value with status m",
+        _csv_edit(lambda t: _cell(t, PERP, "obs_status", "m")),
+        REJECTED,
+        "L1_STATUS_VALUE",
+        f"row {PERP}",
+    ),  # fmt: skip
+    Case(
+        "json 11 with status m",
+        _json_both({}, {"obs_value": 11, "obs_status": "m"}),
+        REJECTED,
+        "L1_STATUS_VALUE",
+        PERP_JSON,
+    ),  # fmt: skip
+    Case(
+        "xlsx value with status m",
+        _sheet_cell("8(c) Convictions", "F2", "m"),
+        REJECTED,
+        "L1_STATUS_VALUE",
+        XLSX_PERP,
+    ),  # fmt: skip
+    Case("sdmx value with status m", _sdmx_edit("OBS_FLAG", "m"), REJECTED, "L1_STATUS_VALUE", "row 2"),
+    Case(
+        "csv empty with status p",
+        _csv_edit(lambda t: _cell(_cell(t, PERP, "obs_value", ""), PERP, "obs_status", "p")),
+        REJECTED,
+        "L1_EMPTY_NEEDS_STATUS",
+        f"row {PERP}",
+    ),  # fmt: skip
+    Case(
+        "sdmx empty without status", _sdmx_edit("OBS_VALUE", ""), REJECTED, "L1_EMPTY_NEEDS_STATUS", "row 2"
+    ),
+    Case(
+        "csv d while conviction stage is the reference",
+        _csv_meta(lambda t: _cell(t, PERP, "obs_status", "d"), {"conviction_stage": "FINAL"}),
+        REJECTED,
+        "L1_STATUS_DEFINITIONS",
+        f"row {PERP}",
+    ),  # fmt: skip
+    Case(
+        "json d on reports while definitions are the reference",
+        _json_doc(lambda d: (d["metadata"].update(REFERENCE), d["observations"][0].update(obs_status="d"))),
+        REJECTED,
+        "L1_STATUS_DEFINITIONS",
+        "$.observations[0]",
+    ),  # fmt: skip
+    Case(
+        "json d while conviction stage differs",
+        _json_both({"conviction_stage": "FIRST_INSTANCE"}, {"obs_status": "d"}),
+        VALID,
+        "L1_DEFINITION_DIFFERS",
+        "$.metadata.conviction_stage",
+    ),  # fmt: skip
+    # entries that are not regular files: never opened, never followed
+    Case("csv named pipe", _fifo("ART8_AT_2023_R1.csv"), UNREADABLE, "L0_READABLE", "file"),
+    Case("json named pipe", _fifo("ART8_AT_2023_R1.json"), UNREADABLE, "L0_READABLE", "file"),
+    Case("xlsx named pipe", _fifo("ART8_AT_2023_R1.xlsx"), UNREADABLE, "L0_READABLE", "file"),
+    Case("link to a device", _link("ART8_AT_2023_R1.csv", "/dev/zero"), UNREADABLE, "L0_READABLE", "file"),
+    Case("side file is a named pipe", _side_replaced(os.mkfifo), REJECTED, "L0_READABLE", SIDE_OF),
+    Case("side file is a link outside", _side_replaced(_secret_link), REJECTED, "L0_READABLE", SIDE_OF),
+    # known aliases of a state are refused with a hint, never mapped
+    Case("json geo GR", _meta("geo", "GR"), REJECTED, "L0_CODE_LIST", "$.metadata.geo"),
+    Case("json geo lower case", _meta("geo", "at"), REJECTED, "L0_CODE_LIST", "$.metadata.geo"),
+]
+CASES += THIRD_ROUND
+
+
 def build_corpus(root: Path) -> list[tuple[Case, Path]]:
     """Each case in a folder of its own (side files must not meet)."""
     built = []
@@ -890,3 +1189,228 @@ def build_corpus(root: Path) -> list[tuple[Case, Path]]:
         folder.mkdir(parents=True)
         built.append((case, case.build(folder)))
     return built
+
+
+# --- the landing (issue 29): what an entry is, who sent it, when it arrived. Each case lays out a
+# data folder (landing/<GEO>/..., receipts) and gives the arguments of `csa-stats ingest`; `says`
+# must be in what ingest prints or logs. Every case but the setting errors lands LU's good file too.
+
+
+@dataclass
+class Landed:
+    name: str
+    build: Callable[[Path], list[str]]  # data folder -> arguments of `ingest` (None: the landing)
+    expect: int
+    says: str
+    rule: str | None = None  # named in the report of a submission it registered
+
+
+def _landing(data: Path, good: bool = True) -> Path:
+    landing = data / "landing"
+    landing.mkdir(parents=True, exist_ok=True)
+    if good:
+        write_json_submission(landing / "LU", geo="LU")
+    return landing
+
+
+def _outside_secret(data: Path, name: str = "secret.csv") -> Path:
+    secret = data / "outside" / name
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_text(json.dumps({SECRET: 1}) if name.endswith(".json") else f"{SECRET}\n", encoding="utf-8")
+    return secret
+
+
+def _in_prefix(make: Callable[[Path, Path], None], geo: str = "AT"):
+    """An entry made in a state's prefix (beside LU's good file); ingest the landing."""
+
+    def build(data: Path) -> list[str]:
+        landing = _landing(data)
+        (landing / geo).mkdir(exist_ok=True)
+        make(data, landing / geo)
+        return [str(landing)]
+
+    return build
+
+
+def _linked_file(data: Path, prefix: Path) -> None:
+    os.symlink(_outside_secret(data), prefix / "ART8_AT_2023_R1.csv")
+
+
+def _hard_linked_file(data: Path, prefix: Path) -> None:
+    os.link(_outside_secret(data), prefix / "ART8_AT_2023_R1.csv")
+
+
+def _linked_side_file(data: Path, prefix: Path) -> None:
+    path = _base(prefix, "csv")
+    path.with_suffix(".meta.json").unlink()
+    os.symlink(_outside_secret(data, "secret.meta.json"), path.with_suffix(".meta.json"))
+
+
+def _piped_side_file(data: Path, prefix: Path) -> None:
+    path = _base(prefix, "csv")
+    path.with_suffix(".meta.json").unlink()
+    os.mkfifo(path.with_suffix(".meta.json"))
+
+
+def _linked_prefix(data: Path) -> list[str]:
+    landing = _landing(data)
+    elsewhere = write_json_submission(data / "elsewhere", geo="DE").parent
+    os.symlink(elsewhere, landing / "DE")
+    return [str(landing)]
+
+
+def _folder(name: str):
+    def build(data: Path) -> list[str]:
+        landing = _landing(data)
+        write_json_submission(landing / name, geo=name)
+        return [str(landing)]
+
+    return build
+
+
+def _named(make: Callable[[Path, Path], Path], *options: str):
+    """A file named outright (with options such as --sender): what make returns."""
+
+    def build(data: Path) -> list[str]:
+        landing = _landing(data, good=False)
+        return [*options, str(make(data, landing))]
+
+    return build
+
+
+def _dotdot(data: Path, landing: Path) -> Path:
+    write_json_submission(landing / "AT", geo="DE")
+    (landing / "AT" / "sub").mkdir()
+    return landing / "AT" / "sub" / ".." / "ART8_DE_2023_R1.json"
+
+
+def _outside_file(data: Path, landing: Path) -> Path:
+    return write_json_submission(data / "by-mail", geo="LU")
+
+
+def _in_greek_alias(data: Path, landing: Path) -> Path:
+    return write_json_submission(landing / "GR", geo="EL")
+
+
+def _named_link(data: Path, landing: Path) -> Path:
+    path = landing / "AT" / "ART8_AT_2023_R1.json"
+    path.parent.mkdir(parents=True)
+    os.symlink(write_json_submission(data / "outside", geo="AT"), path)
+    return path
+
+
+def _named_pipe(data: Path, landing: Path) -> Path:
+    path = landing / "AT" / "ART8_AT_2023_R1.csv"
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    return path
+
+
+def _in_at(data: Path, landing: Path) -> Path:
+    return write_json_submission(landing / "AT", geo="AT")
+
+
+def _receipts(write: Callable[[Path], None], inside: bool = False):
+    """LU's good file lands; CSA_RECEIPTS (data/receipts.json, the default) is what `write` makes."""
+
+    def build(data: Path) -> list[str]:
+        landing = _landing(data)
+        receipts = data / "receipts.json"
+        write(receipts)
+        if inside:  # the operator's file moved where a sender can write it
+            target = landing / "AT" / "receipts.json"
+            target.parent.mkdir()
+            receipts.rename(target)
+            os.environ["CSA_RECEIPTS"] = str(target)  # the harness restores the environment
+        return [str(landing)]
+
+    return build
+
+
+def _text(text: str):
+    return lambda path: path.write_text(text, encoding="utf-8")
+
+
+def _entry(when, digest: str | None = None, year: int = 2023):
+    """One receipt, for LU's good file unless another digest is given."""
+
+    def write(path: Path) -> None:
+        good = path.parent / "landing" / "LU" / f"ART8_LU_{year}_R1.json"
+        key = digest or hashlib.sha256(good.read_bytes()).hexdigest()
+        path.write_text(json.dumps({key: when}), encoding="utf-8")
+
+    return write
+
+
+LANDING = [
+    Landed("link to a file outside in a prefix", _in_prefix(_linked_file), VALID, "never followed"),
+    Landed(
+        "side file linked outside", _in_prefix(_linked_side_file), REJECTED, "never followed", "L0_READABLE"
+    ),
+    Landed(
+        "named pipe in a prefix",
+        _in_prefix(lambda d, p: os.mkfifo(p / "ART8_AT_2023_R1.csv")),
+        VALID,
+        "named pipe",
+    ),  # fmt: skip
+    Landed("named pipe as side file", _in_prefix(_piped_side_file), REJECTED, "named pipe", "L0_READABLE"),
+    Landed(
+        "link to a folder in a prefix",
+        _in_prefix(lambda d, p: os.symlink("/etc", p / "etc")),
+        VALID,
+        "never followed",
+    ),  # fmt: skip
+    Landed(
+        "hidden link in a prefix",
+        _in_prefix(lambda d, p: os.symlink("/etc/hostname", p / ".x.csv")),
+        VALID,
+        "never followed",
+    ),  # fmt: skip
+    Landed("a state's prefix is a link", _linked_prefix, VALID, "never followed"),
+    Landed("hard link to a file outside in a prefix", _in_prefix(_hard_linked_file), VALID, "hard link"),
+    Landed("folder GR", _folder("GR"), VALID, "Greece is 'EL'"),
+    Landed("folder UK", _folder("UK"), VALID, "United Kingdom"),
+    Landed("folder EU27_2020", _folder("EU27_2020"), VALID, "EU aggregate"),
+    Landed("folder at in lower case", _folder("at"), VALID, "upper case: 'AT'"),
+    Landed("'..' hides the sender", _named(_dotdot), REJECTED, "", "L0_SENDER_MISMATCH"),
+    Landed("--sender GR", _named(_outside_file, "--sender", "GR"), UNREADABLE, "Greece is 'EL'"),
+    Landed("--sender XX", _named(_outside_file, "--sender", "XX"), UNREADABLE, "not a Member State"),
+    Landed("--sender lower case", _named(_outside_file, "--sender", "lu"), UNREADABLE, "upper case: 'LU'"),
+    Landed("--sender EU27_2020", _named(_outside_file, "--sender", "EU27_2020"), UNREADABLE, "EU aggregate"),
+    Landed("named file in GR/", _named(_in_greek_alias), UNREADABLE, "Greece is 'EL'"),
+    Landed("named link in a prefix", _named(_named_link), UNREADABLE, "never followed"),
+    Landed("named pipe named outright", _named(_named_pipe), UNREADABLE, "named pipe"),
+    Landed("--sender against the prefix", _named(_in_at, "--sender", "DE"), UNREADABLE, "prefix of AT"),
+    # receipts: an operator's input; the file unusable is a setting error, an entry a warning
+    Landed("receipts malformed", _receipts(_text("{not json")), UNREADABLE, "CSA_RECEIPTS"),
+    Landed("receipts a list", _receipts(_text("[1, 2]")), UNREADABLE, "not an object of SHA-256"),
+    Landed("receipts a number", _receipts(_text("42")), UNREADABLE, "CSA_RECEIPTS"),
+    Landed("receipts empty", _receipts(_text("")), UNREADABLE, "CSA_RECEIPTS"),
+    Landed("receipts a folder", _receipts(lambda p: p.mkdir()), UNREADABLE, "is a folder"),
+    Landed("receipts a named pipe", _receipts(os.mkfifo), UNREADABLE, "CSA_RECEIPTS"),
+    Landed(
+        "receipts inside the landing", _receipts(_text("{}"), inside=True), UNREADABLE, "inside the landing"
+    ),
+    Landed("receipt without a zone", _receipts(_entry("2024-05-02T09:00:00")), VALID, "no time zone"),
+    Landed("receipt a bare date", _receipts(_entry("2024-05-02")), VALID, "without a time of day"),
+    Landed("receipt a number", _receipts(_entry(1714640400)), VALID, "not an ISO 8601 text"),
+    Landed("receipt in the future", _receipts(_entry("2999-01-01T00:00:00+00:00")), VALID, "in the future"),
+    Landed(
+        "receipt before the year ended",
+        _receipts(_entry("2023-06-01T09:00:00+00:00")),
+        VALID,
+        "before the end of its reporting year 2023",
+    ),  # fmt: skip
+    Landed(
+        "receipt for content never received",
+        _receipts(_entry("2024-05-02T09:00:00+00:00", "ab" * 32)),
+        VALID,
+        "never received",
+    ),  # fmt: skip
+    Landed(
+        "receipt key not a checksum",
+        _receipts(_entry("2024-05-02T09:00:00+00:00", "ART8_LU.json")),
+        VALID,
+        "not a SHA-256",
+    ),  # fmt: skip
+]

@@ -155,3 +155,100 @@ def test_killed_ingest_or_release_then_rerun_equals_a_clean_run(clean_run, tmp_p
         got = (warehouse_fingerprint(data / "warehouse.duckdb"), tree_fingerprint(data / "public"))
         assert got == expected, f"trial {trial} (killed {'release' if victim else 'ingest'})"
         assert not list((data / "public").rglob(".tmp-*")), "a rerun leaves no unfinished build behind"
+
+
+# A child that opens a new warehouse and SIGKILLs itself before its N-th write: every statement,
+# and inside a batch of rows before the first, the second and the last row (rows a batch wrote in
+# autocommit mode would stay). The forking parent never connects, so each fork starts clean.
+_FIRST_OPEN = r"""
+import os, signal, sys
+from pathlib import Path
+import duckdb
+from warehouse import db
+
+real_connect = duckdb.connect
+
+class Killing:
+    def __init__(self, con, at):
+        self.con, self.at, self.n = con, at, 0
+
+    def _point(self):
+        self.n += 1
+        if self.n == self.at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def execute(self, *args, **kwargs):
+        self._point()
+        return self.con.execute(*args, **kwargs)
+
+    def executemany(self, sql, rows):
+        rows, done = list(rows), 0
+        for cut in sorted({0, 1, max(len(rows) - 1, 0)}):
+            if cut > done:
+                self.con.executemany(sql, rows[done:cut])
+                done = cut
+            self._point()
+        if done < len(rows):
+            self.con.executemany(sql, rows[done:])
+        return self.con
+
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+
+def first_open(folder, at):
+    duckdb.connect = lambda *a, **k: Killing(real_connect(*a, **k), at)
+    with db.writer(folder / "warehouse.duckdb") as con:
+        con.execute("SELECT 1")
+    (folder / "points").write_text(str(con.n))
+
+root, points = Path(sys.argv[1]), int(sys.argv[2])  # 0: one open, never killed, that counts them
+for at in range(1, points + 1) if points else [0]:
+    folder = root / f"kill{at:04d}"
+    folder.mkdir(parents=True)
+    pid = os.fork()
+    if pid == 0:
+        first_open(folder, at)
+        os._exit(0)
+    os.waitpid(pid, 0)
+"""
+
+
+def _registered(path: Path) -> tuple:
+    from warehouse import db
+
+    with db.writer(path) as con:  # the next open, as any later command makes it
+        return tuple(
+            con.execute(sql).fetchall()
+            for sql in (
+                "SELECT * FROM code_list ORDER BY ALL",
+                "SELECT * FROM series ORDER BY ALL",
+                "SELECT * FROM legal_basis ORDER BY ALL",
+                "SELECT version, name, sha256 FROM schema_version ORDER BY ALL",
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY ALL",
+            )
+        )
+
+
+def test_a_kill_at_any_write_of_a_new_warehouses_first_open_leaves_nothing_half_registered(tmp_path):
+    """Issue 29: legal bases were inserted one autocommitted row at a time; killed between them,
+    a warehouse kept one for good (the next open saw the table not empty)."""
+    script = tmp_path / "first_open.py"
+    script.write_text(_FIRST_OPEN)
+    run = [sys.executable, str(script)]
+    subprocess.run([*run, str(tmp_path / "clean"), "0"], check=True, timeout=120)
+    clean = tmp_path / "clean" / "kill0000"
+    points = int((clean / "points").read_text())
+    assert points > 20, "the first open makes at least its migrations' and registrations' writes"
+    subprocess.run([*run, str(tmp_path / "killed"), str(points)], check=True, timeout=600)
+    expected = _registered(clean / "warehouse.duckdb")
+    assert len(expected[2]) == len(load_legal_bases()) and expected[0] and expected[1]
+    killed = sorted((tmp_path / "killed").iterdir())
+    assert len(killed) == points and not any((k / "points").exists() for k in killed), "each was killed"
+    for folder in killed:
+        assert _registered(folder / "warehouse.duckdb") == expected, folder.name
+
+
+def load_legal_bases():
+    from contracts.contract import load_contract
+
+    return load_contract().legal_bases

@@ -3,6 +3,8 @@ rule and the place, never a traceback; in a batch, the others are unaffected and
 
 import hashlib
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -10,16 +12,27 @@ from pathlib import Path
 import pytest
 
 from csa_stats.cli import main
-from tests.e2e.hostile import CASES, SECOND_ROUND, UNREADABLE, build_corpus
+from tests.e2e.hostile import (
+    CASES,
+    LANDING,
+    SECOND_ROUND,
+    SECRET,
+    THIRD_ROUND,
+    UNREADABLE,
+    build_corpus,
+)
 from tests.helpers import write_json_submission
+from warehouse import db
 
 
 def test_the_corpus_is_large_and_each_case_is_different():
     assert len(CASES) >= 40
     assert len(SECOND_ROUND) >= 40  # issue 13: the corpus keeps growing, class by class
+    assert len(THIRD_ROUND) + len(LANDING) >= 40  # issue 29
     assert len({c.name for c in CASES}) == len(CASES)
 
 
+@pytest.mark.timeout(60)  # a named pipe or a huge cell must not hang the reader
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_hostile_input_gets_a_clear_verdict(case, tmp_path, monkeypatch, capsys):
     for name, value in case.env.items():
@@ -29,6 +42,7 @@ def test_each_hostile_input_gets_a_clear_verdict(case, tmp_path, monkeypatch, ca
     out = capsys.readouterr()
     assert code == case.expect, out.out[-2000:]
     assert "Traceback" not in out.out + out.err
+    assert SECRET not in out.out + out.err  # what a link points at is never read
     (report,) = json.loads(out.out)
     if case.rule:
         named = [i for i in report["issues"] if i["rule"] == case.rule]
@@ -41,6 +55,27 @@ def test_each_hostile_input_gets_a_clear_verdict(case, tmp_path, monkeypatch, ca
     assert reports and all(p.parent == tmp_path / "reports" for p in reports)
 
 
+@pytest.mark.timeout(60)  # a named pipe in the landing or as the receipts must not hang ingest
+@pytest.mark.parametrize("case", LANDING, ids=[c.name for c in LANDING])
+def test_each_hostile_landing_entry_is_left_or_refused_with_why(case, tmp_path, monkeypatch, capsys, caplog):
+    data = tmp_path / "data"
+    monkeypatch.setenv("CSA_DATA_DIR", str(data))
+    monkeypatch.setenv("CSA_RECEIPTS", str(data / "receipts.json"))  # restored whatever a case sets
+    args = case.build(data)
+    code = main(["ingest", *args])
+    out = capsys.readouterr()
+    said = out.out + out.err + caplog.text
+    assert code == case.expect, said[-3000:]
+    assert "Traceback" not in said and case.says in said, said[-3000:]
+    kept = [p for p in data.rglob("*") if p.is_file() and not {"outside", "landing"} & set(p.parts)]
+    leaked = [p for p in kept if p.suffix != ".duckdb" and SECRET.encode() in p.read_bytes()]
+    assert not leaked, f"a link was read: {leaked}"
+    if case.rule:
+        with db.reader(data / "warehouse.duckdb") as con:
+            reports = [json.loads(r) for (r,) in con.execute("SELECT report FROM submission").fetchall()]
+        assert case.rule in {i["rule"] for r in reports for i in r["issues"]}, reports
+
+
 def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
     """Every file hostile but one lands at once: the good one becomes current, every other file
     is archived and registered with a verdict of its own, and what is not taken is reported."""
@@ -50,10 +85,8 @@ def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
     for i, (_case, path) in enumerate(built):  # one state's prefix: give each file its own name
         target = landing / "AT" / f"{i:03d}_{path.name}"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(path.read_bytes())
-        side = path.with_suffix(".meta.json")
-        if side.exists():
-            target.with_suffix(".meta.json").write_bytes(side.read_bytes())
+        _copy_entry(path, target)
+        _copy_entry(path.with_suffix(".meta.json"), target.with_suffix(".meta.json"))
     good = write_json_submission(landing / "LU", geo="LU")
     left = [  # what folder ingest does not take, each reported with why
         landing / "LU" / "sub" / "ART8_MT_2023_R1.json",
@@ -64,22 +97,35 @@ def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
     for path in left:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"{}" if path.name.endswith(".meta.json") else good.read_bytes())
+    entries = [  # issue 29: never followed, never opened
+        landing / "LU" / "ART8_LU_2022_R1.json",  # a link to a good file
+        landing / "LU" / "ART8_LU_2021_R1.csv",  # a named pipe
+        landing / "DE",  # a state's prefix that is a link
+        landing / "GR",  # Greece is EL
+    ]
+    os.symlink(good, entries[0])
+    os.mkfifo(entries[1])
+    os.symlink(landing / "LU", entries[2])
+    write_json_submission(entries[3], geo="EL")
     flat = write_json_submission(landing, geo="MT")  # the old flat layout: not collected
     env = {"CSA_DATA_DIR": str(tmp_path / "data"), "PATH": str(Path(sys.executable).parent)}
     cli = str(Path(sys.executable).parent / "csa-stats")
-    result = subprocess.run([cli, "ingest", str(landing)], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [cli, "ingest", str(landing)], capture_output=True, text=True, env=env, timeout=600
+    )
     assert result.returncode == 3 and "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
     assert "old flat layout" in result.stderr
-    reported = [left[0].parent, *left[1:3], left[3].parent, flat]
+    reported = [left[0].parent, *left[1:3], left[3].parent, flat, *entries]
     for path in reported:
         assert f"not taken: {path}: " in result.stdout, f"{path} not reported as not taken"
+    assert f"not taken: {entries[3]}: " in result.stdout and "Greece is 'EL'" in result.stdout
 
     def query(sql):
         out = subprocess.run([cli, "query", sql, "--format", "json"], capture_output=True, text=True, env=env)
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
 
-    data_files = [p for g in ("AT", "LU") for p in (landing / g).iterdir() if p.is_file()]
+    data_files = [p for g in ("AT", "LU") for p in (landing / g).iterdir() if _regular(p)]
     data_files = [p for p in data_files if not p.name.startswith(".") and not p.name.endswith(".meta.json")]
     registered = query(
         "SELECT r.original_name, s.sha256, s.geo, s.status, s.report "
@@ -105,7 +151,21 @@ def test_a_batch_of_hostile_files_costs_no_data(tmp_path):
 
 def _side(path: Path) -> bytes:
     side = path.with_suffix(".meta.json")
-    return side.read_bytes() if side.exists() else b""
+    return side.read_bytes() if _regular(side) else b""  # a link or a pipe there is never read
+
+
+def _regular(path: Path) -> bool:
+    return path.exists() and stat.S_ISREG(path.lstat().st_mode)
+
+
+def _copy_entry(source: Path, target: Path) -> None:
+    """A file byte for byte; a link or a named pipe as itself (the landing must leave them)."""
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+    elif source.exists() and stat.S_ISFIFO(source.lstat().st_mode):
+        os.mkfifo(target)
+    elif source.exists():
+        target.write_bytes(source.read_bytes())
 
 
 def test_a_file_that_breaks_judging_is_registered_and_the_batch_goes_on(csa_env, monkeypatch):

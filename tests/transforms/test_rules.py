@@ -300,6 +300,17 @@ CASES = [
     Case("L1_NON_NEGATIVE", "csv", at("csv", 0), -12345, rows=_set(0, obs_value="-12,345"), id="grouped"),
     Case("L1_EMPTY_NEEDS_STATUS", "json", at("json", 14), rows=_set(14, obs_value=None, obs_status=None)),
     Case("L1_EMPTY_NEEDS_STATUS", "xlsx", at("xlsx", 14), rows=_set(14, obs_value=None, obs_status=None)),
+    Case("L1_EMPTY_NEEDS_STATUS", "csv", at("csv", 14), "p", rows=_set(14, obs_value=None, obs_status="p")),
+    Case("L1_STATUS_VALUE", "json", at("json", 14), 4, rows=_set(14, obs_status="m")),
+    Case("L1_STATUS_VALUE", "xlsx", at("xlsx", 14), 4, rows=_set(14, obs_status="m")),
+    Case(
+        "L1_STATUS_DEFINITIONS",
+        "csv",
+        at("csv", 14),
+        "d",
+        meta={"conviction_stage": "FINAL"},
+        rows=_set(14, obs_status="d"),
+    ),  # fmt: skip
     Case("L1_SEX_SUM", "xlsx", at("xlsx", 10), 11, changes={("CHILD_IDN", "F", "_Z", "_Z"): 7}),
     Case(
         "L1_SEX_SUM",
