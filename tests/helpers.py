@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 
 FIGURES = {
@@ -75,3 +77,28 @@ def write_json_submission(
 
         write_receipts(get_settings().receipts, {path: received})
     return path
+
+
+@contextlib.contextmanager
+def union_collecting(geo: str):
+    """The Union's side while a national run waits for its verdict: what lands in the state's prefix
+    is ingested (the step union_collection's ingest task calls), writing the receipts."""
+    from csa_stats.settings import get_settings
+    from csa_stats.steps import collection
+
+    landing, collected, stop = get_settings().landing / geo, [], threading.Event()
+
+    def collect():
+        while not stop.wait(0.5):
+            for path in sorted(landing.glob("ART8_*")) if landing.is_dir() else ():
+                if path not in collected:
+                    collection.ingest(str(path), sender=geo)
+                    collected.append(path)
+
+    collector = threading.Thread(target=collect, daemon=True)
+    collector.start()
+    try:
+        yield collected
+    finally:
+        stop.set()
+        collector.join()

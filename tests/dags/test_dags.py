@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import write_json_submission
+from tests.helpers import union_collecting, write_json_submission
 
 DAGS = Path(__file__).parents[2] / "dags"
 PERP = ("PERP_CNV", "_Z", "_Z", "_Z")
@@ -230,31 +230,6 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
     # Run again: the revision is not sent twice (its object's checksum), the verdict is still there.
     _run(dagbag, "national_statistics", geo="EE", year=2023)
     assert _audit(national / "warehouse.duckdb", "send") == [sent]
-
-
-@contextlib.contextmanager
-def union_collecting(geo: str):
-    """The Union's side while a national run waits for its verdict: what lands in the state's prefix
-    is ingested (the step union_collection's ingest task calls), writing the receipts."""
-    from csa_stats.settings import get_settings
-    from csa_stats.steps import collection
-
-    landing, collected, stop = get_settings().landing / geo, [], threading.Event()
-
-    def collect():
-        while not stop.wait(0.5):
-            for path in sorted(landing.glob("ART8_*")) if landing.is_dir() else ():
-                if path not in collected:
-                    collection.ingest(str(path), sender=geo)
-                    collected.append(path)
-
-    collector = threading.Thread(target=collect, daemon=True)
-    collector.start()
-    try:
-        yield collected
-    finally:
-        stop.set()
-        collector.join()
 
 
 def test_a_file_the_union_rejects_fails_the_national_run_with_its_findings(dagbag, csa_env, monkeypatch):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import write_json_submission
+from tests.helpers import union_collecting, write_json_submission
 from tests.s3_server import create_bucket, s3_server
 from warehouse import storage
 from warehouse.archive import write_receipts
@@ -213,12 +213,14 @@ def test_the_national_dag_counts_record_files_on_the_object_store(airflow_db, tm
     monkeypatch.setenv("CSA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CSA_NATIONAL_RECORDS", f"{s3}/dag-records/{{geo}}")
     monkeypatch.setenv("CSA_AUTO_APPROVE_AS", "demo")  # the release approval answers itself
+    monkeypatch.setenv("CSA_FEEDBACK_POLL", "1")
     generate_records(as_path(url), 1000, geo="LU")
     dags = Path(__file__).parents[2] / "dags"
     dag = BundleDagBag(dag_folder=str(dags), bundle_path=dags, bundle_name="dags-folder").get_dag(
         "national_statistics"
     )
-    assert dag.test(run_conf={"geo": "LU", "year": 2023}).state == "success"
+    with union_collecting("LU"):  # the run waits for the Union's verdict on what it sends
+        assert dag.test(run_conf={"geo": "LU", "year": 2023}).state == "success"
     sent = json.loads((tmp_path / "data" / "national" / "LU" / "outbox" / "ART8_LU_2023_R1.json").read_text())
     counted = run_records(url, "LU", 2023, manifest=False).rows
     assert [o["obs_value"] for o in sent["observations"]] == [r["obs_value"] for r in counted]

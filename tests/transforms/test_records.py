@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from contracts.contract import load_contract
 from contracts.records import load_records_contract, record_codes
+from tests.helpers import union_collecting
 from transforms.records import aggregate_sql, reference_period, run_records
 
 D = dt.date
@@ -456,12 +457,14 @@ def test_national_dag_from_record_level_files_to_the_outbox(airflow_db, csa_env,
     from csa_stats.steps import records
 
     monkeypatch.setenv("CSA_AUTO_APPROVE_AS", "demo")  # the release approval answers itself
+    monkeypatch.setenv("CSA_FEEDBACK_POLL", "1")
     generate_records(records.national_records_dir("LU", csa_env), 4000, geo="LU")
     dags = Path(__file__).parents[2] / "dags"
     dag = BundleDagBag(dag_folder=str(dags), bundle_path=dags, bundle_name="dags-folder").get_dag(
         "national_statistics"
     )
-    run = dag.test(run_conf={"geo": "LU", "year": 2023})
+    with union_collecting("LU"):  # the run waits for the Union's verdict on what it sends
+        run = dag.test(run_conf={"geo": "LU", "year": 2023})
     assert run.state == "success"
     sent = json.loads((csa_env.national_dir / "LU" / "outbox" / "ART8_LU_2023_R1.json").read_text())
     counted = figures(run_records(records.national_records_dir("LU", csa_env), "LU", 2023, manifest=False))
