@@ -1,7 +1,9 @@
 """Figures the demo's Member States keep confidential themselves (the owner's decision, not
 disclosure control), in the formats a real sender uses for it: with the demo's seed RO sends
 SDMX-CSV (a large count, C), IT the XLSX template (a headline figure, N from its drop-down list)
-and DK CSV (a breakdown, C). Every release hides them, protected by the contract's levels."""
+and DK CSV (a breakdown, C); AT's national office flags its 2026 children of unknown sex (C), which
+travel to the Union in the file its national pipeline sends. Every release hides them, protected by
+the contract's levels."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ OWNER_FLAGS = {
     ("RO", None): ({"indicator": "REP_LEA", "reporter": "PROVIDER", "service": "MESSAGING"}, "C"),
     ("IT", 2023): ({"indicator": "PERP_CNV"}, "N"),
     ("DK", None): ({"indicator": "CHILD_IDN", "sex": "F"}, "C"),
+    ("AT", 2026): ({"indicator": "CHILD_IDN", "sex": "U"}, "C"),
 }
 
 
