@@ -194,7 +194,10 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
     assert (national / "public" / "releases" / "2023" / "EE" / "v1" / "SHA256SUMS").exists()
     (outbox,) = (national / "outbox").glob("*.json")
     assert outbox.name == "ART8_EE_2023_R1.json"
-    # What EE sends carries the flags of its national release (values kept, for the EU sum).
+    # What EE sends carries the flags of its national release with their reasons (values kept, for
+    # the EU sum); the release itself shows the one public marking for every hidden figure.
+    from publish.disclosure import public_marking
+
     sent = json.loads(outbox.read_text())["observations"]
     national_release = national / "public" / "releases" / "2023" / "EE" / "v1" / "observations.json"
     released = json.loads(national_release.read_text())["observations"]
@@ -208,7 +211,12 @@ def test_collection_release_and_national_pipeline_end_to_end(dagbag, csa_env, mo
         for r in sent
         if r["conf_status"]
     }
-    assert flags == hidden and "C" in flags.values()
+    assert set(flags.values()) == {"C", "D"}  # small counts and the figures protecting them
+    public = {
+        (r["indicator"], r["sex"], r["reporter"], r["service"]): r["conf_status"]
+        for r in public_marking(sent)
+    }
+    assert {k: public[k] for k in flags} == hidden and set(hidden.values()) == {"C"}
     assert all(r["obs_value"] is not None for r in sent)
 
     # The loop: sent into EE's prefix of the Union landing as it is, collected, the verdict back.
