@@ -52,8 +52,8 @@ def test_every_load_publishes_a_snapshot_that_query_reads(tmp_path):
     data = tmp_path / "data"
     env = {**os.environ, "CSA_DATA_DIR": str(data)}
     assert count(env).returncode == 4 and "no warehouse snapshot" in count(env).stderr
-    cli("ingest", write_json_submission(data / "landing", "AT"), env=env)
-    cli("ingest", write_json_submission(data / "landing", "BE"), env=env)
+    cli("ingest", write_json_submission(data / "landing" / "AT", "AT"), env=env)
+    cli("ingest", write_json_submission(data / "landing" / "BE", "BE"), env=env)
     assert snapshot.published(str(data / "snapshots")) == [
         "warehouse-00000001.duckdb",
         "warehouse-00000002.duckdb",
@@ -70,10 +70,10 @@ def test_every_load_publishes_a_snapshot_that_query_reads(tmp_path):
 def test_a_query_during_a_load_answers_from_the_snapshot_at_most_one_load_behind(tmp_path):
     data = tmp_path / "data"
     env = {**os.environ, "CSA_DATA_DIR": str(data)}
-    cli("ingest", write_json_submission(data / "landing", "AT"), env=env)
+    cli("ingest", write_json_submission(data / "landing" / "AT", "AT"), env=env)
     signal, hold = tmp_path / "loading", tmp_path / "hold"
     hold.touch()
-    second = write_json_submission(data / "landing", "BE")
+    second = write_json_submission(data / "landing" / "BE", "BE")
     writer = subprocess.Popen([sys.executable, "-c", SLOW_LOAD, second, signal, hold], env=env)
     try:
         deadline = time.monotonic() + 60
