@@ -47,6 +47,10 @@ class WarehouseError(Exception):
     """A clear, user-facing problem with the warehouse (no traceback needed)."""
 
 
+class WarehouseNotMigrated(WarehouseError):
+    """Its tables predate the views: an old warehouse, or a new one killed in its first open."""
+
+
 def _lock(path: Path) -> FileLock:
     return FileLock(str(path) + ".lock")
 
@@ -137,7 +141,7 @@ def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         try:
             create_views(con, temporary=True)
         except duckdb.Error as exc:
-            raise WarehouseError(
+            raise WarehouseNotMigrated(
                 f"the views of {path} cannot be created over its tables ({exc}): it predates a "
                 "migration; open it once for writing (any ingest or release) to migrate it"
             ) from exc

@@ -33,8 +33,7 @@ def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
     """Landed files in the states' prefixes whose content the warehouse has not seen yet from
     that state (as URLs or paths). What is not taken is logged with the reason; for files left
     in the old flat layout, the log says how to move them."""
-    from csa_stats.steps.taken import check_receipts
-    from warehouse import db, queries
+    from csa_stats.steps.taken import check_receipts, held
     from warehouse.archive import received_digests
 
     settings = settings or get_settings()
@@ -45,10 +44,7 @@ def new_submissions(settings: Settings | None = None, folder=None) -> list[str]:
         log.error("%s", flat_layout_error(landing, flat))
     files = state_submissions(landing)
     digests = {p: received_digests(p) for p in files}
-    known = set()
-    if settings.warehouse.exists():
-        with db.reader(settings.warehouse) as con:
-            known = queries.received(con)  # data and side file together: new metadata is a new file
+    known = held(settings.warehouse)
     received = {d for pair in digests.values() for d in pair} | {d for k in known for d in k[1:]}
     check_receipts(settings, received - {None})  # before any file is judged
     return [str(p) for p in files if (sender_of(p), *digests[p]) not in known]

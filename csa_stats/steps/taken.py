@@ -4,6 +4,7 @@ with its sender, and the receipts (CSA_RECEIPTS) read once before any file is ju
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from csa_stats.settings import Settings
 from transforms.landing import flat_layout_error, landed_files, not_taken, sender_of, state_submissions
@@ -56,11 +57,25 @@ def check_receipts(settings: Settings, received: set[str]) -> None:
 
 def check_receipts_of(settings: Settings, files: list) -> None:
     """check_receipts for a run of `files` (paths or store paths), with what the warehouse holds."""
-    from warehouse import db, queries
     from warehouse.archive import received_digests
 
     received = {d for p in files for d in received_digests(p)}
-    if settings.warehouse.exists():
-        with db.reader(settings.warehouse) as con:
-            received |= {d for known in queries.received(con) for d in known[1:]}
+    received |= {d for known in held(settings.warehouse) for d in known[1:]}
     check_receipts(settings, received - {None})
+
+
+def held(warehouse: Path) -> set[tuple]:
+    """What the warehouse holds: (sender, data digest, side file digest) of each file received.
+    A warehouse killed in its first open is migrated here: the ingest is about to write anyway."""
+    from warehouse import db, queries
+
+    if not warehouse.exists():
+        return set()
+    try:
+        with db.reader(warehouse) as con:
+            return queries.received(con)
+    except db.WarehouseNotMigrated:
+        with db.writer(warehouse):
+            pass
+        with db.reader(warehouse) as con:
+            return queries.received(con)
