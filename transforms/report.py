@@ -138,12 +138,18 @@ class Report:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
 
     def write(
-        self, folder: Path, stem: str, rows: list[dict] | None = None, trigger: str = "validate"
+        self,
+        folder: Path,
+        stem: str,
+        rows: list[dict] | None = None,
+        trigger: str = "validate",
+        text: str | None = None,
     ) -> tuple[Path, Path]:
         """The JSON report and its readable HTML summary page of all rules, written beside each
         other. With `rows` (the submission's canonical rows) the GX suite also runs on them and
         its Data Docs go to `<stem>.datadocs/`, linked from the summary page (GX stamps them with
-        the time: unlike the report, they differ from run to run)."""
+        the time: unlike the report, they differ from run to run). `text` is the report's
+        `to_json()` when the caller already made it (the loader stores the same text)."""
         from transforms.report_html import render_report
 
         folder.mkdir(parents=True, exist_ok=True)
@@ -152,7 +158,7 @@ class Report:
         gx = _data_docs(rows, folder / f"{stem}.datadocs") if rows is not None else None
         # Each file whole or not at all, the JSON last: a load killed in between is completed on rerun.
         write_atomic(html_path, render_report(self, gx, folder))
-        write_atomic(json_path, self.to_json())
+        write_atomic(json_path, text or self.to_json())
         return json_path, html_path
 
 

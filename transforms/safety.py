@@ -22,6 +22,8 @@ _LINK_TYPES = re.compile(r"externalLink", re.I)
 _MACRO_RELATIONS = re.compile(r"/(vbaProject|activeXControl|oleObject|attachedTemplate|wordVbaData)$", re.I)
 _LINK_RELATIONS = re.compile(r"/(externalLink|externalLinkPath|xlExternalLinkPath/xlPathMissing)$", re.I)
 _MERGED = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([^\"]+)\"")
+# The start tag of any element named f, whatever its prefix: a sheet without one holds no formula.
+_FORMULA_TAG = re.compile(rb"<(?:[^\s<>/:]+:)?f[\s/>]")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -149,6 +151,8 @@ def workbook_findings(file: Received) -> list[Finding]:
             xml = wb._archive.read(ws._worksheet_path)  # noqa: SLF001
             for ref in _MERGED.findall(xml):
                 findings.append(Finding("L0_MERGED_CELLS", where, None, f"{ref.decode()} in {where}"))
+            if not _may_hold_formulas(xml):  # walking its cells costs as much as reading it
+                continue
             ws.reset_dimensions()
             for row in ws.iter_rows():
                 for cell in row:
@@ -158,3 +162,10 @@ def workbook_findings(file: Received) -> list[Finding]:
         return findings
     finally:
         wb.close()
+
+
+def _may_hold_formulas(xml: bytes) -> bool:
+    """False only when a sheet's XML surely holds no formula: it has no start tag of an element
+    named f (whatever its prefix) and is in an encoding where that tag is those bytes (XML in
+    UTF-16 or UTF-32, the others expat reads, has NUL bytes)."""
+    return b"\0" in xml or _FORMULA_TAG.search(xml) is not None

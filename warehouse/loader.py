@@ -125,20 +125,22 @@ def _ingest(con, arrival: Arrival, places: Places, contract) -> IngestResult:
         (meta_digest, archive.side_file(path).name, side, stored_meta),
     ]
     verdict.log_failure(places.debug)
+    text = verdict.report.to_json()  # once: the warehouse and the report file hold the same text
     try:
-        sid = _record(con, verdict, content, files, received_at, places, actor, sender)
+        sid = _record(con, verdict, text, content, files, received_at, places, actor, sender)
     except _UNSTORABLE as exc:  # validation let through what the warehouse cannot hold
         con.execute("ROLLBACK")
         verdict = refuse(file, exc, contract, event)
         verdict.log_failure(places.debug)
-        sid = _record(con, verdict, content, files, received_at, places, actor, sender)
+        text = verdict.report.to_json()
+        sid = _record(con, verdict, text, content, files, received_at, places, actor, sender)
     report = verdict.report
     docs = places.data_docs == "all" or (
         places.data_docs == SubmissionStatus.REJECTED and not verdict.accepted
     )
     with _feedback_lock(places):
         report_path, _ = report.write(
-            _report_folder(places, sid), sid, verdict.rows() if docs else None, "ingest"
+            _report_folder(places, sid), sid, verdict.rows() if docs else None, "ingest", text
         )
     log.info(
         "%s: %s as %s (%d errors, %d warnings)",
@@ -164,8 +166,9 @@ _UNSTORABLE = (
 )
 
 
-def _record(con, verdict: Verdict, content, files, received_at, places, actor, sender) -> str:
-    """The submission, its files and (if accepted) its observations, in one transaction."""
+def _record(con, verdict: Verdict, text: str, content, files, received_at, places, actor, sender) -> str:
+    """The submission, its files and (if accepted) its observations, in one transaction; `text`
+    is its report's JSON, as its report file will hold it."""
     submission, report = verdict.submission, verdict.report
     sid = verdict.submission_id(load_contract(), content)
     con.execute("BEGIN")
@@ -173,7 +176,7 @@ def _record(con, verdict: Verdict, content, files, received_at, places, actor, s
         if data is not None:
             queries.insert_raw(con, digest, name, len(data), stored, received_at)
     digest, meta_digest = files[0][0], files[1][0]
-    _insert_submission(con, sid, verdict, digest, meta_digest, received_at)
+    _insert_submission(con, sid, verdict, text, digest, meta_digest, received_at)
     if verdict.accepted:
         queries.insert_observations(con, sid, verdict.rows())
         db.register_deadline(con, submission.time_period, places.deadline_for(submission.time_period))
@@ -208,7 +211,7 @@ def _stored_report(con, sid: str) -> Report:
 
 
 def _insert_submission(
-    con, sid: str, verdict: Verdict, digest: str, meta_digest: str | None, received_at: dt.datetime
+    con, sid: str, verdict: Verdict, text: str, digest: str, meta_digest: str | None, received_at: dt.datetime
 ) -> None:
     sub, report, m = verdict.submission, verdict.report, verdict.submission.metadata
     queries.insert_submission(
@@ -226,7 +229,7 @@ def _insert_submission(
             verdict.status,
             report.count("error"),
             report.count("warning"),
-            report.to_json(),
+            text,
             m.get("ref_period_start"),
             m.get("ref_period_end"),
             m.get("legal_basis"),

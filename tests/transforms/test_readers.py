@@ -113,3 +113,45 @@ def test_an_excel_number_in_a_text_field_is_read_as_written(tmp_path):
     assert sub.metadata["national_definitions"] == "2021"
     assert sub.rows()[14]["comment"] == "12"
     assert values.text(2.5) == "2.5"
+
+
+def _sheet_xml(path, sheet: str, edit) -> None:
+    """Rewrite the XML part of one sheet of a workbook with `edit` (bytes -> bytes)."""
+    import zipfile
+
+    wb = load_workbook(path, read_only=True)
+    part = wb[sheet]._worksheet_path  # noqa: SLF001 (the sheet's part in the zip)
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    parts[part] = edit(parts[part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def _prefixed(xml: bytes) -> bytes:
+    """The same sheet with every element of the main namespace written as x:name."""
+    import re
+
+    xml = re.sub(rb"<(/?)(\w+)([\s>/])", rb"<\1x:\2\3", xml)
+    return xml.replace(b' xmlns="', b' xmlns:x="', 1)
+
+
+def _utf16(xml: bytes) -> bytes:
+    text = xml.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    return text.encode("utf-16")
+
+
+@pytest.mark.parametrize("edit", [lambda xml: xml, _prefixed, _utf16], ids=["plain", "prefixed", "utf-16"])
+def test_a_formula_is_found_however_the_sheet_xml_is_written(tmp_path, edit):
+    """The workbook checks skip the cell walk of a sheet whose XML holds no formula element: how
+    the XML names or encodes that element never hides one."""
+    path = tmp_path / "ART8_AT_2023_R1.xlsx"
+    write_submission(metadata(), [dict(o, geo="AT", time_period=2023) for o in observations()], path, "xlsx")
+    wb = load_workbook(path)
+    wb["8(c) Convictions"]["E2"] = "=1+3"
+    wb.save(path)
+    _sheet_xml(path, "8(c) Convictions", edit)
+    formulas = [f for f in read_submission(path).findings if f.rule == "L0_FORMULA"]
+    assert [(f.location, f.value) for f in formulas] == [("sheet '8(c) Convictions', cell E2", "=1+3")]
