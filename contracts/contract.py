@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
-from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
@@ -248,24 +246,15 @@ def _expand_series(templates: list[dict]) -> list[dict]:
 
 # The contract of the run in progress (csa_stats/run.py sets it for a command or a task): two
 # runs side by side (threads, tasks) each judge and publish under their own version.
-_IN_USE: ContextVar[Contract | None] = ContextVar("contract_in_use", default=None)
+CONTRACT_IN_USE: ContextVar[Contract | None] = ContextVar("contract_in_use", default=None)
 
 
 def load_contract(path: Path | None = None) -> Contract:
     """The contract at `path`; without one, the contract of the run in progress, or the built-in
     version outside a run."""
     if path is None:
-        return _IN_USE.get() or _read(CONTRACT_PATH)
+        return CONTRACT_IN_USE.get() or _read(CONTRACT_PATH)
     return _read(Path(path))
-
-
-@contextlib.contextmanager
-def contract_in_use(contract: Contract) -> Iterator[Contract]:
-    token = _IN_USE.set(contract)
-    try:
-        yield contract
-    finally:
-        _IN_USE.reset(token)
 
 
 @cache

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from yaml import YAMLError
 
-from contracts.contract import CONTRACT_PATH, Contract, contract_in_use, load_contract
-from csa_stats.settings import SettingInvalid, Settings, read_settings, settings_in_use
+from contracts.contract import CONTRACT_IN_USE, CONTRACT_PATH, Contract, load_contract
+from csa_stats.settings import SETTINGS_IN_USE, SettingInvalid, Settings, read_settings
 
 
 @dataclass(frozen=True)
@@ -45,5 +45,9 @@ class Run:
 
     @contextlib.contextmanager
     def active(self) -> Iterator[Run]:
-        with settings_in_use(self.settings), contract_in_use(self.contract):
+        settings, contract = SETTINGS_IN_USE.set(self.settings), CONTRACT_IN_USE.set(self.contract)
+        try:
             yield self
+        finally:
+            CONTRACT_IN_USE.reset(contract)
+            SETTINGS_IN_USE.reset(settings)

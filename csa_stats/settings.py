@@ -5,11 +5,9 @@ Read at call time (not import time) so a DAG run, a test or the CLI sees its own
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,7 +229,7 @@ class Settings:
 
 def get_settings() -> Settings:
     """The settings of the run in progress (csa_stats/run.py), else read from the environment now."""
-    return _IN_USE.get() or read_settings()
+    return SETTINGS_IN_USE.get() or read_settings()
 
 
 def read_settings() -> Settings:
@@ -279,16 +277,8 @@ def read_settings() -> Settings:
     )
 
 
-_IN_USE: ContextVar[Settings | None] = ContextVar("settings_in_use", default=None)
-
-
-@contextlib.contextmanager
-def settings_in_use(settings: Settings) -> Iterator[Settings]:
-    token = _IN_USE.set(settings)
-    try:
-        yield settings
-    finally:
-        _IN_USE.reset(token)
+# The settings of the run in progress (csa_stats/run.py sets them for a command or a task).
+SETTINGS_IN_USE: ContextVar[Settings | None] = ContextVar("settings_in_use", default=None)
 
 
 def national_settings(geo: str, settings: Settings | None = None) -> Settings:
