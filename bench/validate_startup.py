@@ -36,13 +36,15 @@ def _time(command: list[str], runs: int) -> tuple[float, float, float]:
 
 def main(runs: int = 11) -> None:
     from csa_stats.demo import generate_demo
+    from transforms.canonical import Received
+    from transforms.readers import detect_format
 
     with tempfile.TemporaryDirectory() as folder:
         files = generate_demo(Path(folder), geos=["AT", "BE", "CY", "LT"])
         samples = {}
         for path in files:
-            fmt = "sdmx-csv" if path.suffix == ".csv" and path.read_text()[:9] == "STRUCTURE" else path.suffix
-            if not path.name.endswith(".meta.json") and "_2023_" in path.name:
+            fmt = detect_format(Received.from_path(path))
+            if fmt is not None and "_2023_" in path.name:
                 samples.setdefault(fmt, path)
         baseline, middle, cpu = _time([sys.executable, "-c", "pass"], runs)
         print(

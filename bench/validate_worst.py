@@ -31,13 +31,12 @@ def _settings():
 
 def _demo(folder: Path, fmt: str) -> Path:
     from csa_stats.demo import generate_demo
+    from transforms.canonical import Received
+    from transforms.readers import detect_format
 
     files = generate_demo(folder / "demo", geos=["AT", "DE", "LU", "NL", "PT"], years=range(2023, 2024))
     for path in files:
-        if path.name.endswith(".meta.json"):
-            continue
-        is_sdmx = path.suffix == ".csv" and path.read_text(encoding="utf-8").startswith("STRUCTURE")
-        if {".xlsx": "xlsx", ".json": "json"}.get(path.suffix, "sdmx-csv" if is_sdmx else "csv") == fmt:
+        if detect_format(Received.from_path(path)) == fmt:
             return path
     raise LookupError(fmt)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -127,6 +128,13 @@ class Contract(Law):
         return frozenset(c for role, c in self.confidentiality.items() if role != "free")
 
     @property
+    def structure_codes(self) -> tuple:
+        """The codes of the EU aggregate and of confidentiality: the data structure's, the same in
+        every contract version (publish/disclosure.py takes them once)."""
+        rule = self.eu_aggregate_rule["coverageAttribute"]
+        return self.eu_aggregate, self.confidentiality, self.disclosure.public, self.missing_status, rule
+
+    @property
     def observation_fields(self) -> list[Field]:
         return self.tables["observation"]
 
@@ -236,8 +244,21 @@ def _expand_series(templates: list[dict]) -> list[dict]:
     return series
 
 
+# The contract of the run in progress (csa_stats/run.py sets it for a command or a task): two
+# runs side by side (threads, tasks) each judge and publish under their own version.
+CONTRACT_IN_USE: ContextVar[Contract | None] = ContextVar("contract_in_use", default=None)
+
+
+def load_contract(path: Path | None = None) -> Contract:
+    """The contract at `path`; without one, the contract of the run in progress, or the built-in
+    version outside a run."""
+    if path is None:
+        return CONTRACT_IN_USE.get() or _read(CONTRACT_PATH)
+    return _read(Path(path))
+
+
 @cache
-def load_contract(path: Path = CONTRACT_PATH) -> Contract:
+def _read(path: Path) -> Contract:
     # The C loader when libyaml is there: the contract is read on every `csa-stats validate`.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as f:

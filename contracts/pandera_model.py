@@ -43,8 +43,8 @@ def observation_schema(contract: Contract | None = None) -> pa.DataFrameSchema:
 
 
 @cache
-def _schema() -> pa.DataFrameSchema:
-    return observation_schema()
+def _schema(contract: Contract) -> pa.DataFrameSchema:
+    return observation_schema(contract)
 
 
 def observation_frame(rows: list[dict], contract: Contract | None = None) -> pd.DataFrame:
@@ -55,4 +55,5 @@ def observation_frame(rows: list[dict], contract: Contract | None = None) -> pd.
 
 def check_rows(rows: list[dict]) -> pd.DataFrame:
     """The rows as a typed frame; pandera.errors.SchemaErrors lists every failure case."""
-    return _schema().validate(observation_frame(rows), lazy=True)
+    contract = load_contract()
+    return _schema(contract).validate(observation_frame(rows, contract), lazy=True)

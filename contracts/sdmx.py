@@ -125,12 +125,15 @@ def sdmx_settings(contract: Contract) -> dict:
     return custom_properties(contract.doc)["sdmx"]
 
 
-@cache
 def structure(contract: Contract | None = None) -> Structure:
-    """The structure of the contract, every artefact final at the contract's version: named
-    concepts and code lists, the SDMX codes where the contract writes its own, the geo code
-    list with the EU aggregate code, the unit as a series attribute."""
-    contract = contract or load_contract()
+    """The structure of the contract (the run's by default), every artefact final at the
+    contract's version: named concepts and code lists, the SDMX codes where the contract writes
+    its own, the geo code list with the EU aggregate code, the unit as a series attribute."""
+    return _structure(contract or load_contract())
+
+
+@cache
+def _structure(contract: Contract) -> Structure:
     sdmx, ids = sdmx_settings(contract), layout(contract)
     _check_settings(contract, sdmx, ids)
     eu_aggregate = contract.eu_aggregate

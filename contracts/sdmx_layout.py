@@ -70,9 +70,13 @@ class Layout:
         return self.component_of.get(field, field.upper())
 
 
-@cache
 def layout(contract: Contract | None = None) -> Layout:
-    contract = contract or load_contract()
+    """The SDMX layout of `contract` (the run's by default), worked out once per contract."""
+    return _layout(contract or load_contract())
+
+
+@cache
+def _layout(contract: Contract) -> Layout:
     sdmx = custom_properties(contract.doc)["sdmx"]
     fields = {p["name"]: p for p in contract.doc["schema"][0]["properties"]}
     component_of = {

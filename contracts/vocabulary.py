@@ -1,6 +1,6 @@
 """The words the warehouse records and the commands show, written once: a submission's status,
-the tracker's status of a state and year, and the actions of the audit log. Python uses these
-enums; the warehouse's views get the same words filled in (`{{submission_accepted}}`,
+the tracker's status of a state and year, a receipt's status and the actions of the audit log.
+Python uses these enums; the warehouse's views get the same words filled in (`{{submission_accepted}}`,
 `{{tracker_late}}`, `{{action_duplicate}}`: `view_codes`), so a word changes in one place."""
 
 from __future__ import annotations
@@ -24,6 +24,15 @@ class TrackerStatus(StrEnum):
     NOT_DUE = "not due"  # no legal basis covers any day of the year
 
 
+class ReceiptStatus(StrEnum):
+    """What a receipt in a state's feedback prefix says of a file it sent: received, then the verdict."""
+
+    RECEIVED = "received"
+    ACCEPTED = SubmissionStatus.ACCEPTED.value
+    REJECTED = SubmissionStatus.REJECTED.value
+    SUPERSEDED = SubmissionStatus.SUPERSEDED.value
+
+
 class AuditAction(StrEnum):
     INGEST = "ingest"
     ACCEPT = "accept"
@@ -34,6 +43,8 @@ class AuditAction(StrEnum):
     RELEASE = "release"
     APPROVE = "approve"
     REJECT_RELEASE = "reject_release"
+    SEND = "send"  # the national office sent its file to the Commission
+    VERDICT = "verdict"  # and recorded the Union's verdict on it
 
 
 def view_codes() -> dict[str, str]:

@@ -26,7 +26,8 @@ from csa_stats.commands import (
     cmd_summary,
     cmd_template,
 )
-from csa_stats.settings import SettingInvalid, debugging, get_settings, user
+from csa_stats.run import Run
+from csa_stats.settings import SettingInvalid, debugging, read_settings, user
 from csa_stats.validate_command import cmd_validate
 from transforms.files import NotRegular
 from transforms.receipts import ReceiptsInvalid
@@ -166,9 +167,10 @@ def _warehouse_errors():
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=read_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
-        code = args.func(args)
+        with Run.start().active():  # one reading of the settings and one contract for the command
+            code = args.func(args)
         sys.stdout.flush()  # inside the try: a closed pipe must not surface at exit
         return code
     except BrokenPipeError:  # `csa-stats query ... | head`: the reader has what it wanted

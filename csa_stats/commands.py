@@ -110,9 +110,9 @@ def cmd_retention(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from contracts.template import build_template
+    from transforms.formats import registry
 
-    print(f"template written to {build_template(Path(args.out))}")
+    print(f"template written to {registry.write_template(Path(args.out))}")
     return OK
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,11 @@ VARIABLES = {
     "CSA_MAX_SIDE_FILE_BYTES": (
         str(Limits.max_side_file_bytes),
         "a .meta.json side file larger than this is refused unread",
+    ),
+    "CSA_CONTRACT": (
+        "built-in",
+        "the contract version (ODCS YAML) a run judges, stores and publishes under; `built-in` is "
+        "the one shipped (contracts/article8.odcs.yaml)",
     ),
     "CSA_RECEIPTS": (
         "$CSA_DATA_DIR/receipts.json",
@@ -185,6 +191,7 @@ class Settings:
     feedback: str = ""  # where the Union's receipts for the national office are read
     feedback_poll: int = 30
     feedback_timeout_hours: float = 72
+    contract: Path | None = None  # CSA_CONTRACT: None is the built-in contract
 
     @property
     def landing_url(self) -> str:
@@ -221,6 +228,12 @@ class Settings:
 
 
 def get_settings() -> Settings:
+    """The settings of the run in progress (csa_stats/run.py), else read from the environment now."""
+    return SETTINGS_IN_USE.get() or read_settings()
+
+
+def read_settings() -> Settings:
+    """The one reading of the environment (a run does it once, at its start)."""
     data_dir = _path("CSA_DATA_DIR")
     stores = {f: location for f, v in STORED_FOLDERS.items() if is_object_store(location := _location(v))}
     local = {f: data_dir / "objectstore" / f if f in stores else _path(v) for f, v in STORED_FOLDERS.items()}
@@ -260,7 +273,12 @@ def get_settings() -> Settings:
         feedback=_location("CSA_FEEDBACK"),
         feedback_poll=int(_get("CSA_FEEDBACK_POLL")),
         feedback_timeout_hours=float(_get("CSA_FEEDBACK_TIMEOUT")),
+        contract=None if _get("CSA_CONTRACT") == "built-in" else _path("CSA_CONTRACT"),
     )
+
+
+# The settings of the run in progress (csa_stats/run.py sets them for a command or a task).
+SETTINGS_IN_USE: ContextVar[Settings | None] = ContextVar("settings_in_use", default=None)
 
 
 def national_settings(geo: str, settings: Settings | None = None) -> Settings:

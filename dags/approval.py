@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dag_common import WAREHOUSE_WRITER
+from dag_common import WAREHOUSE_WRITER, in_run
 
 
 def release_approval(pending):
@@ -29,6 +29,7 @@ def release_approval(pending):
         """Waits for a human under Required Actions. Only with CSA_AUTO_APPROVE_AS set (make demo,
         tests) it approves at once as that actor, which the audit log then records."""
 
+        @in_run
         def execute(self, context):
             from csa_stats.settings import get_settings
 
@@ -45,6 +46,7 @@ def release_approval(pending):
             }
             return self.execute_complete(context, answer)
 
+        @in_run
         def execute_complete(self, context, event):
             if "error" not in event:  # a timeout or error fails the task in the parent class
                 from csa_stats.steps.release import record_release_decision

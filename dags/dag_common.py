@@ -6,6 +6,7 @@ airflow.sdk only, so parsing stays fast).
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from airflow.sdk import Asset
@@ -20,6 +21,20 @@ def setting(name: str) -> str:
     from csa_stats.settings import setting as configured
 
     return configured(name)
+
+
+def in_run(body):
+    """A task's body (or an operator's execute) inside its own run context (csa_stats/run.py):
+    the settings read and the contract loaded once, when the task starts."""
+
+    @functools.wraps(body)
+    def in_its_run(*args, **kwargs):
+        from csa_stats.run import Run
+
+        with Run.start().active():
+            return body(*args, **kwargs)
+
+    return in_its_run
 
 
 def default_args(owner: str) -> dict:

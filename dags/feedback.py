@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from airflow.sdk import BaseOperator
+from dag_common import in_run
 
 
 def union_path(location: str):
@@ -36,6 +37,7 @@ class AwaitVerdict(BaseOperator):
         super().__init__(**kwargs)
         self.sent = sent
 
+    @in_run
     def execute(self, context, event=None):
         from airflow.providers.standard.triggers.temporal import DateTimeTrigger
         from airflow.sdk.exceptions import AirflowFailException

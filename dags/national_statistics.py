@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
-from dag_common import WAREHOUSE_QUEUE, default_args, setting
+from dag_common import WAREHOUSE_QUEUE, default_args, in_run, setting
 
 DOC = """
 ### National statistics
@@ -47,6 +47,7 @@ and its report.
 )
 def national_statistics():
     @task(retries=0)  # record files that break their contract are not transient
+    @in_run
     def aggregate(params=None) -> str | None:
         from task_errors import not_transient
 
@@ -57,12 +58,14 @@ def national_statistics():
             return records.national_aggregate(params["geo"], int(params["year"]))
 
     @task
+    @in_run
     def collect(aggregated: str | None, params=None) -> str:
         from csa_stats.steps import national
 
         return aggregated or national.national_source(params["geo"], int(params["year"]))
 
     @task
+    @in_run
     def load(path: str, params=None) -> dict:
         """Archive, validate and load the source; a contract violation fails at once."""
         from task_errors import not_transient
@@ -73,6 +76,7 @@ def national_statistics():
             return national.national_load(params["geo"], path)
 
     @task.short_circuit
+    @in_run
     def review(loaded: dict, params=None) -> list[dict]:
         """The national release as it would be published; nothing to approve if unchanged."""
         from csa_stats.steps import national
@@ -80,6 +84,7 @@ def national_statistics():
         return national.national_review(params["geo"], int(params["year"]))
 
     @task
+    @in_run
     def publish(approved: list[dict], params=None) -> dict:
         """Runs only after the approval (a rejection skips it), and publishes exactly what was approved."""
         from task_errors import not_transient
@@ -91,12 +96,14 @@ def national_statistics():
             return national.national_publish(params["geo"], int(params["year"]), approved[0]["fingerprint"])
 
     @task
+    @in_run
     def write_submission(published: dict, params=None) -> str:
         from csa_stats.steps import national
 
         return national.national_submission_file(params["geo"], int(params["year"]))
 
     @task
+    @in_run
     def send(path: str, params=None) -> dict:
         """Into the state's own prefix of the Union landing, once per revision (the checksum decides)."""
         from feedback import union_path

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import BaseNotifier, dag, task
-from dag_common import WAREHOUSE_QUEUE, default_args, setting
+from dag_common import WAREHOUSE_QUEUE, default_args, in_run, setting
 
 DOC = """
 ### Submission deadlines
@@ -20,6 +20,7 @@ in the warehouse (status `missing` or `rejected` in the view `submission_tracker
 class MissingSubmissionsAlert(BaseNotifier):
     """Raised on failure of the tracker: names the missing states in the log and the alert file."""
 
+    @in_run
     def notify(self, context):
         from csa_stats.steps import deadlines
 
@@ -42,6 +43,7 @@ class MissingSubmissionsAlert(BaseNotifier):
 def submission_deadlines():
     # Overdue states fail the task at once (AirflowFailException); only a busy warehouse retries.
     @task(on_failure_callback=MissingSubmissionsAlert())
+    @in_run
     def overdue_submissions() -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 

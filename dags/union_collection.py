@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import Param, PokeReturnValue, dag, task
-from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_args
+from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_args, in_run
 
 DOC = """
 ### Union collection
@@ -40,6 +40,7 @@ def union_collection():
     # Reschedule mode frees the worker slot between pokes; after 6 hours without news the run
     # ends (skipped) and the next continuous run takes over.
     @task.sensor(poke_interval=30, timeout=6 * 3600, mode="reschedule", soft_fail=True, **WAREHOUSE_READER)
+    @in_run
     def new_submissions(params=None) -> PokeReturnValue:
         from airflow.sdk import ObjectStoragePath, Variable
 
@@ -52,6 +53,7 @@ def union_collection():
         return PokeReturnValue(is_done=bool(found) or not params["wait_for_files"], xcom_value=found)
 
     @task(**WAREHOUSE_WRITER)
+    @in_run
     def ingest(urls: list[str]) -> list[dict]:
         """Archive, validate, load and write the feedback report of every landed file, in one
         warehouse session (each file its own transaction and verdict)."""

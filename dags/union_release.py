@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
-from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_args, setting
+from dag_common import WAREHOUSE, WAREHOUSE_READER, WAREHOUSE_WRITER, default_args, in_run, setting
 
 DOC = """
 ### Union release
@@ -43,6 +43,7 @@ def union_release():
     from approval import release_approval
 
     @task(**WAREHOUSE_READER)
+    @in_run
     def reporting_years() -> list[int]:
         from csa_stats.steps import release
 
@@ -51,6 +52,7 @@ def union_release():
     @task(
         retries=0, map_index_template="{{ task.op_kwargs['year'] }}", **WAREHOUSE_READER
     )  # bad figures are not transient
+    @in_run
     def quality_gate(year: int) -> int:
         from task_errors import not_transient
 
@@ -61,6 +63,7 @@ def union_release():
         return year
 
     @task.short_circuit(**WAREHOUSE_READER)
+    @in_run
     def disclosure_control(years: list[int]) -> list[dict]:
         """Dry runs: disclosure control and the changes per year; nothing to approve if none."""
         from csa_stats.steps import release
@@ -68,6 +71,7 @@ def union_release():
         return [r for r in (release.release(year, dry_run=True) for year in years) if r["would_publish"]]
 
     @task(**WAREHOUSE_WRITER, map_index_template="{{ task.op_kwargs['release']['object'] }}")
+    @in_run
     def publish(release: dict) -> dict:
         """Exactly the figures approved: if they changed since, fail and publish nothing."""
         from task_errors import not_transient

@@ -28,24 +28,24 @@ from contracts.contract import load_contract
 from publish.suppression import FREE, HIDDEN, KNOWN, Protection, Table, suppress
 
 log = logging.getLogger(__name__)
-CONTRACT = load_contract()
-EU_AGGREGATE = CONTRACT.eu_aggregate
-EU_RULE = CONTRACT.eu_aggregate_rule
-FREE_STATUS = CONTRACT.confidentiality["free"]
-PRIMARY = CONTRACT.confidentiality["primary"]
-SECONDARY = CONTRACT.confidentiality["secondary"]
-NOT_FOR_PUBLICATION = CONTRACT.confidentiality["notForPublication"]
-HIDDEN_CODES = CONTRACT.confidential_codes
-PUBLIC_CODE = CONTRACT.disclosure.public  # conf_status -> the code public outputs show
+# The contract's codes for the EU aggregate and for confidentiality: the SDMX codes of the data
+# structure, the same in every contract version (csa_stats/run.py refuses a contract that changes
+# them). Everything else is read from the contract of the run when it is used.
+_CODES = load_contract()
+EU_AGGREGATE = _CODES.eu_aggregate
+FREE_STATUS = _CODES.confidentiality["free"]
+PRIMARY = _CODES.confidentiality["primary"]
+SECONDARY = _CODES.confidentiality["secondary"]
+NOT_FOR_PUBLICATION = _CODES.confidentiality["notForPublication"]
+HIDDEN_CODES = _CODES.confidential_codes
+PUBLIC_CODE = _CODES.disclosure.public  # conf_status -> the code public outputs show
 PUBLIC_HIDDEN = PUBLIC_CODE[PRIMARY]  # the one marking of a hidden figure in public
-MISSING = CONTRACT.missing_status
-COVERAGE = EU_RULE["coverageAttribute"]
-SERIES = CONTRACT.series_keys()
-HEADLINES = frozenset(CONTRACT.key_figures.values())
+MISSING = _CODES.missing_status
+COVERAGE = _CODES.eu_aggregate_rule["coverageAttribute"]
 
 
 def series_key(row: dict) -> tuple[str, ...]:
-    return CONTRACT.series_key(row)
+    return load_contract().series_key(row)
 
 
 def is_hidden(row: dict) -> bool:
@@ -63,12 +63,12 @@ def eu_aggregate(rows: list[dict], year: int) -> list[dict]:
     for row in rows:
         if row["obs_value"] is not None:
             contributing[series_key(row)].append(row)
-    return [_eu_row(key, contributing[key], year) for key in CONTRACT.series_keys()]
+    return [_eu_row(key, contributing[key], year) for key in load_contract().series_keys()]
 
 
 def _eu_row(key: tuple[str, ...], rows: list[dict], year: int) -> dict:
-    rule = EU_RULE
-    member_states = len(CONTRACT.code_lists["geo"])
+    rule = load_contract().eu_aggregate_rule
+    member_states = len(load_contract().code_lists["geo"])
     coverage = len(rows)
     flags = {r["obs_status"] for r in rows if r["obs_status"]}
     if coverage < member_states:
@@ -78,7 +78,7 @@ def _eu_row(key: tuple[str, ...], rows: list[dict], year: int) -> dict:
     return {
         "geo": EU_AGGREGATE,
         "time_period": year,
-        **dict(zip(CONTRACT.series_dimensions, key, strict=True)),
+        **dict(zip(load_contract().series_dimensions, key, strict=True)),
         "obs_value": sum(r["obs_value"] for r in rows) if published else None,
         "obs_status": status if published else MISSING,
         "conf_status": None,
@@ -89,8 +89,8 @@ def _eu_row(key: tuple[str, ...], rows: list[dict], year: int) -> dict:
 
 
 def _coverage_note(rows: list[dict], member_states: int, published: bool) -> str | None:
-    rule = EU_RULE
-    missing = sorted(set(CONTRACT.code_lists["geo"]) - {r["geo"] for r in rows})
+    rule = load_contract().eu_aggregate_rule
+    missing = sorted(set(load_contract().code_lists["geo"]) - {r["geo"] for r in rows})
     notes = []
     if missing:
         notes.append(f"coverage {len(rows)}/{member_states} Member States (missing: {', '.join(missing)})")
@@ -115,7 +115,7 @@ def apply_disclosure_control(
     aggregate); `earlier` the published observations of the earlier versions of the same
     release, which the attacker reads too. The threshold is the contract's unless given.
     """
-    threshold = CONTRACT.disclosure.threshold if threshold is None else threshold
+    threshold = load_contract().disclosure.threshold if threshold is None else threshold
     rows = [dict(row) for row in rows]
     by_geo = defaultdict(list)
     for row in rows:
@@ -145,7 +145,7 @@ def state_flags(rows: list[dict], threshold: int | None = None) -> list[dict]:
     """One Member State's figures with the contract's disclosure rule applied, values kept:
     what a national office sends, so the Commission receives its confidentiality flags."""
     rows = [dict(row) for row in rows]
-    _protect_state(rows, CONTRACT.disclosure.threshold if threshold is None else threshold)
+    _protect_state(rows, load_contract().disclosure.threshold if threshold is None else threshold)
     return rows
 
 
@@ -165,7 +165,7 @@ def protection(row: dict, threshold: int) -> Protection:
     owner = status == NOT_FOR_PUBLICATION or (status == PRIMARY and not 0 < value < threshold)
     if not owner:
         return Protection(threshold)
-    level = max(float(threshold), CONTRACT.disclosure.owner_share * value)
+    level = max(float(threshold), load_contract().disclosure.owner_share * value)
     return Protection(threshold, level, min(level, value))
 
 
@@ -200,13 +200,14 @@ def _cost(row: dict, total: float, tier: float) -> float:
     cells first, then smaller ones), times 2 * (series + 1) for a headline figure (so that
     hiding one costs more than hiding every other cell of the table), times the tier (EU
     cells: series + 2, above any state cell)."""
-    n = len(SERIES)
-    weight = 2 * (n + 1) * tier if series_key(row) in HEADLINES else tier
+    contract = load_contract()
+    n = len(contract.series_keys())
+    weight = 2 * (n + 1) * tier if series_key(row) in contract.key_figures.values() else tier
     return weight * (1.0 + row["obs_value"] / (1.0 + total))
 
 
 def _tier(geo: str) -> float:
-    return len(SERIES) + 2.0 if geo == EU_AGGREGATE else 1.0
+    return len(load_contract().series_keys()) + 2.0 if geo == EU_AGGREGATE else 1.0
 
 
 def suppression_cost(rows: list[dict], published: list[dict]) -> float:
@@ -229,13 +230,13 @@ def suppression_cost(rows: list[dict], published: list[dict]) -> float:
 def _state_relations(table: Table, cells: dict[tuple, int]) -> None:
     """Within one state: totals are the sum of their parts (parts never exceed a total when
     some are missing), ordering chains (never larger than the next)."""
-    for _rule, total, parts in CONTRACT.additivity_groups():
+    for _rule, total, parts in load_contract().additivity_groups():
         if total not in cells:
             continue
         present = [cells[p] for p in parts if p in cells]
         relation = {cells[total]: -1.0, **{p: 1.0 for p in present}}
         (table.equalities if len(present) == len(parts) else table.inequalities).append(relation)
-    for rule in CONTRACT.ordering:
+    for rule in load_contract().ordering:
         chain = [cells.get(series_key(link)) for link in rule["chain"]]
         for smaller, larger in zip(chain, chain[1:], strict=False):
             if smaller is not None and larger is not None:
@@ -304,7 +305,7 @@ def _add_cell(table: Table, row: dict, current: bool, total: float, threshold: i
 
 def _column_relations(table: Table, cells: dict[tuple, int]) -> None:
     """EU = the sum of the Member States that gave the figure, per series."""
-    for key in SERIES:
+    for key in load_contract().series_keys():
         if (EU_AGGREGATE, key) in cells:
             states = [i for (geo, k), i in cells.items() if k == key and geo != EU_AGGREGATE]
             table.equalities.append({cells[EU_AGGREGATE, key]: -1.0, **{i: 1.0 for i in states}})

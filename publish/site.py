@@ -13,6 +13,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from contracts.contract import load_contract
+from contracts.vocabulary import TrackerStatus
 from publish import charts, notes
 from publish.catalog import RIGHTS
 from publish.disclosure import EU_AGGREGATE, MISSING, PUBLIC_HIDDEN, series_key
@@ -38,7 +39,12 @@ from transforms.files import write_atomic
 # not shown by sex (orange) is far from every one of them.
 SEX_COLOURS = ["#cc79a7", "#0072b2", "#999999"]
 NO_BREAKDOWN_COLOUR = "#e69f00"
-TRACKER_CLASS = {"on time": "complete", "late": "late", "rejected": "none", "missing": "none"}
+TRACKER_CLASS = {
+    TrackerStatus.ON_TIME: "complete",
+    TrackerStatus.LATE: "late",
+    TrackerStatus.REJECTED: "none",
+    TrackerStatus.MISSING: "none",
+}
 
 
 def build_site(public_dir: Path, tracker: list[dict] | None = None, contract=None) -> list[Path]:

@@ -84,7 +84,7 @@ class Finding:
 @dataclass
 class Submission:
     source: Path
-    format: str  # xlsx | csv | json | sdmx-csv
+    format: str  # a name in transforms.formats.registry (xlsx, csv, json, sdmx-csv) or 'unknown'
     metadata: dict
     observations: list[Observation]
     findings: list[Finding] = _field(default_factory=list)

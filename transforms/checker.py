@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contracts.contract import Contract
 from transforms.canonical import Submission
+from transforms.formats import registry
 from transforms.report import Issue, place
 
 KEY_SEP = "/"
@@ -27,10 +28,8 @@ class Checker:
         fill = {"field": field, "value": value, "expected": expected, "hint": "", **params}
         message = self.c.neutralise(rule.message.format_map(_Blank(fill)))
         where = place(location, field)
-        if self.s.format == "sdmx-csv" and where["column"]:
-            from contracts.sdmx_layout import layout
-
-            where["column"] = layout().column(where["column"])  # SDMX-CSV headers are component ids
+        if where["column"]:  # as the file names its columns (SDMX-CSV: component ids)
+            where["column"] = registry.column(self.s.format, where["column"])
         self.issues.append(
             Issue(rule.id, rule.level, rule.severity, message, self.s.source.name, location, field,
                   value, expected, **where)

@@ -9,12 +9,9 @@ import re
 from transforms.canonical import Finding, Submission
 
 
-def flags_never_dropped(submission: Submission, fmt: str) -> Submission:
+def flags_never_dropped(submission: Submission, expected: str) -> Submission:
     """The submission with every ignored column that names the confidentiality status turned into
-    L0_FLAG_COLUMN (an error naming it and the name it must have in this format)."""
-    from contracts.sdmx_layout import layout
-
-    expected = layout().component_of["conf_status"] if fmt == "sdmx-csv" else "conf_status"
+    L0_FLAG_COLUMN (an error naming it and `expected`, the name it must have in this format)."""
     submission.findings = [
         Finding("L0_FLAG_COLUMN", f.location, f.field, f.value, {"expected": expected})
         if f.rule == "L0_UNKNOWN_COLUMN" and names_flags(str(f.value))

@@ -19,12 +19,12 @@ from pathlib import Path
 from contracts.contract import Contract
 from contracts.vocabulary import SubmissionStatus
 from transforms.canonical import Finding, Received, Submission
+from transforms.formats.shared import metadata_document
 from transforms.history import History
 from transforms.readers import detect_format, not_judged, read, unreadable
 from transforms.report import Report, validation_event
 from transforms.safety import Limits
 from transforms.validation import validate
-from transforms.writers import metadata_document
 
 __all__ = ["History", "Limits", "Received", "Report", "Verdict", "judge", "judge_path", "refuse"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts.contract import load_contract
 from transforms.canonical import name_metadata
+from transforms.formats import registry
 from transforms.senders import FILE, FOLDER, KIND_REASONS, entry_kind, geo_hint
 
 SIDE_FILE = ".meta.json"
@@ -101,7 +102,7 @@ def _why_left(p, entries: list) -> str | None:
     if p.name.endswith(SIDE_FILE) and not any(
         q.name.startswith(f"{stem}.") and q.name != p.name and entry_kind(q) == FILE for q in entries
     ):
-        return f"a side file without its data file ({stem}.csv, .json or .xlsx)"
+        return f"a side file without its data file ({stem}{registry.listed(sorted(registry.suffixes()))})"
     return None
 
 

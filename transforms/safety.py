@@ -44,16 +44,14 @@ def safe_name(name: str) -> str:
     return stem[:120] or "unnamed"
 
 
-def refusal(file: Received, fmt: str, limits: Limits) -> Finding | None:
-    """Why the file must not be parsed at all, or None."""
+def refusal(file: Received, limits: Limits) -> Finding | None:
+    """Why the file, whatever its format, must not be parsed at all (its size), or None."""
     size = len(file.data)
     if size > limits.max_file_bytes:
         return _refused(
             "L0_LIMIT",
             f"it is {size:,} bytes, above the limit of {limits.max_file_bytes:,} (CSA_MAX_FILE_BYTES)",
         )
-    if fmt == "xlsx" and zipfile.is_zipfile(io.BytesIO(file.data)):
-        return _workbook_hazard(file, size, limits)
     return None
 
 
@@ -61,7 +59,9 @@ def _refused(rule: str, detail: str) -> Finding:
     return Finding(rule, "file", None, None, {"detail": detail})
 
 
-def _workbook_hazard(file: Received, size: int, limits: Limits) -> Finding | None:
+def workbook_hazard(file: Received, limits: Limits) -> Finding | None:
+    """Why a workbook (a zip) must not be opened: a zip bomb, macros or external links; or None."""
+    size = len(file.data)
     with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
         members = archive.infolist()
         unpacked = sum(m.file_size for m in members)  # as declared; reading stops at it (zipfile)

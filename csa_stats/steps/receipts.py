@@ -13,6 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from contracts.vocabulary import ReceiptStatus
 from csa_stats.settings import Settings
 from csa_stats.steps.transmission import receipt_name
 
@@ -29,8 +30,9 @@ def acknowledge_arrival(path: Path, sender: str | None, settings: Settings) -> P
     target = settings.reports / sender / "receipts" / receipt_name(path.name, digest)
     if target.exists():  # the same bytes again: the receipt already says more
         return None
+    received_at = dt.datetime.now(dt.UTC).isoformat()
     receipt = {"type": "receipt", "file": path.name, "sender": sender, "sha256": digest,
-               "received_at": dt.datetime.now(dt.UTC).isoformat(), "status": "received"}  # fmt: skip
+               "received_at": received_at, "status": ReceiptStatus.RECEIVED}  # fmt: skip
     return write_atomic(target, json.dumps(receipt, indent=2) + "\n")
 
 
@@ -49,7 +51,7 @@ def _acknowledged(rows: list[dict], settings: Settings) -> list[Path]:
     from transforms.files import write_atomic
 
     written = []
-    current = next((r for r in rows if r["status"] == "accepted"), None)
+    current = next((r for r in rows if r["status"] == ReceiptStatus.ACCEPTED), None)
     for row in rows:
         target = settings.reports / row["geo"] / "receipts" / receipt_name(row["file"], row["sha256"])
         write_atomic(target, json.dumps(_receipt(row, current), indent=2) + "\n", only_if_changed=True)
@@ -59,7 +61,7 @@ def _acknowledged(rows: list[dict], settings: Settings) -> list[Path]:
 
 def _receipt(row: dict, current: dict | None) -> dict:
     report = json.loads(row["report"])
-    superseded = row["status"] == "superseded" and current is not None
+    superseded = row["status"] == ReceiptStatus.SUPERSEDED and current is not None
     return {
         "type": "receipt",
         "file": row["file"],

@@ -15,12 +15,13 @@ import logging
 from pathlib import Path
 from typing import TypedDict
 
+from contracts.vocabulary import AuditAction, ReceiptStatus
 from csa_stats.settings import Settings, get_settings, national_settings
 
 log = logging.getLogger(__name__)
 
-SEND, VERDICT = "send", "verdict"  # the national audit log's actions
-VERDICTS = ("accepted", "rejected", "superseded")
+SEND, VERDICT = AuditAction.SEND, AuditAction.VERDICT  # the national audit log's actions
+VERDICTS = (ReceiptStatus.ACCEPTED, ReceiptStatus.REJECTED, ReceiptStatus.SUPERSEDED)
 
 
 class Sent(TypedDict):
@@ -167,9 +168,9 @@ def describe(sent: Sent, receipt: dict | None) -> str:
     if status not in VERDICTS:
         return f"{line}; awaiting the verdict"
     line += f", {status} on {_when(receipt['decided_at'])} as {receipt['submission_id']}"
-    if status == "superseded":
+    if status == ReceiptStatus.SUPERSEDED:
         line += f" (by {receipt['superseded_by']})"
-    if status == "rejected":
+    if status == ReceiptStatus.REJECTED:
         line += ": " + "; ".join(_errors(receipt))
     elif receipt["warnings"]:
         line += f" with {receipt['warnings']} warning(s)"
@@ -194,7 +195,7 @@ def record_verdict(sent: Sent, receipt: dict, settings: Settings | None = None) 
         ).fetchone()
         if not known:
             db.audit(con, "union", VERDICT, sent["file"], json.dumps(detail))
-    if receipt["status"] == "rejected":
+    if receipt["status"] == ReceiptStatus.REJECTED:
         raise SubmissionRejected(f"rejected by the Union: {describe(sent, receipt)}")
     return detail
 
@@ -220,7 +221,7 @@ def transmissions(geo: str, settings: Settings | None = None) -> list[str]:
         if verdict:
             v = json.loads(verdict)
             line += f"; {v['status']} on {_when(v['decided_at'])} as {v['submission_id']}"
-            line += ": " + "; ".join(v["findings"]) if v["status"] == "rejected" else ""
+            line += ": " + "; ".join(v["findings"]) if v["status"] == ReceiptStatus.REJECTED else ""
         lines.append(line if verdict else f"{line}; no verdict yet")
     return lines
 

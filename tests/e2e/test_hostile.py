@@ -172,7 +172,6 @@ def test_a_file_that_breaks_judging_is_registered_and_the_batch_goes_on(csa_env,
     """Whatever a file does to the reader or the warehouse, it is rejected with L0_NOT_JUDGED."""
     import duckdb
 
-    from transforms import readers
     from warehouse import loader, queries
 
     landing = csa_env.landing
@@ -180,11 +179,8 @@ def test_a_file_that_breaks_judging_is_registered_and_the_batch_goes_on(csa_env,
     second = write_json_submission(landing / "b", geo="BE")
     third = write_json_submission(landing / "c", geo="LU")
 
-    def reader_bug(*args):
-        raise RuntimeError("no rule foresaw this")
-
     with monkeypatch.context() as m:
-        m.setattr(readers, "read_json", reader_bug)
+        _break_the_json_reader(m)
         broken = loader.ingest_file(first, csa_env)
     real_insert = queries.insert_observations
 
@@ -209,15 +205,22 @@ def test_a_file_that_breaks_judging_is_registered_and_the_batch_goes_on(csa_env,
         assert con.execute("SELECT count(*) FROM observation WHERE geo = 'BE'").fetchone() == (0,)
 
 
-def test_validate_gives_a_file_that_breaks_judging_a_verdict(tmp_path, monkeypatch, capsys):
-    from transforms import readers
+def _break_the_json_reader(monkeypatch) -> None:
+    """The registry's JSON entry with a reader that raises what no rule foresaw."""
+    from dataclasses import replace
 
-    path = write_json_submission(tmp_path)
+    from transforms.formats import registry
 
     def reader_bug(*args):
         raise RuntimeError("no rule foresaw this")
 
-    monkeypatch.setattr(readers, "read_json", reader_bug)
+    broken = [replace(f, read=reader_bug) if f.name == "json" else f for f in registry.FORMATS]
+    monkeypatch.setattr(registry, "FORMATS", broken)
+
+
+def test_validate_gives_a_file_that_breaks_judging_a_verdict(tmp_path, monkeypatch, capsys):
+    path = write_json_submission(tmp_path)
+    _break_the_json_reader(monkeypatch)
     code = main(["validate", "--json", str(path)])
     out = capsys.readouterr()
     (report,) = json.loads(out.out)
