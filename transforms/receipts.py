@@ -28,9 +28,18 @@ class ReceiptsInvalid(ValueError):
     """The receipts file cannot be used at all (a setting error: exit 3)."""
 
 
-def read(path: Path | None, landing: Path | None = None) -> tuple[dict[str, dt.datetime], list[str]]:
-    """The usable receipts and, for each entry left out, why. Raises ReceiptsInvalid for a file
-    that cannot be used at all, or that lies inside the landing folder, where senders write."""
+def now(today: dt.date | None = None) -> dt.datetime:
+    """The moment a run stands at: now, or the end of its `today` when later (CSA_TODAY, the day
+    the demo's story is told on)."""
+    return max(dt.datetime.now(dt.UTC), dt.datetime.combine(today or dt.date.min, dt.time.max, dt.UTC))
+
+
+def read(
+    path: Path | None, landing: Path | None = None, today: dt.date | None = None
+) -> tuple[dict[str, dt.datetime], list[str]]:
+    """The usable receipts and, for each entry left out, why (a time after the run's `now` is in
+    the future). Raises ReceiptsInvalid for a file that cannot be used at all, or that lies inside
+    the landing folder, where senders write."""
     if path is None or not os.path.lexists(path):
         return {}, []
     _outside(path, landing)
@@ -47,10 +56,10 @@ def read(path: Path | None, landing: Path | None = None) -> tuple[dict[str, dt.d
         raise ReceiptsInvalid(
             f"{SETTING} {path} is a JSON {type(doc).__name__}, not an object of SHA-256 -> arrival time"
         )
-    now = dt.datetime.now(dt.UTC)
+    latest = now(today)
     times, problems = {}, []
     for digest, text in doc.items():
-        when, why = _entry(digest, text, now)
+        when, why = _entry(digest, text, latest)
         if why:
             problems.append(f"{SETTING} {path}: receipt {digest[:70]!r} left out: {why}")
         else:
@@ -87,10 +96,12 @@ def _entry(digest: str, text, now: dt.datetime) -> tuple[dt.datetime | None, str
     return when, None
 
 
-def arrival(path: Path | None, digest: str, year: int | None) -> dt.datetime | None:
+def arrival(
+    path: Path | None, digest: str, year: int | None, today: dt.date | None = None
+) -> dt.datetime | None:
     """The receipt of this content, if it can be the arrival of a submission for `year` (entries
     left out were said once per run: csa_stats.steps.collection.check_receipts)."""
-    when = read(path)[0].get(digest)
+    when = read(path, today=today)[0].get(digest)
     why = when and refused(when, year)
     if why:
         log.warning("%s: receipt of %s refused: %s; it arrived now", SETTING, digest, why)

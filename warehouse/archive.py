@@ -55,11 +55,10 @@ def first_seen(
     a submission for `year`, else now (the demo's `today` when later). Never the file's
     modification time, which the sender controls. A receipts file that cannot be used raises
     ReceiptsInvalid (a setting error)."""
-    now = max(dt.datetime.now(dt.UTC), dt.datetime.combine(today or dt.date.min, dt.time.max, dt.UTC))
     known = queries.first_received(con, digest)
     if known:
         return known
-    return receipts_file.arrival(receipts, digest, year) or now
+    return receipts_file.arrival(receipts, digest, year, today) or receipts_file.now(today)
 
 
 def read_receipts(path: Path | None) -> dict[str, str]:

@@ -50,7 +50,7 @@ def check_receipts(settings: Settings, received: set[str]) -> None:
     the files landed and archived), is a warning, said here once."""
     from transforms import receipts
 
-    times, problems = receipts.read(settings.receipts, settings.landing)
+    times, problems = receipts.read(settings.receipts, settings.landing, settings.today)
     for problem in problems + receipts.never_received(times, received, settings.receipts):
         log.warning("%s", problem)
 

@@ -672,6 +672,22 @@ def test_arrival_is_first_seen_not_the_file_mtime(csa_env, tmp_path):
     assert ingest_file(copy, csa_env).status == "duplicate"
 
 
+def test_a_receipt_by_the_runs_today_dates_the_file_and_a_later_one_is_in_the_future(csa_env, tmp_path):
+    """The demo tells its story on CSA_TODAY (after the clock): a receipt up to that day is not in
+    the future; without the story day, the same receipt is refused and the file arrives now."""
+    from dataclasses import replace
+
+    from transforms import receipts
+
+    told_on = replace(csa_env, story_day="2099-09-30")
+    receipted = write_json_submission(tmp_path / "a", geo="AT", received=_when(2099, 7, 1, 9))
+    assert receipts.read(csa_env.receipts, today=told_on.today)[0]
+    assert "in the future" in receipts.read(csa_env.receipts)[1][0]
+    ingest_file(receipted, told_on)
+    with db.reader(csa_env.warehouse) as con:
+        assert con.execute("SELECT received_at FROM submission").fetchone()[0] == _when(2099, 7, 1, 9)
+
+
 def test_a_release_without_its_audit_entry_is_repaired(csa_env, tmp_path):
     """A release killed between the rename of its folder and its audit row gets the row on the
     next run, once."""
