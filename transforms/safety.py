@@ -129,18 +129,16 @@ def too_many_rows(count: int, limits: Limits) -> Finding | None:
     return None
 
 
-def workbook_findings(file: Received) -> list[Finding]:
-    """Formulas, hidden sheets and merged cells: what a values-only read cannot see. Streamed
-    (read-only mode), and only the sheets the reader reads are opened: a sheet it skips may be
-    as large as the limits allow and costs nothing."""
-    from openpyxl import load_workbook
-
+def workbook_findings(file: Received, wb) -> list[Finding]:
+    """Formulas, hidden sheets and merged cells: what a values-only read cannot see, found in `wb`,
+    the reader's open read-only workbook of `file`. Only the sheets the reader reads are looked
+    into: a sheet it skips may be as large as the limits allow and costs nothing. A sheet whose
+    XML may hold a formula is walked in a second read that keeps formulas (`wb` holds values)."""
     from contracts.template import METADATA_SHEET, point_sheets
 
     read = {METADATA_SHEET, *point_sheets().values()}  # merged cells elsewhere hold no figure
-    wb = load_workbook(io.BytesIO(file.data), read_only=True, data_only=False, keep_links=False)
+    findings, formulas = [], None
     try:
-        findings = []
         for ws in wb.worksheets:
             where = f"sheet '{ws.title}'"
             if ws.sheet_state != "visible":
@@ -151,17 +149,29 @@ def workbook_findings(file: Received) -> list[Finding]:
             xml = wb._archive.read(ws._worksheet_path)  # noqa: SLF001
             for ref in _MERGED.findall(xml):
                 findings.append(Finding("L0_MERGED_CELLS", where, None, f"{ref.decode()} in {where}"))
-            if not _may_hold_formulas(xml):  # walking its cells costs as much as reading it
-                continue
-            ws.reset_dimensions()
-            for row in ws.iter_rows():
-                for cell in row:
-                    if getattr(cell, "data_type", None) == "f":
-                        loc = f"{where}, cell {cell.coordinate}"
-                        findings.append(Finding("L0_FORMULA", loc, None, str(cell.value)))
+            if _may_hold_formulas(xml):  # walking its cells costs as much as reading it
+                formulas = formulas or _keeping_formulas(file)
+                findings += _formula_cells(formulas[ws.title], where)
         return findings
     finally:
-        wb.close()
+        if formulas is not None:
+            formulas.close()
+
+
+def _keeping_formulas(file: Received):
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(file.data), read_only=True, data_only=False, keep_links=False)
+
+
+def _formula_cells(ws, where: str) -> list[Finding]:
+    ws.reset_dimensions()
+    return [
+        Finding("L0_FORMULA", f"{where}, cell {cell.coordinate}", None, str(cell.value))
+        for row in ws.iter_rows()
+        for cell in row
+        if getattr(cell, "data_type", None) == "f"
+    ]
 
 
 def _may_hold_formulas(xml: bytes) -> bool:

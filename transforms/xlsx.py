@@ -19,7 +19,7 @@ from contracts.contract import load_contract
 from contracts.template import METADATA_SHEET, entry_columns, key_columns, point_sheets
 from transforms import values
 from transforms.canonical import Finding, Observation, Received, Submission, name_metadata
-from transforms.safety import Limits, TooManyRows
+from transforms.safety import Limits, TooManyRows, workbook_findings
 
 # What a damaged workbook raises: not a zip, a zip without the workbook parts, broken XML.
 _NOT_A_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, SyntaxError, zlib.error)
@@ -27,11 +27,22 @@ _DAMAGED = (zipfile.BadZipFile, SyntaxError, zlib.error)
 
 
 def read_xlsx(file: Received, max_rows: int = Limits.max_rows) -> Submission:
+    """The submission, with what a values-only read cannot see (formulas, hidden sheets, merged
+    cells: safety.workbook_findings) found in the same open workbook."""
     path = Path(file.name)
     try:
         wb = load_workbook(io.BytesIO(file.data), read_only=True, data_only=True)
     except _NOT_A_WORKBOOK as exc:
         raise ValueError(f"it is not an XLSX workbook ({type(exc).__name__}: {exc})") from exc
+    try:
+        submission = _submission(wb, path, max_rows)
+        submission.findings += workbook_findings(file, wb)
+        return submission
+    finally:
+        wb.close()
+
+
+def _submission(wb: Workbook, path: Path, max_rows: int) -> Submission:
     try:
         findings: list[Finding] = []
         metadata, places = _metadata(wb, path, findings, max_rows)
@@ -41,8 +52,6 @@ def read_xlsx(file: Received, max_rows: int = Limits.max_rows) -> Submission:
         return Submission(path, "xlsx", metadata, observations, findings, where, places)
     except _DAMAGED as exc:  # sheets are parsed lazily in read-only mode
         raise ValueError(f"the workbook is damaged ({type(exc).__name__}: {exc})") from exc
-    finally:
-        wb.close()
 
 
 def _where(sheet: str, row: int | None = None) -> str:
