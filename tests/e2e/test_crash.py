@@ -19,7 +19,7 @@ from csa_stats.demo import generate_demo
 
 CLI = str(Path(sys.executable).parent / "csa-stats")
 GEOS = ["LU", "NL"]  # NL revises 2023
-TRIALS = 30
+TRIALS = 16  # 8 kills of each step, one in each eighth of its duration
 
 
 def _env(data: Path) -> dict:
@@ -146,7 +146,10 @@ def test_killed_ingest_or_release_then_rerun_equals_a_clean_run(clean_run, tmp_p
         process = subprocess.Popen(
             steps[victim], env=_env(data), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(rng.uniform(0.1, durations[victim]))  # anywhere from start-up to the end
+        # a random moment in the trial's own slice of the step's time, start-up to the end: the
+        # kills spread over the whole step instead of bunching where the random draws fall
+        eighth = durations[victim] / (TRIALS // 2)
+        time.sleep(max(0.05, rng.uniform(trial // 2 * eighth, (trial // 2 + 1) * eighth)))
         process.send_signal(signal.SIGKILL)
         process.wait()
         if (data / "public").exists():
