@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -76,30 +77,44 @@ def ingest_file(
     actor: str = "system",
     sender: str | None = None,
 ) -> IngestResult:
-    """One file: a batch of one (see ingest_files)."""
-    return ingest_files([Arrival(Path(path), sender, received_at, actor)], places)[0]
+    """One file: a batch of one (see ingest_files); a file that cannot be read raises its OSError."""
+    arrival = Arrival(Path(path), sender, received_at, actor)
+    return _batch([(arrival, Received.from_path(arrival.path, sender))], places)[0]
 
 
 def ingest_files(arrivals: list[Arrival], places: Places) -> list[IngestResult]:
     """Every file in one writer session: the lock taken, the migrations checked and the views
-    created once; each file archived, judged and stored in its own transaction (a bad file gets
-    its own verdict and never stops the others), its feedback report written after its commit;
-    an analyst snapshot at most every few seconds and at the end (warehouse/db.py, Session)."""
+    created once; each file read when its turn comes, archived, judged and stored in its own
+    transaction (a bad file gets its own verdict and never stops the others), its feedback report
+    written after its commit; an analyst snapshot at most every few seconds and at the end
+    (warehouse/db.py, Session). A file gone, or swapped for a pipe or a link, since it was
+    listed is not taken (a warning), as at the listing."""
+    return _batch(filter(None, map(_taken, arrivals)), places)
+
+
+def _taken(arrival: Arrival) -> tuple[Arrival, Received] | None:
+    try:  # read once: what is judged is what is archived
+        return arrival, Received.from_path(arrival.path, arrival.sender)
+    except OSError as exc:
+        log.warning("not taken from the landing folder: %s: %s", arrival.path, exc)
+        return None
+
+
+def _batch(taken: Iterable[tuple[Arrival, Received]], places: Places) -> list[IngestResult]:
     contract = load_contract()
     results = []
     with db.session(places.warehouse, snapshots=places.snapshots, keep=places.snapshot_keep) as batch:
         archive.clear_unfinished(places.archive)
-        for arrival in arrivals:
-            results.append(_ingest(batch.con, arrival, places, contract))
+        for arrival, file in taken:  # read one at a time, inside the session
+            results.append(_ingest(batch.con, arrival, file, places, contract))
             batch.committed()
     return results
 
 
-def _ingest(con, arrival: Arrival, places: Places, contract) -> IngestResult:
+def _ingest(con, arrival: Arrival, file: Received, places: Places, contract) -> IngestResult:
     """Archive and duplicate check -> the judge's verdict -> insert in one transaction -> the
     feedback report."""
     path, sender, actor = arrival.path, arrival.sender, arrival.actor
-    file = Received.from_path(path, sender)  # read once: what is judged is what is archived
     digest, meta_digest = file.digest, file.side_file_digest
     # Archived before parsing; a load killed after this only leaves a file the rerun reuses.
     stored = archive.archive_bytes(file.data, path.suffix, places.archive)

@@ -234,3 +234,21 @@ def test_all_unreadable_files_at_once_exit_3(tmp_path):
     result = subprocess.run([cli, "validate", *paths], capture_output=True, text=True)
     assert result.returncode == 3 and "Traceback" not in result.stdout + result.stderr
     assert result.stdout.count("UNREADABLE") == len(paths)
+
+
+def test_a_file_gone_or_swapped_for_a_pipe_after_the_listing_is_not_taken_and_the_batch_goes_on(
+    csa_env, caplog
+):
+    from warehouse.loader import Arrival, ingest_files
+
+    listed = {geo: write_json_submission(csa_env.landing / geo, geo=geo) for geo in ("AT", "BE", "LU", "MT")}
+    listed["BE"].unlink()
+    os.mkfifo(listed["BE"])  # swapped after the listing: never opened for reading
+    listed["MT"].unlink()  # gone after the listing
+    results = ingest_files([Arrival(path, geo) for geo, path in listed.items()], csa_env)
+    assert [(r.file, r.status) for r in results] == [
+        (listed["AT"].name, "accepted"),
+        (listed["LU"].name, "accepted"),
+    ]
+    not_taken = [m for m in caplog.messages if m.startswith("not taken from the landing folder")]
+    assert len(not_taken) == 2 and str(listed["BE"]) in not_taken[0] and str(listed["MT"]) in not_taken[1]
