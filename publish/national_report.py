@@ -83,8 +83,8 @@ def report_context(years: list[Year], year: int, geo: str, contract, t: Translat
         "legal_basis": _bases(submission, contract, t),
         "period": (submission["ref_period_start"], submission["ref_period_end"]),
         "period_note": notes.reference_period_note(year, submission, contract, t, t.period),
-        "law": law_lines(contract, year),
-        "comparability": comparability_lines(contract, [o.year for o in published]),
+        "law": law_lines(contract, year, t),
+        "comparability": comparability_lines(contract, [o.year for o in published], t),
         "sections": [
             _section(y, geo, state, point, spec, contract, marks, t)
             for point, spec in contract.article_points.items()

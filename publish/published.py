@@ -22,6 +22,7 @@ from publish.disclosure import (
     series_key,
 )
 from publish.folders import ReleaseFolder, as_of, release_folders
+from publish.i18n import Translator
 from publish.notes import NOT_COLLECTED, period_text
 
 __all__ = ["period_text"]  # said alike by the site, the national reports and the notes
@@ -146,26 +147,37 @@ def periods_text(periods) -> str:
     return period_text(*periods)
 
 
-def law_lines(contract, year: int) -> list[str]:
-    """The act each covered period of `year` is reported under, and the gaps between them."""
+def law_lines(contract, year: int, t: Translator | None = None) -> list[str]:
+    """The act each covered period of `year` is reported under, and the gaps between them, in
+    `t`'s language (English, the site's, by default); the contract's texts are msgids too."""
+    t = t or Translator()
     lines = []
     for period in contract.reference_periods(year):
         basis = contract.basis_of(period)
-        confirm = " (to confirm)" if basis.to_confirm and "confirm" not in basis.article else ""
-        label = contract.code_lists["legal_basis"][basis.code]
-        lines.append(f"{period_text(*period)}: {label}, {basis.article}{confirm}.")
+        line = (
+            t("{period}: {label}, {article} (to confirm).")
+            if basis.to_confirm and "confirm" not in basis.article
+            else t("{period}: {label}, {article}.")
+        )
+        label = t(contract.code_lists["legal_basis"][basis.code])
+        lines.append(_sentence(line.format(period=t.period(*period), label=label, article=t(basis.article))))
     for g in contract.legal_gaps:
         if g.valid_from.year <= year and (g.valid_to is None or year <= g.valid_to.year):
-            note = " ".join(g.note.split())
-            lines.append(f"{note[:1].upper()}{note[1:]}.")
+            lines.append(_sentence(t(" ".join(g.note.split()))) + ".")
     return lines
 
 
-def comparability_lines(contract, years: list[int]) -> list[str]:
+def _sentence(text: str) -> str:
+    """A line opens a sentence: 'Vom 1. Januar ...', 'Du 1 janvier ...', 'No act applied ...'."""
+    return f"{text[:1].upper()}{text[1:]}"
+
+
+def comparability_lines(contract, years: list[int], t: Translator | None = None) -> list[str]:
     """The changes of the law that break a series among `years` (a note from a day in one of
-    them, with an earlier year to compare it with)."""
+    them, with an earlier year to compare it with), in `t`'s language."""
+    t = t or Translator()
     return [
-        f"{n['point']}: {' '.join(n['note'].split())}"
+        t("{point}: {note}").format(point=n["point"], note=t(" ".join(n["note"].split())))
         for n in contract.comparability_notes
         if n["from"].year in years and min(years) < n["from"].year
     ]
