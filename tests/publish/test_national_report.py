@@ -229,7 +229,7 @@ def _msgids() -> set[str]:
     root = Path(__file__).parents[2] / "publish"
     template = (root / "templates" / "national_report.html.j2").read_text(encoding="utf-8")
     ids = set(re.findall(r'_\("((?:[^"\\]|\\.)*)"\)', template)) | {CAVEAT}
-    for name in ("national_report.py", "notes.py", "i18n.py"):
+    for name in ("national_report.py", "notes.py", "i18n.py", "published.py"):
         for node in ast.walk(ast.parse((root / name).read_text(encoding="utf-8"))):
             first = node.args[0] if isinstance(node, ast.Call) and node.args else None
             translated = getattr(getattr(node, "func", None), "id", None) in ("_", "t", "self")
@@ -254,6 +254,10 @@ def _msgids() -> set[str]:
         ids |= {spec["title"], spec["counts"], " ".join(spec["sentence"].split())}
     for spec in CONTRACT.markings.values():
         ids |= {spec["label"], " ".join(spec["explanation"].split())}
+    # the law lines: each basis's article, the legal gaps, the comparability notes
+    ids |= {b.article for b in CONTRACT.legal_bases}
+    ids |= {" ".join(g.note.split()) for g in CONTRACT.legal_gaps}
+    ids |= {" ".join(n["note"].split()) for n in CONTRACT.comparability_notes}
     return ids
 
 
@@ -323,3 +327,71 @@ def test_every_header_a_pdf_table_cell_names_is_in_the_id_tree(public):
                         stack.append(kid)
             assert headers and headers <= set(ids), pdf.name
             assert all(ids[h].S == "/TH" for h in headers)
+
+
+@pytest.fixture(scope="module")
+def public_2026(tmp_path_factory):
+    """AT's and LU's national releases of 2026: two covered periods and the lapse between them."""
+    public = tmp_path_factory.mktemp("public_2026")
+    for geo in ("AT", "LU"):
+        submission = _submission(geo, 2023) | {
+            "received_at": "2027-06-10T10:00:00+00:00",
+            "ref_period_start": "2026-01-01",
+            "ref_period_end": "2026-12-31",
+            "legal_basis": "32026R1881",
+        }
+        rows = [r | {"time_period": 2026} for r in _rows(geo, 2023)]
+        build_release(rows, [submission], 2026, public, geo=geo)
+    build_site(public)
+    return public
+
+
+@pytest.mark.parametrize(
+    ("report", "lang", "expected"),
+    [
+        (
+            "AT.de",
+            "de",
+            [
+                "Vom 1. Januar 2026 bis 3. April 2026: Verordnung (EU) 2021/1232 in der Fassung der "
+                "Verordnung (EU) 2024/1307, Artikel 8.",
+                "Vom 31. Juli 2026 bis 31. Dezember 2026: Verordnung (EU) 2026/1881, "
+                "Artikel 8 (noch zu bestätigen).",
+                "Vom 4. April 2026 bis 30. Juli 2026 galt kein Rechtsakt: Die Verordnung (EU) 2021/1232",
+            ],
+        ),
+        (
+            "LU.fr",
+            "fr",
+            [
+                "Du 1 janvier 2026 au 3 avril 2026 : Règlement (UE) 2021/1232 tel que modifié par le "
+                "règlement (UE) 2024/1307, article 8.",
+                "Du 31 juillet 2026 au 31 décembre 2026 : Règlement (UE) 2026/1881, article 8 (à confirmer).",
+                "Aucun acte n'était applicable du 4 avril au 30 juillet 2026 : le règlement (UE) 2021/1232",
+            ],
+        ),
+    ],
+)
+def test_the_law_lines_of_2026_speak_the_report_language(public_2026, report, lang, expected):
+    """The German and French reports of 2026 state both covered periods and the lapse between
+    them in their language with its dates; the English report keeps the English text."""
+    from publish.i18n import Translator
+    from publish.published import comparability_lines
+
+    html = (public_2026 / "reports" / "2026" / f"{report}.html").read_text(encoding="utf-8")
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert all(line in text for line in expected), text
+    assert "Not yet translated" not in text and "No act applied" not in text
+    assert expected[1] in " ".join(_text(public_2026 / "reports" / "2026" / f"{report}.pdf").split())
+    english = (public_2026 / "reports" / "2026" / f"{report[:2]}.html").read_text(encoding="utf-8")
+    assert (
+        "1 January to 3 April 2026: Regulation (EU) 2021/1232 as amended by Regulation (EU) 2024/1307, "
+        "Article 8. 31 July to 31 December 2026: Regulation (EU) 2026/1881, Article 8 (to confirm). "
+        "No act applied from 4 April to 30 July 2026"
+    ) in " ".join(english.split())
+    t = Translator(lang)
+    (note,) = comparability_lines(CONTRACT, [2025, 2026], t)
+    assert note.startswith(
+        "8(a): Ab dem 31. Juli 2026" if lang == "de" else "8(a) : À partir du 31 juillet 2026"
+    )
+    assert not t.missing
