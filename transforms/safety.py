@@ -21,7 +21,6 @@ _MACRO_TYPES = re.compile(r"vbaProject|macroEnabled|vbaData|ms-office\.activeX|o
 _LINK_TYPES = re.compile(r"externalLink", re.I)
 _MACRO_RELATIONS = re.compile(r"/(vbaProject|activeXControl|oleObject|attachedTemplate|wordVbaData)$", re.I)
 _LINK_RELATIONS = re.compile(r"/(externalLink|externalLinkPath|xlExternalLinkPath/xlPathMissing)$", re.I)
-_MERGED = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([^\"]+)\"")
 # The start tag of any element named f, whatever its prefix: a sheet without one holds no formula.
 _FORMULA_TAG = re.compile(rb"<(?:[^\s<>/:]+:)?f[\s/>]")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -147,8 +146,8 @@ def workbook_findings(file: Received, wb) -> list[Finding]:
                 continue
             # Read-only sheets do not parse <mergeCells>: read them from the sheet's own part.
             xml = wb._archive.read(ws._worksheet_path)  # noqa: SLF001
-            for ref in _MERGED.findall(xml):
-                findings.append(Finding("L0_MERGED_CELLS", where, None, f"{ref.decode()} in {where}"))
+            for ref in _merged_ranges(xml):
+                findings.append(Finding("L0_MERGED_CELLS", where, None, f"{ref} in {where}"))
             if _may_hold_formulas(xml):  # walking its cells costs as much as reading it
                 formulas = formulas or _keeping_formulas(file)
                 findings += _formula_cells(formulas[ws.title], where)
@@ -172,6 +171,21 @@ def _formula_cells(ws, where: str) -> list[Finding]:
         for cell in row
         if getattr(cell, "data_type", None) == "f"
     ]
+
+
+def _merged_ranges(xml: bytes) -> list[str]:
+    """The ranges a sheet's XML merges (`mergeCell` elements, whatever their prefix, quotes or
+    the XML's encoding). Parsed only when the name is there: in an encoding without NUL bytes
+    (all but UTF-16 and UTF-32) an element named mergeCell is those bytes."""
+    if b"\0" not in xml and b"mergeCell" not in xml:
+        return []
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    try:
+        elements = [e for _, e in iterparse(io.BytesIO(xml))]
+    except ParseError:  # the reader, parsing the same part with the same expat, says what is wrong
+        return []
+    return [e.get("ref", "?") for e in elements if e.tag.rsplit("}", 1)[-1] == "mergeCell"]
 
 
 def _may_hold_formulas(xml: bytes) -> bool:

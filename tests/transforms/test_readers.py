@@ -155,3 +155,23 @@ def test_a_formula_is_found_however_the_sheet_xml_is_written(tmp_path, edit):
     _sheet_xml(path, "8(c) Convictions", edit)
     formulas = [f for f in read_submission(path).findings if f.rule == "L0_FORMULA"]
     assert [(f.location, f.value) for f in formulas] == [("sheet '8(c) Convictions', cell E2", "=1+3")]
+
+
+def _single_quoted(xml: bytes) -> bytes:
+    return xml.replace(b'ref="B2:C2"', b"ref='B2:C2'")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [lambda xml: xml, _prefixed, _utf16, _single_quoted],
+    ids=["plain", "prefixed", "utf-16", "quotes"],
+)
+def test_merged_cells_are_found_however_the_sheet_xml_is_written(tmp_path, edit):
+    path = tmp_path / "ART8_AT_2023_R1.xlsx"
+    write_submission(metadata(), [dict(o, geo="AT", time_period=2023) for o in observations()], path, "xlsx")
+    wb = load_workbook(path)
+    wb["8(c) Convictions"].merge_cells("B2:C2")
+    wb.save(path)
+    _sheet_xml(path, "8(c) Convictions", edit)
+    merged = [f for f in read_submission(path).findings if f.rule == "L0_MERGED_CELLS"]
+    assert [f.value for f in merged] == ["B2:C2 in sheet '8(c) Convictions'"]
