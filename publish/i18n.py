@@ -53,7 +53,8 @@ class Translator:
 
     def __init__(self, lang: str = SOURCE):
         self.lang = lang
-        self.locale = Locale.parse(lang)
+        # English as the EU institutions write it ("10 June 2027"), not the US default of "en"
+        self.locale = Locale.parse("en_IE" if lang == SOURCE else lang)
         self.missing: set[str] = set()
 
     def __call__(self, text: str) -> str:

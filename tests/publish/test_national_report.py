@@ -143,6 +143,8 @@ def test_the_pdf_is_tagged_titled_in_english_and_dated_by_its_data(public):
     assert info["Tagged"].strip() == "yes"
     assert info["Title"].strip() == "Article 8 statistics 2023: Malta"
     assert info["CreationDate"].strip().startswith("2024-06-12"), "the data date: the newest submission"
+    html = (public / "reports" / "2023" / "MT.html").read_text(encoding="utf-8")
+    assert "data as of 12 June 2024)" in html, "dates as the EU institutions write English"
     assert b"/Lang (en)" in _inflated(pdf)
     structure = subprocess.run(["pdfinfo", "-struct", str(pdf)], capture_output=True, text=True).stdout
     assert "Table" in structure and "H1" in structure and "Figure" in structure
