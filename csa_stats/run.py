@@ -28,17 +28,16 @@ class Run:
     @classmethod
     def start(cls) -> Run:
         settings = read_settings()
-        if settings.contract is None:
-            return cls(settings, load_contract(CONTRACT_PATH))
+        path = settings.contract or CONTRACT_PATH
         try:
-            contract = load_contract(settings.contract)
+            contract = load_contract(path)
         except (OSError, YAMLError, LookupError, TypeError, ValueError) as exc:  # any file but a contract
             raise SettingInvalid(
-                f"CSA_CONTRACT is '{settings.contract}': not a contract this version can read ({exc})"
+                f"CSA_CONTRACT is '{path}': not a contract this version can read ({exc})"
             ) from None
         if contract.structure_codes != load_contract(CONTRACT_PATH).structure_codes:
             raise SettingInvalid(
-                f"CSA_CONTRACT is '{settings.contract}': it changes the codes of the EU aggregate or of "
+                f"CSA_CONTRACT is '{path}': it changes the codes of the EU aggregate or of "
                 "confidentiality, which belong to the data structure, not to a contract version"
             )
         return cls(settings, contract)
