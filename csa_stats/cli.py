@@ -27,7 +27,7 @@ from csa_stats.commands import (
     cmd_template,
 )
 from csa_stats.run import Run
-from csa_stats.settings import SettingInvalid, debugging, read_settings, user
+from csa_stats.settings import SettingInvalid, debugging, user
 from csa_stats.validate_command import cmd_validate
 from transforms.files import NotRegular
 from transforms.receipts import ReceiptsInvalid
@@ -167,9 +167,10 @@ def _warehouse_errors():
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=read_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
-        with Run.start().active():  # one reading of the settings and one contract for the command
+        run = Run.start()  # one reading of the settings and one contract for the command
+        logging.basicConfig(level=run.settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+        with run.active():
             code = args.func(args)
         sys.stdout.flush()  # inside the try: a closed pipe must not surface at exit
         return code

@@ -114,6 +114,9 @@ VARIABLES = {
 }
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 class SettingInvalid(Exception):
     """A setting the commands cannot use: says which, its value and what is expected."""
 
@@ -140,6 +143,15 @@ def setting(name: str) -> str:
     """One setting as its variable gives it, else its default above: the DAG files' schedules and
     default parameters, read when a DAG file is parsed."""
     return _get(name)
+
+
+def _log_level() -> str:
+    level = _get("CSA_LOG_LEVEL").upper()
+    if level not in LOG_LEVELS:
+        raise SettingInvalid(
+            f"CSA_LOG_LEVEL is '{_get('CSA_LOG_LEVEL')}'; expected one of {', '.join(LOG_LEVELS)}"
+        )
+    return level
 
 
 def _path(name: str) -> Path:
@@ -249,7 +261,7 @@ def read_settings() -> Settings:
         national_dir=_path("CSA_NATIONAL_DIR"),
         national_records=_location("CSA_NATIONAL_RECORDS"),
         deadline=_get("CSA_DEADLINE"),
-        log_level=_get("CSA_LOG_LEVEL"),
+        log_level=_log_level(),
         data_docs=_get("CSA_DATA_DOCS"),
         record_retention_days=int(_get("CSA_RECORD_RETENTION_DAYS")),
         max_file_bytes=int(_get("CSA_MAX_FILE_BYTES")),

@@ -123,3 +123,8 @@ def test_an_unreachable_object_store_or_a_bad_setting_is_said_plainly(tmp_path):
     assert (
         "CSA_NATIONAL_RECORDS=" in result.stderr and "{state}" in result.stderr and "{geo}" in result.stderr
     )
+
+    verbose = {**os.environ, "CSA_DATA_DIR": str(tmp_path), "CSA_LOG_LEVEL": "chatty"}
+    result = subprocess.run([*CLI, "status"], capture_output=True, text=True, env=verbose)
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert "CSA_LOG_LEVEL is 'chatty'; expected one of DEBUG, INFO" in result.stderr
