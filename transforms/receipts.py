@@ -96,12 +96,10 @@ def _entry(digest: str, text, now: dt.datetime) -> tuple[dt.datetime | None, str
     return when, None
 
 
-def arrival(
-    path: Path | None, digest: str, year: int | None, today: dt.date | None = None
-) -> dt.datetime | None:
-    """The receipt of this content, if it can be the arrival of a submission for `year` (entries
-    left out were said once per run: csa_stats.steps.collection.check_receipts)."""
-    when = read(path, today=today)[0].get(digest)
+def arrival(times: dict[str, dt.datetime], digest: str, year: int | None) -> dt.datetime | None:
+    """The receipt of this content among `times` (what `read` kept), if it can be the arrival of a
+    submission for `year`."""
+    when = times.get(digest)
     why = when and refused(when, year)
     if why:
         log.warning("%s: receipt of %s refused: %s; it arrived now", SETTING, digest, why)

@@ -47,18 +47,23 @@ def landed_at(path: Path) -> dt.datetime:
     return min(mtime, dt.datetime.now(dt.UTC))
 
 
+def receipt_times(receipts: Path | None, today: dt.date | None) -> dict[str, dt.datetime]:
+    """CSA_RECEIPTS read once for a batch of loads (the entries it leaves out were said once per
+    run: csa_stats.steps.taken.check_receipts). A file that cannot be used raises ReceiptsInvalid."""
+    return receipts_file.read(receipts, today=today)[0]
+
+
 def first_seen(
-    con, digest: str, receipts: Path | None, year: int | None = None, today: dt.date | None = None
+    con, digest: str, receipts: dict[str, dt.datetime], year: int | None = None, today: dt.date | None = None
 ) -> dt.datetime:
     """When the system first saw this content: as archived before, else as a receipt recorded
-    outside the landing folder (CSA_RECEIPTS: files that arrived another way) that can be true of
-    a submission for `year`, else now (the demo's `today` when later). Never the file's
-    modification time, which the sender controls. A receipts file that cannot be used raises
-    ReceiptsInvalid (a setting error)."""
+    outside the landing folder (`receipt_times`: files that arrived another way) that can be true
+    of a submission for `year`, else now (the demo's `today` when later). Never the file's
+    modification time, which the sender controls."""
     known = queries.first_received(con, digest)
     if known:
         return known
-    return receipts_file.arrival(receipts, digest, year, today) or receipts_file.now(today)
+    return receipts_file.arrival(receipts, digest, year) or receipts_file.now(today)
 
 
 def read_receipts(path: Path | None) -> dict[str, str]:

@@ -101,17 +101,17 @@ def _taken(arrival: Arrival) -> tuple[Arrival, Received] | None:
 
 
 def _batch(taken: Iterable[tuple[Arrival, Received]], places: Places) -> list[IngestResult]:
-    contract = load_contract()
+    contract, receipts = load_contract(), archive.receipt_times(places.receipts, places.today)
     results = []
     with db.session(places.warehouse, snapshots=places.snapshots, keep=places.snapshot_keep) as batch:
         archive.clear_unfinished(places.archive)
         for arrival, file in taken:  # read one at a time, inside the session
-            results.append(_ingest(batch.con, arrival, file, places, contract))
+            results.append(_ingest(batch.con, arrival, file, places, contract, receipts))
             batch.committed()
     return results
 
 
-def _ingest(con, arrival: Arrival, file: Received, places: Places, contract) -> IngestResult:
+def _ingest(con, arrival: Arrival, file: Received, places: Places, contract, receipts: dict) -> IngestResult:
     """Archive and duplicate check -> the judge's verdict -> insert in one transaction -> the
     feedback report."""
     path, sender, actor = arrival.path, arrival.sender, arrival.actor
@@ -134,7 +134,7 @@ def _ingest(con, arrival: Arrival, file: Received, places: Places, contract) -> 
     history = lambda geo, year: _history(con, geo, year)  # noqa: E731
     verdict = judge(file, places.limits, contract, history, event, places.today)
     year = verdict.submission.time_period  # a receipt before its year ended is refused
-    received_at = arrival.received_at or archive.first_seen(con, digest, places.receipts, year, places.today)
+    received_at = arrival.received_at or archive.first_seen(con, digest, receipts, year, places.today)
     files = [
         (digest, path.name, file.data, stored),
         (meta_digest, archive.side_file(path).name, side, stored_meta),
