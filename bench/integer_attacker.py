@@ -181,7 +181,7 @@ def exposed_in(
         for row in (r for r in observations if is_hidden(r)):
             low, high = attacker.interval(version, row)
             value = (owner or {}).get((row["geo"], series_key(row)))
-            level = CONTRACT.disclosure.owner_protection(value) if value is not None else 0
+            level = CONTRACT.disclosure.owner_protection(value, threshold) if value is not None else 0
             short = value is not None and (high < value + level or low > max(0, value - level))
             if high - low < threshold or short:
                 narrowed.append(f"{version} {row['geo']} {'/'.join(series_key(row))}: [{low}, {high}]")

@@ -27,6 +27,7 @@ class Disclosure:
                              f"public codes without a label {unlabelled}")  # fmt: skip
         return cls(int(spec["threshold"]), spec["rule"], float(spec["ownerProtection"]) / 100, public, labels)
 
-    def owner_protection(self, value: float) -> float:
-        """How far, on each side, an owner-flagged figure must stay open: max(threshold, share of it)."""
-        return max(float(self.threshold), self.owner_share * value)
+    def owner_protection(self, value: float, threshold: int | None = None) -> float:
+        """How far, on each side, an owner-flagged figure must stay open: max(threshold, share of it)
+        (the contract's threshold unless a release is protected with another)."""
+        return max(float(self.threshold if threshold is None else threshold), self.owner_share * value)

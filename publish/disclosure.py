@@ -165,7 +165,7 @@ def protection(row: dict, threshold: int) -> Protection:
     owner = status == NOT_FOR_PUBLICATION or (status == PRIMARY and not 0 < value < threshold)
     if not owner:
         return Protection(threshold)
-    level = max(float(threshold), load_contract().disclosure.owner_share * value)
+    level = load_contract().disclosure.owner_protection(value, threshold)
     return Protection(threshold, level, min(level, value))
 
 
