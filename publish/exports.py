@@ -261,7 +261,7 @@ RELEASE_FILES = (
     ReleaseFile(
         "observations.xlsx",
         lambda rows, submissions, year: workbook.render(
-            rows, submissions, _readme_lines(year), _observation_columns(), _cell
+            rows, submissions, _readme_lines(year), _observation_columns(), _cell, flags_legend()
         ),
         "XLSX",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

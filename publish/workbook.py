@@ -27,9 +27,15 @@ DIMENSIONS = ("geo", "indicator", "sex", "reporter", "service")
 
 
 def render(
-    rows: list[dict], submissions: list[dict], readme: list[str], columns: list[str], safe: Callable
+    rows: list[dict],
+    submissions: list[dict],
+    readme: list[str],
+    columns: list[str],
+    safe: Callable,
+    flags: dict[str, tuple[str, dict[str, str]]],
 ) -> bytes:
-    """The workbook's bytes; `safe` makes a text formula-safe, as in every export."""
+    """The workbook's bytes; `safe` makes a text formula-safe, as in every export; `flags` is the
+    legend every public output shows (publish.exports.flags_legend: the public marking only)."""
     contract = load_contract()
     wb = Workbook()
     sheet = wb.active
@@ -53,13 +59,9 @@ def render(
             labels.append([dimension, code, label])
     legend = wb.create_sheet("flags")
     legend.append(["attribute", "code", "meaning"])
-    for f in contract.observation_fields:
-        if f.role == "attribute" and f.code_list:  # conf_status: the public marking, never the reasons
-            public = f.name == "conf_status"
-            for code, label in (
-                contract.disclosure.public_labels if public else contract.code_lists[f.code_list]
-            ).items():
-                legend.append([f.name, code, label])
+    for name, (_code_list, codes) in flags.items():
+        for code, label in codes.items():
+            legend.append([name, code, label])
     for ws in wb.worksheets[1:]:
         _header(ws)
     with tempfile.TemporaryDirectory() as tmp:
